@@ -1,0 +1,29 @@
+//! # telnetlib
+//!
+//! The Telnet protocol for Rust, with a blocking, thread-per-connection API in the
+//! spirit of Python's `telnetlib`, `telnetlib3.sync` and `miniboa`.
+//!
+//! Today the crate provides its foundation, the sans-IO engine in [`proto`]: a Telnet
+//! parser whose state survives any split of the input, the RFC 1143 "Q method" for
+//! both sides of every option, bounded subnegotiations, and the NVT byte rules. The
+//! blocking client, server and legacy `Telnet` types are built on it.
+//!
+//! ```
+//! use telnetlib::proto::{Engine, Event, Policy};
+//!
+//! let mut client = Engine::new(Policy::client());
+//! let mut text = Vec::new();
+//! // The server asks for our window size and sends a prompt with IAC GA.
+//! client.receive(b"\xff\xfd\x1flogin: \xff\xf9", |event| {
+//!     if let Event::Data(bytes) = event {
+//!         text.extend_from_slice(bytes);
+//!     }
+//! });
+//! assert_eq!(text, b"login: ");
+//! assert_eq!(client.output(), b"\xff\xfb\x1f"); // IAC WILL NAWS
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod proto;

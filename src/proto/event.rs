@@ -1,0 +1,124 @@
+//! What the engine reports to the application: [`Event`] and [`ProtocolError`].
+
+use std::fmt;
+
+use super::command::{Command, Verb};
+use super::option::Opt;
+use super::policy::Side;
+
+/// One thing the peer said, in the order it said it.
+///
+/// Events borrow: `Data` points into the bytes handed to
+/// [`Engine::receive`](super::Engine::receive), `Subnegotiation` into the engine's
+/// subnegotiation buffer. Copy what you keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Application data, with Telnet framing removed (`IAC IAC` already turned into
+    /// one 0xFF). A run of data may arrive as several `Data` events; only their
+    /// concatenation is meaningful.
+    Data(&'a [u8]),
+    /// A two-byte command such as `IAC GA` or `IAC AYT`, including unknown ones.
+    Command(Command),
+    /// The peer sent `IAC <verb> <opt>`. Reported for every negotiation received, before
+    /// the engine acts on it; the state changes that follow are reported separately.
+    Negotiation {
+        /// The verb the peer sent.
+        verb: Verb,
+        /// The option it named.
+        opt: Opt,
+    },
+    /// `side` of `opt` is now in effect.
+    OptionEnabled {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+    /// `side` of `opt` is no longer in effect.
+    OptionDisabled {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+    /// The peer refused our request to enable `side` of `opt`.
+    OptionRefused {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+    /// The peer answered our `DO TM` (RFC 860): `marked` is true for `WILL TM`, false
+    /// for `WONT TM`. Everything received before this event was sent before the mark.
+    TimingMark {
+        /// Whether the peer answered with `WILL TM`.
+        marked: bool,
+    },
+    /// A complete subnegotiation `IAC SB <opt> <data> IAC SE`, with `IAC IAC` inside
+    /// already turned into one 0xFF. Reported for every option, known or not.
+    Subnegotiation {
+        /// The option named after `SB`.
+        opt: Opt,
+        /// The payload between the option byte and `IAC SE`.
+        data: &'a [u8],
+    },
+    /// The peer broke the protocol; the engine recovered as described on the variant.
+    Error(ProtocolError),
+}
+
+/// A protocol violation by the peer. None of them stops the engine: each variant says
+/// how it recovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// A subnegotiation payload grew past the configured limit. The rest of it, up to
+    /// `IAC SE`, is discarded and no `Subnegotiation` event is reported for it.
+    SubnegotiationTooLong {
+        /// The option of the subnegotiation.
+        opt: Opt,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Inside a subnegotiation, `IAC` was followed by `byte`, neither `IAC` nor `SE`.
+    /// The subnegotiation ends there (its payload so far is reported, as libtelnet
+    /// does) and `IAC <byte>` is processed as a command.
+    SubnegotiationInterrupted {
+        /// The option of the subnegotiation.
+        opt: Opt,
+        /// The byte that followed `IAC`.
+        byte: u8,
+    },
+    /// `IAC SB IAC SE`: a subnegotiation with no option byte. It is skipped.
+    EmptySubnegotiation,
+    /// The peer answered our request to disable `side` of `opt` with an enable
+    /// (RFC 1143 calls this an error). No reply is sent.
+    UnexpectedEnable {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ProtocolError::SubnegotiationTooLong { opt, limit } => write!(
+                f,
+                "subnegotiation for {opt} is longer than {limit} bytes; discarded up to IAC SE"
+            ),
+            ProtocolError::SubnegotiationInterrupted { opt, byte } => write!(
+                f,
+                "subnegotiation for {opt} interrupted by IAC {byte}; ended there"
+            ),
+            ProtocolError::EmptySubnegotiation => {
+                f.write_str("subnegotiation without an option byte (IAC SB IAC SE); skipped")
+            }
+            ProtocolError::UnexpectedEnable { side, opt } => write!(
+                f,
+                "peer enabled the {side} side of {opt} in answer to our request to disable it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
