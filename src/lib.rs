@@ -27,3 +27,8 @@
 #![warn(missing_docs)]
 
 pub mod proto;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

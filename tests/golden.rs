@@ -25,7 +25,9 @@ fn unescape(text: &str) -> Vec<u8> {
         match kind {
             Some(b'x') => {
                 let hex = &text[at + 2..at + 4];
-                out.push(u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("bad escape \\x{hex}")));
+                out.push(
+                    u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("bad escape \\x{hex}")),
+                );
                 at += 4;
                 continue;
             }
@@ -180,9 +182,15 @@ fn golden_vectors() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut failures = Vec::new();
     let mut count = 0;
-    let mut files: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
         let text = fs::read_to_string(path).unwrap();
         for case in parse_cases(&text) {
             count += 1;
@@ -204,6 +212,15 @@ fn golden_vectors() {
             }
         }
     }
-    assert!(count >= 40, "only {count} golden cases found in {}", dir.display());
-    assert!(failures.is_empty(), "{} golden case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        count >= 40,
+        "only {count} golden cases found in {}",
+        dir.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} golden case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

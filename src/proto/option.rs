@@ -194,9 +194,10 @@ impl From<Opt> for u8 {
 
 impl fmt::Display for Opt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad` so that width and alignment flags work: `{opt:<9}`.
         match self.name() {
-            Some(name) => f.write_str(name),
-            None => write!(f, "{}", self.0),
+            Some(name) => f.pad(name),
+            None => f.pad(&self.0.to_string()),
         }
     }
 }

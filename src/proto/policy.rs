@@ -18,7 +18,7 @@ pub enum Side {
 
 impl std::fmt::Display for Side {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Side::Local => "local",
             Side::Remote => "remote",
         })

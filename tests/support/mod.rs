@@ -27,7 +27,10 @@ pub fn describe(event: &Event<'_>) -> String {
         Event::OptionEnabled { side, opt } => format!("enabled {side} {opt}"),
         Event::OptionDisabled { side, opt } => format!("disabled {side} {opt}"),
         Event::OptionRefused { side, opt } => format!("refused {side} {opt}"),
-        Event::TimingMark { marked } => format!("timing-mark {}", if marked { "marked" } else { "not-marked" }),
+        Event::TimingMark { marked } => format!(
+            "timing-mark {}",
+            if marked { "marked" } else { "not-marked" }
+        ),
         Event::Subnegotiation { opt, data } => format!("sb {opt} \"{}\"", escape(data)),
         Event::Error(error) => match error {
             ProtocolError::SubnegotiationTooLong { opt, limit } => {
@@ -78,7 +81,10 @@ impl EventLog {
 
 /// Feeds `chunks` to `engine` one `receive` call each, returning the merged event log
 /// and everything the engine queued to send.
-pub fn run_chunks<'a>(engine: &mut Engine, chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<String>, Vec<u8>) {
+pub fn run_chunks<'a>(
+    engine: &mut Engine,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> (Vec<String>, Vec<u8>) {
     let mut log = EventLog::default();
     for chunk in chunks {
         engine.receive(chunk, |event| log.record(&event));
