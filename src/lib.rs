@@ -26,7 +26,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod client;
+pub mod codec;
+mod error;
+mod io;
 pub mod proto;
+
+pub use client::{
+    ClientBuilder, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
+    TelnetConnection,
+};
+pub use error::{Error, Result};
+pub use io::{ExpectMatch, Want};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -122,3 +122,74 @@ impl fmt::Display for ProtocolError {
 }
 
 impl std::error::Error for ProtocolError {}
+
+/// An [`Event`] that owns its bytes, for keeping or sending to another thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedEvent {
+    /// See [`Event::Data`].
+    Data(Vec<u8>),
+    /// See [`Event::Command`].
+    Command(Command),
+    /// See [`Event::Negotiation`].
+    Negotiation {
+        /// The verb the peer sent.
+        verb: Verb,
+        /// The option it named.
+        opt: Opt,
+    },
+    /// See [`Event::OptionEnabled`].
+    OptionEnabled {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+    /// See [`Event::OptionDisabled`].
+    OptionDisabled {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+    /// See [`Event::OptionRefused`].
+    OptionRefused {
+        /// Whose side of the option.
+        side: Side,
+        /// The option.
+        opt: Opt,
+    },
+    /// See [`Event::TimingMark`].
+    TimingMark {
+        /// Whether the peer answered with `WILL TM`.
+        marked: bool,
+    },
+    /// See [`Event::Subnegotiation`].
+    Subnegotiation {
+        /// The option named after `SB`.
+        opt: Opt,
+        /// The payload between the option byte and `IAC SE`.
+        data: Vec<u8>,
+    },
+    /// See [`Event::Error`].
+    Error(ProtocolError),
+}
+
+impl Event<'_> {
+    /// Copies the event's bytes into an [`OwnedEvent`].
+    pub fn to_owned_event(&self) -> OwnedEvent {
+        match *self {
+            Event::Data(data) => OwnedEvent::Data(data.to_vec()),
+            Event::Command(command) => OwnedEvent::Command(command),
+            Event::Negotiation { verb, opt } => OwnedEvent::Negotiation { verb, opt },
+            Event::OptionEnabled { side, opt } => OwnedEvent::OptionEnabled { side, opt },
+            Event::OptionDisabled { side, opt } => OwnedEvent::OptionDisabled { side, opt },
+            Event::OptionRefused { side, opt } => OwnedEvent::OptionRefused { side, opt },
+            Event::TimingMark { marked } => OwnedEvent::TimingMark { marked },
+            Event::Subnegotiation { opt, data } => OwnedEvent::Subnegotiation {
+                opt,
+                data: data.to_vec(),
+            },
+            Event::Error(error) => OwnedEvent::Error(error),
+        }
+    }
+}

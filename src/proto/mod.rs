@@ -8,7 +8,9 @@
 //!   answering by a [`Policy`];
 //! - [`Event`]: what the peer said, in order; [`ProtocolError`]: how it misbehaved;
 //! - [`Opt`], [`Command`], [`Verb`] and the byte constants in [`command`];
-//! - [`nvt`]: IAC doubling and the NVT newline rules, for data you send and receive.
+//! - [`nvt`]: IAC doubling and the NVT newline rules, for data you send and receive;
+//! - subnegotiation payloads, one module per option family: [`naws`], [`terminal`]
+//!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`charset`].
 //!
 //! ```
 //! use telnetlib::proto::{Engine, Event, Opt, Policy, Side};
@@ -32,17 +34,21 @@
 //! assert_eq!(events[3], format!("{:?}", Event::Data(b"hello")));
 //! ```
 
+pub mod charset;
 pub mod command;
 mod engine;
+pub mod environ;
 mod event;
+pub mod naws;
 pub mod nvt;
 mod option;
 mod policy;
 mod qmethod;
+pub mod terminal;
 
 pub use command::{Command, Verb};
 pub use engine::{DEFAULT_MAX_SUBNEGOTIATION, Engine};
-pub use event::{Event, ProtocolError};
+pub use event::{Event, OwnedEvent, ProtocolError};
 pub use option::{Opt, ParseOptError};
 pub use policy::{Policy, Side};
 pub use qmethod::{QState, RequestOutcome};

@@ -1,0 +1,305 @@
+//! `ClientBuilder`: every setting of a `TelnetConnection`, with telnetlib3's defaults.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::codec::Charset;
+use crate::error::{Error, Result};
+use crate::io::{Core, CoreConfig, Link};
+use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Engine, Opt, Policy, Side};
+
+use super::TelnetConnection;
+use super::role::ClientRole;
+
+/// Settings for [`TelnetConnection::builder`]. Defaults follow `telnetlib3.sync`:
+/// no timeouts, UTF-8, terminal type `unknown`, 80×25, 38400 baud, and the environment
+/// allow-list TERM, LANG, COLUMNS, LINES, COLORTERM.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use telnetlib::TelnetConnection;
+/// use telnetlib::proto::Opt;
+///
+/// let conn = TelnetConnection::builder()
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Some(Duration::from_secs(10)))
+///     .terminal_type("xterm-256color")
+///     .window_size(132, 43)
+///     .always_do(Opt::SGA)
+///     .connect("127.0.0.1:23")?;
+/// # Ok::<(), telnetlib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    encoding: String,
+    force_binary: bool,
+    role: ClientRole,
+    policy: Policy,
+    max_input: usize,
+    max_output: usize,
+    max_line: usize,
+    max_subnegotiation: usize,
+    nodelay: bool,
+    reader_stack_size: usize,
+}
+
+/// The default input buffer bound: 1 MiB.
+pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
+/// The default longest line `readline` returns: 64 KiB.
+pub const DEFAULT_MAX_LINE: usize = 64 << 10;
+/// The default bound on bytes queued for sending: 1 MiB.
+pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
+/// The default reader thread stack: 256 KiB (event hooks run on it).
+pub const DEFAULT_READER_STACK: usize = 256 << 10;
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            connect_timeout: None,
+            timeout: None,
+            encoding: "utf-8".to_owned(),
+            force_binary: false,
+            role: ClientRole {
+                term: "unknown".to_owned(),
+                cols: 80,
+                rows: 25,
+                speed: (38400, 38400),
+                x_display: String::new(),
+                send_environ: ["TERM", "LANG", "COLUMNS", "LINES", "COLORTERM"]
+                    .map(String::from)
+                    .to_vec(),
+                env_values: HashMap::new(),
+            },
+            policy: Policy::client(),
+            max_input: DEFAULT_MAX_INPUT,
+            max_output: DEFAULT_MAX_OUTPUT,
+            max_line: DEFAULT_MAX_LINE,
+            max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
+            nodelay: true,
+            reader_stack_size: DEFAULT_READER_STACK,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Limits each TCP connect attempt (per resolved address). Default: the system's.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The default timeout of every operation given `None` (reads, writes, flush,
+    /// `wait_for`). `None`, the default, waits forever.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The text encoding of the `_str` methods: a WHATWG label (`utf-8`, `latin1`,
+    /// `shift_jis`, `koi8-r`, …) or an OEM code page (`cp437`, …). Default `utf-8`.
+    /// It applies whether or not BINARY is negotiated (see COMPAT.md).
+    pub fn encoding(mut self, name: &str) -> Self {
+        self.encoding = name.to_owned();
+        self
+    }
+
+    /// Behave as if BINARY were on in both directions: no CR LF translation in
+    /// `write_str` and CR NUL kept in received data.
+    pub fn force_binary(mut self, on: bool) -> Self {
+        self.force_binary = on;
+        self
+    }
+
+    /// The terminal type answered to TTYPE (default `unknown`).
+    pub fn terminal_type(mut self, term: &str) -> Self {
+        self.role.term = term.to_owned();
+        self
+    }
+
+    /// The window size answered to NAWS (default 80×25).
+    pub fn window_size(mut self, cols: u16, rows: u16) -> Self {
+        self.role.cols = cols;
+        self.role.rows = rows;
+        self
+    }
+
+    /// The terminal speed answered to TSPEED (default 38400,38400).
+    pub fn terminal_speed(mut self, rx: u32, tx: u32) -> Self {
+        self.role.speed = (rx, tx);
+        self
+    }
+
+    /// The X display answered to XDISPLOC (default empty).
+    pub fn x_display(mut self, display: &str) -> Self {
+        self.role.x_display = display.to_owned();
+        self
+    }
+
+    /// The environment variables the client may reveal through NEW_ENVIRON (replaces
+    /// the default allow-list). TERM, LANG, COLUMNS and LINES take their values from
+    /// the connection's settings, others from [`env`](Self::env) or the process.
+    pub fn send_environ<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.role.send_environ = names
+            .into_iter()
+            .map(|n| n.into().to_ascii_uppercase())
+            .collect();
+        self
+    }
+
+    /// Reveals `name` with `value` through NEW_ENVIRON (adds it to the allow-list).
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        let name = name.to_ascii_uppercase();
+        if !self.role.send_environ.contains(&name) {
+            self.role.send_environ.push(name.clone());
+        }
+        self.role.env_values.insert(name, value.to_owned());
+        self
+    }
+
+    /// Request the server to perform `opt` on connect (`DO opt`) and accept it.
+    pub fn always_do(mut self, opt: Opt) -> Self {
+        self.policy = self.policy.request(Side::Remote, opt);
+        self
+    }
+
+    /// Offer to perform `opt` on connect (`WILL opt`) and accept it.
+    pub fn always_will(mut self, opt: Opt) -> Self {
+        self.policy = self.policy.request(Side::Local, opt);
+        self
+    }
+
+    /// Refuse the server's offer to perform `opt` (`DONT opt`).
+    pub fn never_do(mut self, opt: Opt) -> Self {
+        self.policy = self.policy.refuse(Side::Remote, opt);
+        self
+    }
+
+    /// Refuse to perform `opt` (`WONT opt`).
+    pub fn never_will(mut self, opt: Opt) -> Self {
+        self.policy = self.policy.refuse(Side::Local, opt);
+        self
+    }
+
+    /// Replaces the whole negotiation policy (default [`Policy::client`]).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Bounds the received data waiting to be read (default 1 MiB). When it is full the
+    /// reader stops reading and TCP flow control holds the peer back; nothing is dropped.
+    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
+        self.max_input = bytes.max(1);
+        self
+    }
+
+    /// Bounds the bytes queued for sending (default 1 MiB); a write waits, within its
+    /// timeout, while the queue is over it.
+    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+        self.max_output = bytes.max(1);
+        self
+    }
+
+    /// The longest line `readline` returns (default 64 KiB); longer is `LineTooLong`.
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes.max(1);
+        self
+    }
+
+    /// The largest subnegotiation accepted (default 64 KiB).
+    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
+        self.max_subnegotiation = bytes;
+        self
+    }
+
+    /// `TCP_NODELAY` (default on: prompts and keystrokes leave at once).
+    pub fn nodelay(mut self, on: bool) -> Self {
+        self.nodelay = on;
+        self
+    }
+
+    /// The reader thread's stack size (default 256 KiB).
+    pub fn reader_stack_size(mut self, bytes: usize) -> Self {
+        self.reader_stack_size = bytes;
+        self
+    }
+
+    /// Connects to the first address of `target` that accepts, and starts the reader
+    /// thread. Negotiation goes on in the background; use
+    /// [`wait_for`](TelnetConnection::wait_for) to wait for an option.
+    pub fn connect<A: ToSocketAddrs + fmt::Debug>(self, target: A) -> Result<TelnetConnection> {
+        let charset = Charset::for_setting(&self.encoding)?;
+        let stream = connect_tcp(&target, self.connect_timeout, self.nodelay)?;
+        let link = Link {
+            engine: Engine::new(self.policy).with_max_subnegotiation(self.max_subnegotiation),
+            charset,
+            charset_generation: 0,
+            force_binary: self.force_binary,
+        };
+        let config = CoreConfig {
+            max_input: self.max_input,
+            max_outgoing: self.max_output,
+            max_line: self.max_line,
+            reader_stack_size: self.reader_stack_size,
+            default_timeout: self.timeout,
+        };
+        Ok(TelnetConnection {
+            core: Core::spawn(stream, link, self.role, config)?,
+        })
+    }
+}
+
+/// Tries each resolved address in turn, each within `timeout`.
+fn connect_tcp<A: ToSocketAddrs + fmt::Debug>(
+    target: &A,
+    timeout: Option<Duration>,
+    nodelay: bool,
+) -> Result<TcpStream> {
+    let failed = |source| Error::Connect {
+        target: format!("{target:?}"),
+        source,
+    };
+    let addresses: Vec<SocketAddr> = target.to_socket_addrs().map_err(failed)?.collect();
+    let mut last_error = std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "the name resolved to no address",
+    );
+    for address in addresses {
+        let attempt = || -> std::io::Result<TcpStream> {
+            let socket = Socket::new(
+                Domain::for_address(address),
+                Type::STREAM,
+                Some(Protocol::TCP),
+            )?;
+            match timeout {
+                Some(timeout) => socket.connect_timeout(&address.into(), timeout)?,
+                None => socket.connect(&address.into())?,
+            }
+            socket.set_nodelay(nodelay)?;
+            Ok(socket.into())
+        };
+        match attempt() {
+            Ok(stream) => return Ok(stream),
+            Err(error) => {
+                log::debug!("connect to {address} failed: {error}");
+                last_error = error;
+            }
+        }
+    }
+    Err(failed(last_error))
+}

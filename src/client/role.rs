@@ -1,0 +1,174 @@
+//! What a client answers beyond the engine's policy: its terminal type, window size,
+//! speed, X display, environment and charset, each sent only while the option is on.
+
+use std::collections::HashMap;
+
+use crate::codec::Charset;
+use crate::io::{Link, Role};
+use crate::proto::environ::{self, VarKind, Variable};
+use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, naws, terminal};
+
+/// The client's answers, configured by the builder.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientRole {
+    pub term: String,
+    pub cols: u16,
+    pub rows: u16,
+    pub speed: (u32, u32),
+    pub x_display: String,
+    /// Names of the environment variables the client may reveal, upper-case.
+    pub send_environ: Vec<String>,
+    /// Values given explicitly; others come from the connection or the process.
+    pub env_values: HashMap<String, String>,
+}
+
+impl ClientRole {
+    /// The value the client reveals for `name`, if it is allowed and defined.
+    pub fn env_value(&self, name: &str, link: &Link) -> Option<String> {
+        if !self.send_environ.iter().any(|allowed| allowed == name) {
+            return None;
+        }
+        if let Some(value) = self.env_values.get(name) {
+            return Some(value.clone());
+        }
+        match name {
+            "TERM" => Some(self.term.clone()),
+            "LANG" => Some(self.lang(link)),
+            "COLUMNS" => Some(self.cols.to_string()),
+            "LINES" => Some(self.rows.to_string()),
+            _ => std::env::var(name).ok(),
+        }
+    }
+
+    /// `LANG` as telnetlib3's client reports it: `en_US.<charset>`.
+    pub fn lang(&self, link: &Link) -> String {
+        format!("en_US.{}", link.charset.name())
+    }
+
+    pub fn send_window_size(&self, link: &mut Link) {
+        if link.engine.is_enabled(Side::Local, Opt::NAWS) {
+            link.engine
+                .send_subnegotiation(Opt::NAWS, &naws::encode(self.cols, self.rows));
+        }
+    }
+
+    /// The answer to `NEW_ENVIRON SEND`: the variables asked for that are allowed and
+    /// defined with their values, the others as undefined (a name without a value, as
+    /// RFC 1572 says); a bare `VAR`/`USERVAR` or an empty request asks for every allowed
+    /// variable of that kind (or of both). No variable is named twice or with an empty
+    /// name.
+    fn environment_answer(&self, requested: &[(VarKind, Vec<u8>)], link: &Link) -> Vec<Variable> {
+        let mut answer: Vec<Variable> = Vec::new();
+        let mut add = |kind: VarKind, name: &str, value: Option<String>| {
+            if !name.is_empty() && !answer.iter().any(|v| v.name == name.as_bytes()) {
+                answer.push(Variable {
+                    kind,
+                    name: name.as_bytes().to_vec(),
+                    value: value.map(String::into_bytes),
+                });
+            }
+        };
+        let everything_of = |kind: Option<VarKind>| {
+            self.send_environ
+                .iter()
+                .filter(move |name| kind.is_none_or(|k| VarKind::for_name(name.as_bytes()) == k))
+        };
+        if requested.is_empty() {
+            for name in everything_of(None) {
+                if let Some(value) = self.env_value(name, link) {
+                    add(VarKind::for_name(name.as_bytes()), name, Some(value));
+                }
+            }
+        }
+        for (kind, name) in requested {
+            if name.is_empty() {
+                for name in everything_of(Some(*kind)) {
+                    if let Some(value) = self.env_value(name, link) {
+                        add(*kind, name, Some(value));
+                    }
+                }
+            } else {
+                let name = String::from_utf8_lossy(name).into_owned();
+                let value = self.env_value(&name, link);
+                add(*kind, &name, value);
+            }
+        }
+        answer
+    }
+
+    /// The answer to `CHARSET REQUEST`: accept an offered name for our own charset; a
+    /// client on a weak default (Latin-1/ASCII) takes the first offer it knows;
+    /// otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).
+    fn charset_answer(&self, offered: &[String], link: &mut Link) -> Vec<u8> {
+        let ours = link.charset;
+        if let Some(name) = offered
+            .iter()
+            .find(|name| Charset::for_name(name) == Some(ours))
+        {
+            return charset::accepted(name);
+        }
+        let weak = ours == Charset::Standard(encoding_rs::WINDOWS_1252);
+        if weak {
+            for name in offered {
+                if let Some(theirs) = Charset::for_name(name) {
+                    link.set_charset(theirs);
+                    return charset::accepted(name);
+                }
+            }
+        }
+        charset::rejected()
+    }
+}
+
+impl Role for ClientRole {
+    fn start(&mut self, link: &mut Link) {
+        link.engine.start();
+    }
+
+    fn on_event(&mut self, event: &OwnedEvent, link: &mut Link) {
+        let enabled = |link: &Link, opt| link.engine.is_enabled(Side::Local, opt);
+        match event {
+            // Every DO NAWS (the first one and any repeat) gets the current size.
+            OwnedEvent::Negotiation {
+                verb: Verb::Do,
+                opt: Opt::NAWS,
+            } => self.send_window_size(link),
+            OwnedEvent::Subnegotiation { opt, data } => {
+                let opt = *opt;
+                match opt {
+                    Opt::TTYPE | Opt::TSPEED | Opt::XDISPLOC
+                        if terminal::is_send(data) && enabled(link, opt) =>
+                    {
+                        let text = match opt {
+                            Opt::TTYPE => self.term.clone(),
+                            Opt::TSPEED => format!("{},{}", self.speed.0, self.speed.1),
+                            _ => self.x_display.clone(),
+                        };
+                        link.engine
+                            .send_subnegotiation(opt, &terminal::is(text.as_bytes()));
+                    }
+                    Opt::NEW_ENVIRON if enabled(link, opt) => {
+                        if let Some(requested) = environ::parse_request(data) {
+                            let answer = self.environment_answer(&requested, link);
+                            link.engine
+                                .send_subnegotiation(opt, &environ::answer(&answer));
+                        }
+                    }
+                    Opt::CHARSET
+                        if enabled(link, opt) || link.engine.is_enabled(Side::Remote, opt) =>
+                    {
+                        if let Some(offered) = charset::parse_request(data) {
+                            let answer = self.charset_answer(&offered, link);
+                            link.engine.send_subnegotiation(opt, &answer);
+                        } else if data.first() == Some(&charset::TTABLE_IS) {
+                            link.engine
+                                .send_subnegotiation(opt, &[charset::TTABLE_REJECTED]);
+                        }
+                    }
+                    _ => log::trace!("no answer to SB {opt} from a client"),
+                }
+            }
+            _ => {}
+        }
+    }
+}

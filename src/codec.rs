@@ -1,0 +1,220 @@
+//! Text encodings for the `_str` methods: every encoding `encoding_rs` knows (UTF-8,
+//! Latin-1, Shift_JIS, Big5, KOI8-R, …) plus the OEM code pages of DOS-era BBSes
+//! (CP437, CP850, CP866, … via `oem_cp`), behind one streaming decoder and one encoder.
+
+use encoding_rs::{CoderResult, EncoderResult, Encoding};
+use oem_cp::code_table::{DECODING_TABLE_CP_MAP, ENCODING_TABLE_CP_MAP};
+use oem_cp::code_table_type::TableType;
+
+use crate::error::Error;
+
+/// A character set: an `encoding_rs` encoding or an OEM code page by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// An encoding of the WHATWG Encoding Standard, as implemented by `encoding_rs`.
+    /// Note that its labels map `latin1`, `iso-8859-1` and `ascii` to windows-1252.
+    Standard(&'static Encoding),
+    /// A single-byte OEM code page such as 437 (the IBM PC's).
+    Oem(u16),
+}
+
+impl Charset {
+    /// Looks a charset up by name, as users and CHARSET (RFC 2066) peers spell them:
+    /// `utf-8`, `UTF8`, `latin1`, `cp437`, `IBM437`, `cp-866`, `shift_jis`, …
+    pub fn for_name(name: &str) -> Option<Charset> {
+        let lower = name.trim().to_ascii_lowercase();
+        let compact: String = lower
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect();
+        for prefix in ["cp", "ibm", "oem"] {
+            if let Some(number) = compact
+                .strip_prefix(prefix)
+                .and_then(|n| n.parse::<u16>().ok())
+            {
+                if DECODING_TABLE_CP_MAP.get(&number).is_some() {
+                    return Some(Charset::Oem(number));
+                }
+            }
+        }
+        if compact == "utf8" {
+            return Some(Charset::Standard(encoding_rs::UTF_8));
+        }
+        Encoding::for_label(lower.as_bytes()).map(Charset::Standard)
+    }
+
+    /// Like [`for_name`](Self::for_name), with an error naming the unknown charset.
+    pub(crate) fn for_setting(name: &str) -> Result<Charset, Error> {
+        Charset::for_name(name).ok_or_else(|| Error::InvalidInput {
+            message: format!(
+                "unknown encoding {name:?}: use a WHATWG label such as utf-8, latin1, shift_jis, koi8-r, or an OEM code page such as cp437"
+            ),
+        })
+    }
+
+    /// The canonical name, as sent in a CHARSET reply: `UTF-8`, `windows-1252`, `CP437`.
+    pub fn name(&self) -> String {
+        match self {
+            Charset::Standard(encoding) => encoding.name().to_owned(),
+            Charset::Oem(number) => format!("CP{number}"),
+        }
+    }
+
+    /// A streaming decoder: bytes of a multi-byte character split across calls are
+    /// kept until the rest arrives.
+    pub fn decoder(&self) -> TextDecoder {
+        TextDecoder {
+            kind: match self {
+                Charset::Standard(encoding) => {
+                    DecoderKind::Standard(encoding.new_decoder_without_bom_handling())
+                }
+                Charset::Oem(number) => DecoderKind::Oem(*number),
+            },
+        }
+    }
+
+    /// Encodes text; characters the charset cannot represent become `?`.
+    pub fn encode(&self, text: &str) -> Vec<u8> {
+        match self {
+            Charset::Standard(encoding) if *encoding == encoding_rs::UTF_8 => {
+                text.as_bytes().to_vec()
+            }
+            Charset::Standard(encoding) => encode_standard(encoding.output_encoding(), text),
+            Charset::Oem(number) => match ENCODING_TABLE_CP_MAP.get(number) {
+                Some(table) => oem_cp::encode_string_lossy(text, table),
+                None => text
+                    .bytes()
+                    .map(|b| if b.is_ascii() { b } else { b'?' })
+                    .collect(),
+            },
+        }
+    }
+}
+
+fn encode_standard(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+    let mut encoder = encoding.new_encoder();
+    let mut out = Vec::with_capacity(text.len() + 8);
+    let mut rest = text;
+    loop {
+        let room = encoder
+            .max_buffer_length_from_utf8_without_replacement(rest.len())
+            .unwrap_or(rest.len() * 4 + 16);
+        out.reserve(room);
+        let (result, read) =
+            encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+        rest = &rest[read..];
+        match result {
+            EncoderResult::InputEmpty => return out,
+            EncoderResult::OutputFull => {}
+            EncoderResult::Unmappable(_) => out.push(b'?'),
+        }
+    }
+}
+
+/// The decoding state of one direction of a connection.
+pub struct TextDecoder {
+    kind: DecoderKind,
+}
+
+enum DecoderKind {
+    Standard(encoding_rs::Decoder),
+    Oem(u16),
+}
+
+impl std::fmt::Debug for TextDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TextDecoder")
+    }
+}
+
+impl TextDecoder {
+    /// Decodes `bytes`, appending to `out`. Malformed input becomes U+FFFD; it never
+    /// fails and never stalls. With `last`, an incomplete trailing character is
+    /// flushed as U+FFFD instead of being kept for the next call.
+    pub fn decode(&mut self, bytes: &[u8], last: bool, out: &mut String) {
+        match &mut self.kind {
+            DecoderKind::Standard(decoder) => {
+                let mut rest = bytes;
+                loop {
+                    let room = decoder
+                        .max_utf8_buffer_length(rest.len())
+                        .unwrap_or(rest.len() * 3 + 16);
+                    out.reserve(room);
+                    let (result, read, _) = decoder.decode_to_string(rest, out, last);
+                    rest = &rest[read..];
+                    if result == CoderResult::InputEmpty {
+                        return;
+                    }
+                }
+            }
+            DecoderKind::Oem(number) => match DECODING_TABLE_CP_MAP.get(number) {
+                Some(TableType::Complete(table)) => {
+                    out.push_str(&oem_cp::decode_string_complete_table(bytes, table));
+                }
+                Some(TableType::Incomplete(table)) => {
+                    out.push_str(&oem_cp::decode_string_incomplete_table_lossy(bytes, table));
+                }
+                None => out.push_str(&String::from_utf8_lossy(bytes)),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_as_users_and_peers_spell_them() {
+        assert_eq!(Charset::for_name("UTF8").unwrap().name(), "UTF-8");
+        assert_eq!(Charset::for_name("utf-8").unwrap().name(), "UTF-8");
+        assert_eq!(Charset::for_name("cp437"), Some(Charset::Oem(437)));
+        assert_eq!(Charset::for_name("IBM437"), Some(Charset::Oem(437)));
+        assert_eq!(Charset::for_name("cp-866"), Some(Charset::Oem(866)));
+        assert_eq!(Charset::for_name("Shift_JIS").unwrap().name(), "Shift_JIS");
+        assert_eq!(Charset::for_name("latin1").unwrap().name(), "windows-1252");
+        assert!(Charset::for_name("klingon").is_none());
+        assert!(
+            Charset::for_setting("klingon")
+                .unwrap_err()
+                .to_string()
+                .contains("klingon")
+        );
+    }
+
+    #[test]
+    fn a_character_split_across_calls_decodes_once() {
+        let mut decoder = Charset::for_name("utf-8").unwrap().decoder();
+        let mut text = String::new();
+        decoder.decode(b"caf\xc3", false, &mut text);
+        assert_eq!(text, "caf");
+        decoder.decode(b"\xa9!", false, &mut text);
+        assert_eq!(text, "café!");
+    }
+
+    #[test]
+    fn malformed_input_becomes_replacement_characters() {
+        let mut decoder = Charset::for_name("utf-8").unwrap().decoder();
+        let mut text = String::new();
+        decoder.decode(b"a\xffb\xc3", true, &mut text);
+        assert_eq!(text, "a\u{fffd}b\u{fffd}");
+    }
+
+    #[test]
+    fn cp437_round_trips_box_drawing() {
+        let cp437 = Charset::for_name("cp437").unwrap();
+        let bytes = cp437.encode("╔═╗ ½");
+        assert_eq!(bytes, [0xc9, 0xcd, 0xbb, b' ', 0xab]);
+        let mut text = String::new();
+        cp437.decoder().decode(&bytes, true, &mut text);
+        assert_eq!(text, "╔═╗ ½");
+    }
+
+    #[test]
+    fn unmappable_characters_encode_as_question_marks() {
+        let latin1 = Charset::for_name("latin1").unwrap();
+        assert_eq!(latin1.encode("é日"), [0xe9, b'?']);
+        let koi8 = Charset::for_name("koi8-r").unwrap();
+        assert_eq!(koi8.encode("Да"), [0xe4, 0xc1]);
+    }
+}

@@ -1,0 +1,451 @@
+//! The connection core shared by client and server connections: the state behind one
+//! mutex and one condition variable, the reader thread's lifetime, serialized writes,
+//! and close.
+//!
+//! Locking: `state` is never held across a socket call. Bytes to send are appended to
+//! `State::outgoing` under `state` (so replies and user writes keep their order and never
+//! interleave mid-sequence); whoever holds `writer` moves them to the socket. Lock order
+//! is `reading` → `writer` → `state`, and `state` is only ever taken last and briefly.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use crate::codec::{Charset, TextDecoder};
+use crate::error::{Error, Result};
+use crate::proto::{Engine, Opt, OwnedEvent, Side};
+
+use super::input::InputBuffer;
+use super::reader;
+
+/// How long the reader thread may spend pushing negotiation replies into a socket whose
+/// send buffer is full before it goes back to reading (the bytes stay queued and leave
+/// with the next write). Reading must go on, or two peers that both write without
+/// reading would wait for each other forever.
+pub(crate) const REPLY_WRITE_BUDGET: Duration = Duration::from_millis(200);
+
+/// How long `close` spends sending what is still queued before it shuts the socket.
+pub(crate) const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
+
+/// A negotiation observer installed with `set_event_hook`; runs on the reader thread.
+pub(crate) type EventHook = Arc<dyn Fn(&OwnedEvent) + Send + Sync>;
+
+/// What a client or server adds to the engine: answers to subnegotiations, and what to
+/// do when options change. Runs on the reader thread with the state locked.
+pub(crate) trait Role: Send + 'static {
+    /// Queues start-up requests (the engine's `start` and anything else).
+    fn start(&mut self, link: &mut Link);
+    /// Reacts to one non-data event, after the engine has processed the chunk it came in.
+    fn on_event(&mut self, event: &OwnedEvent, link: &mut Link);
+}
+
+/// What a [`Role`] may change: the engine and the text codec.
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub engine: Engine,
+    pub charset: Charset,
+    /// Bumped when `charset` changes, so readers know to start a new decoder.
+    pub charset_generation: u64,
+    /// Treat both directions as BINARY for newline and NUL handling.
+    pub force_binary: bool,
+}
+
+impl Link {
+    pub fn set_charset(&mut self, charset: Charset) {
+        if charset != self.charset {
+            log::debug!("charset now {}", charset.name());
+            self.charset = charset;
+            self.charset_generation += 1;
+        }
+    }
+
+    /// Whether data we send is BINARY (no NVT newline translation).
+    pub fn binary_out(&self) -> bool {
+        self.force_binary || self.engine.is_enabled(Side::Local, Opt::BINARY)
+    }
+
+    /// Whether data we receive is BINARY (CR NUL kept as is).
+    pub fn binary_in(&self) -> bool {
+        self.force_binary || self.engine.is_enabled(Side::Remote, Opt::BINARY)
+    }
+}
+
+/// Why no more data will arrive.
+#[derive(Debug, Clone)]
+pub(crate) enum End {
+    /// The peer closed its side.
+    Eof,
+    /// The socket failed (kind and message of the `io::Error`).
+    Failed(io::ErrorKind, String),
+}
+
+/// Everything the reader thread and the callers share, behind `Shared::state`.
+#[derive(Debug)]
+pub(crate) struct State<R> {
+    pub link: Link,
+    pub role: R,
+    pub input: InputBuffer,
+    /// The last data byte received was a CR (for dropping the NUL of CR NUL).
+    pub after_cr: bool,
+    /// Bytes waiting to be written, in order.
+    pub outgoing: Vec<u8>,
+    pub end: Option<End>,
+    /// Closed by this side.
+    pub closed: bool,
+    /// When application data last arrived.
+    pub last_input: Instant,
+}
+
+impl<R> State<R> {
+    /// Moves what the engine queued into the outgoing bytes. Called before the state
+    /// lock is released, so engine output is always empty outside it.
+    pub fn commit_output(&mut self) {
+        let output = self.link.engine.output();
+        if !output.is_empty() {
+            self.outgoing.extend_from_slice(output);
+            self.link.engine.clear_output();
+        }
+    }
+
+    /// The error a read gets once the buffer is drained and no more data will come.
+    pub fn end_error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Option<Error> {
+        match self.end.as_ref()? {
+            End::Eof => Some(Error::Eof { operation, peer }),
+            End::Failed(kind, message) => Some(Error::Io {
+                operation,
+                peer,
+                source: io::Error::new(*kind, message.clone()),
+            }),
+        }
+    }
+}
+
+/// Reader-side state of the callers, held for the whole of one read call so that reads
+/// are serialized (a second concurrent reader waits its turn, within its deadline).
+#[derive(Debug)]
+pub(crate) struct ReadSide {
+    pub decoder: TextDecoder,
+    pub decoder_generation: u64,
+    /// A line was ended by a CR that was the last byte available; an LF right after it
+    /// belongs to that line ending and is skipped.
+    pub skip_lf: bool,
+}
+
+/// Limits and settings of one connection's core.
+#[derive(Debug, Clone)]
+pub(crate) struct CoreConfig {
+    pub max_input: usize,
+    pub max_outgoing: usize,
+    pub max_line: usize,
+    pub reader_stack_size: usize,
+    pub default_timeout: Option<Duration>,
+}
+
+pub(crate) struct Shared<R> {
+    pub state: Mutex<State<R>>,
+    /// Notified on every change a caller may wait for: data, option states, end of
+    /// stream, room in the input buffer, outgoing bytes written, close.
+    pub changed: Condvar,
+    pub reading: Mutex<ReadSide>,
+    writer: Mutex<TcpStream>,
+    hook: Mutex<Option<EventHook>>,
+    pub peer: Option<SocketAddr>,
+    pub local: Option<SocketAddr>,
+    pub config: CoreConfig,
+}
+
+/// A running connection: the shared state and the reader thread.
+pub(crate) struct Core<R: Role> {
+    pub shared: Arc<Shared<R>>,
+    reader: Mutex<Option<JoinHandle<()>>>,
+    socket: TcpStream,
+}
+
+/// The deadline for a call given its timeout (`None`: never).
+pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| Instant::now() + t)
+}
+
+impl<R: Role> Core<R> {
+    /// Starts the reader thread over `socket` and sends the role's start-up requests.
+    pub fn spawn(
+        socket: TcpStream,
+        mut link: Link,
+        mut role: R,
+        config: CoreConfig,
+    ) -> Result<Core<R>> {
+        let peer = socket.peer_addr().ok();
+        let io_error = |source| Error::Io {
+            operation: "start connection",
+            peer,
+            source,
+        };
+        let reader_socket = socket.try_clone().map_err(io_error)?;
+        let writer_socket = socket.try_clone().map_err(io_error)?;
+        role.start(&mut link);
+        let decoder = link.charset.decoder();
+        let mut state = State {
+            link,
+            role,
+            input: InputBuffer::default(),
+            after_cr: false,
+            outgoing: Vec::new(),
+            end: None,
+            closed: false,
+            last_input: Instant::now(),
+        };
+        state.commit_output();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+            reading: Mutex::new(ReadSide {
+                decoder,
+                decoder_generation: 0,
+                skip_lf: false,
+            }),
+            writer: Mutex::new(writer_socket),
+            hook: Mutex::new(None),
+            peer,
+            local: socket.local_addr().ok(),
+            config,
+        });
+        let name = match peer {
+            Some(addr) => format!("telnet-rx-{addr}"),
+            None => "telnet-rx".to_owned(),
+        };
+        let thread_shared = Arc::clone(&shared);
+        let handle = thread::Builder::new()
+            .name(name)
+            .stack_size(shared.config.reader_stack_size)
+            .spawn(move || reader::run(&thread_shared, reader_socket))
+            .map_err(io_error)?;
+        let core = Core {
+            shared,
+            reader: Mutex::new(Some(handle)),
+            socket,
+        };
+        // Start-up requests are a few bytes into an empty send buffer.
+        let _ = core.shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false);
+        Ok(core)
+    }
+
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.shared.peer
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, State<R>> {
+        self.shared.state.lock()
+    }
+
+    /// The deadline for a call: its own timeout, or the connection's default.
+    pub fn deadline_for(&self, timeout: Option<Duration>) -> Option<Instant> {
+        deadline(timeout.or(self.shared.config.default_timeout))
+    }
+
+    /// Waits until `ready` gives an answer, the deadline passes (`Timeout`), or the
+    /// connection is closed by this side (`Closed`). `ready` runs with the state locked,
+    /// each time something changes.
+    pub fn wait<T>(
+        &self,
+        operation: &'static str,
+        deadline: Option<Instant>,
+        mut ready: impl FnMut(&mut State<R>) -> Option<Result<T>>,
+    ) -> Result<T> {
+        let mut state = self.lock();
+        let mut timed_out = false;
+        loop {
+            if state.closed {
+                return Err(Error::Closed { operation });
+            }
+            if let Some(answer) = ready(&mut state) {
+                state.commit_output();
+                drop(state);
+                // A read may have made room for the reader thread, a request may have
+                // queued bytes: wake whoever waits on either.
+                self.shared.changed.notify_all();
+                return answer;
+            }
+            if timed_out {
+                return Err(Error::Timeout {
+                    operation,
+                    peer: self.peer(),
+                    unmet: None,
+                });
+            }
+            match deadline {
+                None => self.shared.changed.wait(&mut state),
+                Some(at) => timed_out = self.shared.changed.wait_until(&mut state, at).timed_out(),
+            }
+        }
+    }
+
+    /// Queues bytes produced by `produce` (with the state locked, after the outgoing
+    /// backlog is under its limit) and writes them out before the deadline.
+    ///
+    /// On `Timeout` the bytes already queued stay queued, in order, and leave with the
+    /// next write or flush; nothing queued is ever dropped.
+    pub fn send(
+        &self,
+        operation: &'static str,
+        deadline: Option<Instant>,
+        produce: impl FnOnce(&mut State<R>),
+    ) -> Result<()> {
+        let limit = self.shared.config.max_outgoing;
+        self.wait(operation, deadline, |state| {
+            (state.outgoing.len() < limit).then_some(Ok(()))
+        })?;
+        {
+            let mut state = self.lock();
+            if state.closed {
+                return Err(Error::Closed { operation });
+            }
+            produce(&mut state);
+            state.commit_output();
+        }
+        self.shared
+            .pump(deadline, true)
+            .map_err(|e| self.write_error(operation, e))
+    }
+
+    /// Writes everything queued before the deadline.
+    pub fn flush(&self, deadline: Option<Instant>) -> Result<()> {
+        if self.lock().closed {
+            return Err(Error::Closed { operation: "flush" });
+        }
+        self.shared
+            .pump(deadline, true)
+            .map_err(|e| self.write_error("flush", e))
+    }
+
+    fn write_error(&self, operation: &'static str, error: io::Error) -> Error {
+        match error.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout {
+                operation,
+                peer: self.peer(),
+                unmet: None,
+            },
+            _ => Error::Io {
+                operation,
+                peer: self.peer(),
+                source: error,
+            },
+        }
+    }
+
+    pub fn set_hook(&self, hook: Option<EventHook>) {
+        *self.shared.hook.lock() = hook;
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Sends what is queued (for at most [`CLOSE_FLUSH_LIMIT`]), shuts the socket down,
+    /// wakes every waiter and joins the reader thread. Idempotent.
+    pub fn close(&self) {
+        let first = !self.lock().closed;
+        if first {
+            let _ = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true);
+            self.lock().closed = true;
+            let _ = self.socket.shutdown(Shutdown::Both);
+            self.shared.changed.notify_all();
+        }
+        let handle = self.reader.lock().take();
+        if let Some(handle) = handle {
+            // A hook that closes its own connection runs on the reader thread, which
+            // cannot join itself; it ends by itself once it returns.
+            if handle.thread().id() != thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl<R: Role> Drop for Core<R> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<R> Shared<R> {
+    pub fn hook(&self) -> Option<EventHook> {
+        self.hook.lock().clone()
+    }
+
+    /// Moves queued bytes to the socket until none are left or the deadline passes.
+    ///
+    /// With `wait_for_writer` false (the reader thread), it returns at once when another
+    /// thread is writing: that thread re-checks the queue before it lets go of the
+    /// writer, so the bytes are not stranded.
+    pub fn pump(&self, deadline: Option<Instant>, wait_for_writer: bool) -> io::Result<()> {
+        loop {
+            let writer = match (wait_for_writer, deadline) {
+                (false, _) => self.writer.try_lock(),
+                (true, None) => Some(self.writer.lock()),
+                (true, Some(at)) => self.writer.try_lock_until(at),
+            };
+            let Some(mut socket) = writer else {
+                return if wait_for_writer {
+                    Err(io::ErrorKind::TimedOut.into())
+                } else {
+                    Ok(())
+                };
+            };
+            loop {
+                let bytes = std::mem::take(&mut self.state.lock().outgoing);
+                if bytes.is_empty() {
+                    break;
+                }
+                let result = write_before(&mut socket, &bytes, deadline);
+                self.changed.notify_all();
+                if let Err((written, error)) = result {
+                    let mut state = self.state.lock();
+                    let mut unsent = bytes[written..].to_vec();
+                    unsent.extend_from_slice(&state.outgoing);
+                    state.outgoing = unsent;
+                    return Err(error);
+                }
+            }
+            drop(socket);
+            // Bytes queued by a thread whose try_lock failed while we wrote: go again.
+            if self.state.lock().outgoing.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Writes all of `bytes` before the deadline; on failure, how many were written.
+fn write_before(
+    socket: &mut TcpStream,
+    bytes: &[u8],
+    deadline: Option<Instant>,
+) -> std::result::Result<(), (usize, io::Error)> {
+    let mut written = 0;
+    while written < bytes.len() {
+        let timeout = match deadline {
+            None => None,
+            Some(at) => {
+                let left = at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err((written, io::ErrorKind::TimedOut.into()));
+                }
+                Some(left)
+            }
+        };
+        if let Err(error) = socket.set_write_timeout(timeout) {
+            return Err((written, error));
+        }
+        match socket.write(&bytes[written..]) {
+            Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
+            Ok(n) => written += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err((written, error)),
+        }
+    }
+    Ok(())
+}

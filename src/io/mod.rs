@@ -1,0 +1,16 @@
+//! The threaded IO layer: the only code that touches sockets, threads and time.
+//!
+//! Each connection has one reader thread (`reader`) that feeds the socket into the
+//! engine, answers negotiations at once and buffers application data up to a bound
+//! (`input`); callers block on one condition variable with a deadline (`core`), read
+//! through the operations in `reading` and wait on option states through `waiting`.
+
+mod core;
+mod input;
+mod reader;
+mod reading;
+mod waiting;
+
+pub(crate) use self::core::{Core, CoreConfig, EventHook, Link, Role};
+pub use self::reading::ExpectMatch;
+pub use self::waiting::Want;

@@ -1,0 +1,166 @@
+//! The reader thread: socket → engine → input buffer, replies out at once.
+
+use std::io::{self, Read};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use memchr::memmem;
+
+use crate::proto::{Event, Opt, OwnedEvent, Side};
+
+use super::core::{End, REPLY_WRITE_BUDGET, Role, Shared, State, deadline};
+use super::input::InputBuffer;
+
+/// The most read from the socket in one call.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Runs until the peer closes, the socket fails, or the connection is closed.
+pub(crate) fn run<R: Role>(shared: &Shared<R>, mut socket: TcpStream) {
+    let mut buffer = vec![0u8; READ_CHUNK];
+    let mut events = Vec::new();
+    loop {
+        let Some(room) = wait_for_room(shared) else {
+            return;
+        };
+        let received = match socket.read(&mut buffer[..room.min(READ_CHUNK)]) {
+            Ok(0) => return finish(shared, End::Eof),
+            Ok(n) => n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return finish(shared, End::Failed(error.kind(), error.to_string())),
+        };
+        {
+            let mut state = shared.state.lock();
+            if state.closed {
+                return;
+            }
+            process(&mut state, &buffer[..received], &mut events);
+        }
+        shared.changed.notify_all();
+        if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
+            log::debug!("replies to {:?} delayed: {error}", shared.peer);
+        }
+        if !events.is_empty() {
+            if let Some(hook) = shared.hook() {
+                events.iter().for_each(|event| hook(event));
+            }
+            events.clear();
+        }
+    }
+}
+
+/// Blocks while the input buffer is full (TCP flow control then pushes back on the
+/// peer); returns how many bytes may be read, or `None` once the connection is closed.
+fn wait_for_room<R>(shared: &Shared<R>) -> Option<usize> {
+    let mut state = shared.state.lock();
+    loop {
+        if state.closed {
+            return None;
+        }
+        let room = shared.config.max_input.saturating_sub(state.input.len());
+        if room > 0 {
+            return Some(room);
+        }
+        shared.changed.wait(&mut state);
+    }
+}
+
+fn finish<R>(shared: &Shared<R>, end: End) {
+    {
+        let mut state = shared.state.lock();
+        if !state.closed {
+            log::debug!("connection to {:?} ended: {end:?}", shared.peer);
+            state.end = Some(end);
+        }
+    }
+    shared.changed.notify_all();
+}
+
+/// Feeds one chunk through the engine: data into the input buffer, every other event
+/// to the role (and into `events` for the hook), replies into the outgoing queue.
+fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEvent>) {
+    let State {
+        link,
+        input,
+        after_cr,
+        last_input,
+        ..
+    } = state;
+    let mut binary = link.binary_in();
+    let force_binary = link.force_binary;
+    let length_before = input.len();
+    link.engine.receive(chunk, |event| match event {
+        Event::Data(data) => push_data(input, data, binary, after_cr),
+        other => {
+            if let Event::OptionEnabled {
+                side: Side::Remote,
+                opt: Opt::BINARY,
+            } = other
+            {
+                binary = true;
+            } else if let Event::OptionDisabled {
+                side: Side::Remote,
+                opt: Opt::BINARY,
+            } = other
+            {
+                binary = force_binary;
+            }
+            events.push(other.to_owned_event());
+        }
+    });
+    if input.len() != length_before {
+        *last_input = Instant::now();
+    }
+    for event in events.iter() {
+        state.role.on_event(event, &mut state.link);
+    }
+    state.commit_output();
+}
+
+/// Appends received data, dropping the NUL of each CR NUL (RFC 854: CR NUL is a bare
+/// carriage return) unless the data is BINARY. The pair may straddle two chunks.
+fn push_data(input: &mut InputBuffer, data: &[u8], binary: bool, after_cr: &mut bool) {
+    if data.is_empty() {
+        return;
+    }
+    if binary {
+        *after_cr = false;
+        input.extend(data);
+        return;
+    }
+    let mut rest = data;
+    if *after_cr && rest.first() == Some(&0) {
+        rest = &rest[1..];
+    }
+    *after_cr = false;
+    while let Some(at) = memmem::find(rest, b"\r\0") {
+        input.extend(&rest[..=at]);
+        rest = &rest[at + 2..];
+    }
+    if let Some(&last) = rest.last() {
+        *after_cr = last == b'\r';
+    }
+    input.extend(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filtered(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut input = InputBuffer::default();
+        let mut after_cr = false;
+        for chunk in chunks {
+            push_data(&mut input, chunk, false, &mut after_cr);
+        }
+        input.as_slice().to_vec()
+    }
+
+    #[test]
+    fn cr_nul_loses_its_nul_even_across_chunks() {
+        assert_eq!(filtered(&[b"a\r\0b\r\0"]), b"a\rb\r");
+        assert_eq!(filtered(&[b"a\r", b"\0b"]), b"a\rb");
+        assert_eq!(filtered(&[b"a\r", b"", b"\0b"]), b"a\rb");
+        assert_eq!(filtered(&[b"\0\0"]), b"\0\0");
+        assert_eq!(filtered(&[b"a\r\n"]), b"a\r\n");
+    }
+}

@@ -1,0 +1,311 @@
+//! The blocking read operations shared by every connection type.
+//!
+//! Each waits on the connection's condition variable until it can answer, and consumes
+//! input only when it answers: a timed-out, failed or interrupted read leaves every
+//! buffered byte for the next call. `Eof` comes only once the buffer is drained.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use memchr::{memchr2, memmem};
+use regex::bytes::Regex;
+
+use crate::error::{Error, Result};
+
+use super::core::{Core, ReadSide, Role, State};
+
+/// What [`expect`](crate::TelnetConnection::expect) found: which pattern matched, the
+/// match, and the data before it. All of it has been consumed from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectMatch {
+    /// The position of the matching pattern in the list given.
+    pub index: usize,
+    /// The bytes the pattern matched.
+    pub matched: Vec<u8>,
+    /// The bytes received before the match.
+    pub before: Vec<u8>,
+    /// The pattern's capture groups (index 0 is the whole match); `None` for a group
+    /// that did not take part.
+    pub groups: Vec<Option<Vec<u8>>>,
+}
+
+/// Where the first line of `buffer` ends: `(bytes to consume, length of the line
+/// including its terminator, whether a following LF must be skipped)`.
+///
+/// Terminators: LF, CR LF, CR NUL (the NUL is dropped) and a bare CR. A CR that is the
+/// last byte available ends the line at once; an LF arriving right after it is then
+/// part of the same line ending and skipped by the next read.
+fn line_end(buffer: &[u8]) -> Option<(usize, usize, bool)> {
+    let at = memchr2(b'\n', b'\r', buffer)?;
+    if buffer[at] == b'\n' {
+        return Some((at + 1, at + 1, false));
+    }
+    Some(match buffer.get(at + 1) {
+        Some(b'\n') => (at + 2, at + 2, false),
+        Some(0) => (at + 2, at + 1, false),
+        Some(_) => (at + 1, at + 1, false),
+        None => (at + 1, at + 1, true),
+    })
+}
+
+impl<R: Role> Core<R> {
+    /// Runs one read: serialized with other readers, waiting until `attempt` answers.
+    fn read_with<T>(
+        &self,
+        operation: &'static str,
+        timeout: Option<Duration>,
+        mut attempt: impl FnMut(&mut State<R>, &mut ReadSide, Option<SocketAddr>) -> Option<Result<T>>,
+    ) -> Result<T> {
+        let deadline = self.deadline_for(timeout);
+        let timed_out = || Error::Timeout {
+            operation,
+            peer: self.peer(),
+            unmet: None,
+        };
+        let mut side = match deadline {
+            None => self.shared.reading.lock(),
+            Some(at) => self
+                .shared
+                .reading
+                .try_lock_until(at)
+                .ok_or_else(timed_out)?,
+        };
+        let peer = self.peer();
+        self.wait(operation, deadline, |state| {
+            if side.skip_lf && !state.input.is_empty() {
+                if state.input.as_slice()[0] == b'\n' {
+                    state.input.discard(1);
+                }
+                side.skip_lf = false;
+            }
+            attempt(state, &mut side, peer)
+        })
+    }
+
+    /// Like `read_with`, decoding the bytes with the connection's charset.
+    fn read_text(
+        &self,
+        operation: &'static str,
+        timeout: Option<Duration>,
+        last: bool,
+        mut attempt: impl FnMut(
+            &mut State<R>,
+            &mut ReadSide,
+            Option<SocketAddr>,
+        ) -> Option<Result<Vec<u8>>>,
+    ) -> Result<String> {
+        self.read_with(operation, timeout, |state, side, peer| {
+            let bytes = attempt(state, side, peer)?;
+            Some(bytes.map(|bytes| {
+                if side.decoder_generation != state.link.charset_generation {
+                    side.decoder = state.link.charset.decoder();
+                    side.decoder_generation = state.link.charset_generation;
+                }
+                let mut text = String::with_capacity(bytes.len());
+                side.decoder.decode(&bytes, last, &mut text);
+                text
+            }))
+        })
+    }
+
+    fn attempt_read(
+        state: &mut State<R>,
+        n: usize,
+        operation: &'static str,
+        peer: Option<SocketAddr>,
+    ) -> Option<Result<Vec<u8>>> {
+        if !state.input.is_empty() {
+            return Some(Ok(state.input.take(n)));
+        }
+        state.end_error(operation, peer).map(Err)
+    }
+
+    /// Up to `n` bytes, as soon as any are buffered.
+    pub fn read(&self, n: usize, timeout: Option<Duration>) -> Result<Vec<u8>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        self.read_with("read", timeout, |state, _, peer| {
+            Self::attempt_read(state, n, "read", peer)
+        })
+    }
+
+    /// [`read`](Self::read), decoded.
+    pub fn read_str(&self, n: usize, timeout: Option<Duration>) -> Result<String> {
+        self.read_text("read_str", timeout, false, |state, _, peer| {
+            Self::attempt_read(state, n.max(1), "read_str", peer)
+        })
+    }
+
+    fn attempt_readline(
+        &self,
+        state: &mut State<R>,
+        side: &mut ReadSide,
+        operation: &'static str,
+        peer: Option<SocketAddr>,
+    ) -> Option<Result<Vec<u8>>> {
+        let buffer = state.input.as_slice();
+        if let Some((consume, length, skip_lf)) = line_end(buffer) {
+            let line = buffer[..length].to_vec();
+            state.input.discard(consume);
+            side.skip_lf = skip_lf;
+            return Some(Ok(line));
+        }
+        let limit = self
+            .shared
+            .config
+            .max_line
+            .min(self.shared.config.max_input);
+        if buffer.len() >= limit {
+            return Some(Err(Error::LineTooLong { peer, limit }));
+        }
+        let end = state.end_error(operation, peer)?;
+        if buffer.is_empty() {
+            return Some(Err(end));
+        }
+        // The peer is gone: the unterminated rest is the last line.
+        Some(Ok(state.input.take(buffer.len())))
+    }
+
+    /// One line, including its terminator.
+    pub fn readline(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+        self.read_with("readline", timeout, |state, side, peer| {
+            self.attempt_readline(state, side, "readline", peer)
+        })
+    }
+
+    /// [`readline`](Self::readline), decoded.
+    pub fn readline_str(&self, timeout: Option<Duration>) -> Result<String> {
+        self.read_text("readline_str", timeout, false, |state, side, peer| {
+            self.attempt_readline(state, side, "readline_str", peer)
+        })
+    }
+
+    fn full_error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Error {
+        Error::BufferFull {
+            operation,
+            peer,
+            limit: self.shared.config.max_input,
+        }
+    }
+
+    /// The attempt of `read_until`: bytes already searched in earlier wake-ups of the
+    /// same call are not searched again.
+    fn attempt_until<'a>(
+        &'a self,
+        operation: &'static str,
+        pattern: &'a [u8],
+    ) -> impl FnMut(&mut State<R>, &mut ReadSide, Option<SocketAddr>) -> Option<Result<Vec<u8>>> + 'a
+    {
+        let finder = memmem::Finder::new(pattern);
+        let mut searched: usize = 0;
+        move |state, _, peer| {
+            let buffer = state.input.as_slice();
+            let from = searched
+                .saturating_sub(pattern.len().saturating_sub(1))
+                .min(buffer.len());
+            if let Some(at) = finder.find(&buffer[from..]) {
+                return Some(Ok(state.input.take(from + at + pattern.len())));
+            }
+            searched = buffer.len();
+            if buffer.len() >= self.shared.config.max_input {
+                return Some(Err(self.full_error(operation, peer)));
+            }
+            state.end_error(operation, peer).map(Err)
+        }
+    }
+
+    /// Everything up to and including the first occurrence of `pattern`.
+    pub fn read_until(&self, pattern: &[u8], timeout: Option<Duration>) -> Result<Vec<u8>> {
+        self.read_with(
+            "read_until",
+            timeout,
+            self.attempt_until("read_until", pattern),
+        )
+    }
+
+    /// [`read_until`](Self::read_until) with a text pattern, encoded with the
+    /// connection's charset; the result is decoded.
+    pub fn read_until_str(&self, pattern: &str, timeout: Option<Duration>) -> Result<String> {
+        let encoded = self.lock().link.charset.encode(pattern);
+        self.read_text(
+            "read_until_str",
+            timeout,
+            false,
+            self.attempt_until("read_until_str", &encoded),
+        )
+    }
+
+    fn attempt_read_all(
+        &self,
+        state: &mut State<R>,
+        operation: &'static str,
+        peer: Option<SocketAddr>,
+    ) -> Option<Result<Vec<u8>>> {
+        match state.end_error(operation, peer) {
+            Some(Error::Eof { .. }) => Some(Ok(state.input.take(state.input.len()))),
+            Some(error) => Some(Err(error)),
+            None if state.input.len() >= self.shared.config.max_input => {
+                Some(Err(self.full_error(operation, peer)))
+            }
+            None => None,
+        }
+    }
+
+    /// Everything until the peer closes (possibly nothing).
+    pub fn read_all(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+        self.read_with("read_all", timeout, |state, _, peer| {
+            self.attempt_read_all(state, "read_all", peer)
+        })
+    }
+
+    /// [`read_all`](Self::read_all), decoded.
+    pub fn read_all_str(&self, timeout: Option<Duration>) -> Result<String> {
+        self.read_text("read_all_str", timeout, true, |state, _, peer| {
+            self.attempt_read_all(state, "read_all_str", peer)
+        })
+    }
+
+    /// Waits until one of `patterns` matches the buffered data; the first pattern in
+    /// list order that matches wins, as in telnetlib.
+    pub fn expect(&self, patterns: &[Regex], timeout: Option<Duration>) -> Result<ExpectMatch> {
+        self.read_with("expect", timeout, |state, _, peer| {
+            let buffer = state.input.as_slice();
+            for (index, pattern) in patterns.iter().enumerate() {
+                if let Some(captures) = pattern.captures(buffer) {
+                    let whole = captures.get(0).expect("group 0 is the whole match");
+                    let found = ExpectMatch {
+                        index,
+                        matched: whole.as_bytes().to_vec(),
+                        before: buffer[..whole.start()].to_vec(),
+                        groups: captures
+                            .iter()
+                            .map(|g| g.map(|g| g.as_bytes().to_vec()))
+                            .collect(),
+                    };
+                    state.input.discard(whole.end());
+                    return Some(Ok(found));
+                }
+            }
+            if buffer.len() >= self.shared.config.max_input {
+                return Some(Err(self.full_error("expect", peer)));
+            }
+            state.end_error("expect", peer).map(Err)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_end;
+
+    #[test]
+    fn line_terminators() {
+        assert_eq!(line_end(b"ab\ncd"), Some((3, 3, false)));
+        assert_eq!(line_end(b"ab\r\ncd"), Some((4, 4, false)));
+        assert_eq!(line_end(b"ab\r\0cd"), Some((4, 3, false)));
+        assert_eq!(line_end(b"ab\rcd"), Some((3, 3, false)));
+        assert_eq!(line_end(b"ab\r"), Some((3, 3, true)));
+        assert_eq!(line_end(b"abc"), None);
+    }
+}
