@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod peer;
+
 use telnetlib::proto::{Engine, Event, ProtocolError};
 
 /// Bytes as text: printable ASCII stays, everything else (and `\` and `"`) is `\xNN`.

@@ -1,0 +1,127 @@
+//! A scripted Telnet peer for integration tests: a real loopback socket that the test
+//! drives step by step, sending byte scripts and checking what it receives against
+//! deadlines (never sleeping to synchronise).
+
+#![allow(dead_code)]
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+/// How long a step that should succeed may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// One end of a loopback connection, played by the test.
+pub struct Peer {
+    listener: TcpListener,
+    socket: Option<TcpStream>,
+    /// Received and not yet checked.
+    pending: Vec<u8>,
+}
+
+impl Peer {
+    /// Listens on 127.0.0.1 with an ephemeral port.
+    pub fn bind() -> Peer {
+        Peer {
+            listener: TcpListener::bind("127.0.0.1:0").expect("bind loopback"),
+            socket: None,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap()
+    }
+
+    /// Accepts the connection (the client has connected already: the kernel completed
+    /// the handshake into the backlog).
+    pub fn accept(&mut self) {
+        self.listener.set_nonblocking(true).unwrap();
+        let start = Instant::now();
+        loop {
+            match self.listener.accept() {
+                Ok((socket, _)) => {
+                    socket.set_nonblocking(false).unwrap();
+                    socket.set_nodelay(true).unwrap();
+                    self.socket = Some(socket);
+                    return;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock && start.elapsed() < DEADLINE => {
+                    std::thread::yield_now()
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        }
+    }
+
+    pub fn socket(&mut self) -> &mut TcpStream {
+        self.socket.as_mut().expect("accept first")
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.socket().write_all(bytes).expect("peer send");
+    }
+
+    /// Reads until `done(received)` holds; panics at the deadline with what arrived.
+    pub fn receive_until(&mut self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        let deadline = Instant::now() + DEADLINE;
+        let mut buffer = [0u8; 65536];
+        while !done(&self.pending) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "peer timed out; received so far: {:?}",
+                escape(&self.pending)
+            );
+            let socket = self.socket.as_mut().expect("accept first");
+            socket.set_read_timeout(Some(left)).unwrap();
+            match socket.read(&mut buffer) {
+                Ok(0) => panic!(
+                    "connection closed; received so far: {:?}",
+                    escape(&self.pending)
+                ),
+                Ok(n) => self.pending.extend_from_slice(&buffer[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) => panic!("peer read: {e}"),
+            }
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Asserts that the next bytes received are exactly `expected`.
+    pub fn expect(&mut self, expected: &[u8]) {
+        let got = self.receive_until(|got| got.len() >= expected.len());
+        assert_eq!(escape(&got), escape(expected), "bytes received by the peer");
+    }
+
+    /// Asserts that the client sent nothing since the last check: sends `DO TM`, which
+    /// a client answers with `WILL TM` after everything it sent before, and expects
+    /// exactly that answer.
+    pub fn expect_nothing_more(&mut self) {
+        self.send(b"\xff\xfd\x06");
+        self.expect(b"\xff\xfb\x06");
+    }
+
+    /// Closes our side in an orderly way (the client sees end of stream).
+    pub fn close(&mut self) {
+        drop(self.socket.take());
+    }
+
+    /// Resets the connection (RST instead of FIN).
+    pub fn reset(&mut self) {
+        let socket = self.socket.take().expect("accept first");
+        socket2::SockRef::from(&socket)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(socket);
+    }
+}
+
+/// Bytes as readable text for assertion messages.
+pub fn escape(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect()
+}
