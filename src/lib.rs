@@ -3,10 +3,16 @@
 //! The Telnet protocol for Rust, with a blocking, thread-per-connection API in the
 //! spirit of Python's `telnetlib`, `telnetlib3.sync` and `miniboa`.
 //!
-//! Today the crate provides its foundation, the sans-IO engine in [`proto`]: a Telnet
-//! parser whose state survives any split of the input, the RFC 1143 "Q method" for
-//! both sides of every option, bounded subnegotiations, and the NVT byte rules. The
-//! blocking client, server and legacy `Telnet` types are built on it.
+//! - [`TelnetConnection`]: the blocking client of `telnetlib3.sync` (`read_until`,
+//!   `expect`, `readline`, `wait_for`, …), safe to share between threads;
+//! - [`proto`]: the sans-IO engine underneath: a Telnet parser whose state survives any
+//!   split of the input, the RFC 1143 "Q method" for both sides of every option,
+//!   bounded subnegotiations, and the NVT byte rules; reusable with any IO model;
+//! - [`codec`]: the text encodings of the `_str` methods.
+//!
+//! Porting from Python? COMPAT.md maps every call.
+//!
+//! The engine on its own:
 //!
 //! ```
 //! use telnetlib::proto::{Engine, Event, Policy};
