@@ -543,3 +543,24 @@ fn telnet_connection_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<TelnetConnection>();
 }
+
+#[test]
+fn writes_and_flush_are_bounded_when_the_peer_stops_reading_and_lose_nothing() {
+    let (mut peer, conn) = connect();
+    // Far more than the kernel's socket buffers hold while the peer reads nothing.
+    let data: Vec<u8> = (0..16u32 << 20).map(|i| (i % 251) as u8).collect();
+    let err = conn.write(&data, SHORT).unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(conn.flush(SHORT).unwrap_err().is_timeout());
+    // Once the peer reads again, everything arrives, in order.
+    let mut socket = peer.socket().try_clone().unwrap();
+    let expected = data.clone();
+    let reader = thread::spawn(move || {
+        let mut received = vec![0u8; expected.len()];
+        socket.set_read_timeout(WAIT).unwrap();
+        socket.read_exact(&mut received).unwrap();
+        received == expected
+    });
+    conn.flush(WAIT).unwrap();
+    assert!(reader.join().unwrap(), "the data arrived changed");
+}
