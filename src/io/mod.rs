@@ -5,12 +5,15 @@
 //! (`input`); callers block on one condition variable with a deadline (`core`), read
 //! through the operations in `reading` and wait on option states through `waiting`.
 
+#[macro_use]
+mod api;
 mod core;
 mod input;
 mod reader;
 mod reading;
 mod waiting;
 
+pub(crate) use self::api::connection_api;
 pub(crate) use self::core::{Core, CoreConfig, EventHook, Link, Role};
 pub use self::reading::ExpectMatch;
 pub use self::waiting::Want;

@@ -1,0 +1,354 @@
+//! The blocking API every connection type shares (reads, writes, negotiation, close,
+//! `std::io` traits), written once and stamped onto `TelnetConnection` and
+//! `ServerConnection`, which both wrap a [`Core`](super::Core) in a field named `core`.
+
+/// Adds the shared blocking methods and the `Read`/`Write` impls to `$type`.
+macro_rules! connection_api {
+    ($type:ident) => {
+        impl $type {
+            // ------------------------------------------------------------- reading
+
+            /// Up to `n` bytes, returning as soon as any data is buffered (not "until EOF",
+            /// unlike telnetlib3's `read()`).
+            pub fn read(
+                &self,
+                n: usize,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<u8>> {
+                self.core.read(n, timeout)
+            }
+
+            /// Everything buffered, as soon as anything is.
+            pub fn read_some(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<u8>> {
+                self.core.read(usize::MAX, timeout)
+            }
+
+            /// One line including its terminator: LF, CR LF, CR NUL (returned as CR) or a bare
+            /// CR. A CR LF split across packets is one terminator (the line then ends in CR and
+            /// the LF is skipped). At end of stream an unterminated rest is returned as the last
+            /// line. A line longer than `max_line` fails with [`Error::LineTooLong`](crate::Error::LineTooLong) and stays
+            /// buffered.
+            pub fn readline(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<u8>> {
+                self.core.readline(timeout)
+            }
+
+            /// Everything up to and including `pattern`. If the peer closes first, `Eof`, and
+            /// the data stays buffered.
+            pub fn read_until(
+                &self,
+                pattern: &[u8],
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<u8>> {
+                self.core.read_until(pattern, timeout)
+            }
+
+            /// Everything until the peer closes, bounded by the input buffer
+            /// ([`Error::BufferFull`](crate::Error::BufferFull) beyond it).
+            pub fn read_all(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<u8>> {
+                self.core.read_all(timeout)
+            }
+
+            /// Waits for the first of `patterns` (list order wins, as in telnetlib) to match
+            /// the buffered data, and consumes through the match.
+            ///
+            /// ```no_run
+            /// # let conn = telnetlib::TelnetConnection::connect("127.0.0.1:23")?;
+            /// use regex::bytes::Regex;
+            /// let prompts = [Regex::new(r"[Pp]assword: ?$").unwrap(), Regex::new(r"\$ $").unwrap()];
+            /// let found = conn.expect(&prompts, None)?;
+            /// println!("pattern {} after {:?}", found.index, found.before);
+            /// # Ok::<(), telnetlib::Error>(())
+            /// ```
+            pub fn expect(
+                &self,
+                patterns: &[::regex::bytes::Regex],
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<$crate::ExpectMatch> {
+                self.core.expect(patterns, timeout)
+            }
+
+            /// [`read`](Self::read), decoded with the connection's encoding (a multi-byte
+            /// character split across reads is decoded when complete).
+            pub fn read_str(
+                &self,
+                n: usize,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<String> {
+                self.core.read_str(n, timeout)
+            }
+
+            /// [`read_some`](Self::read_some), decoded.
+            pub fn read_some_str(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<String> {
+                self.core.read_str(usize::MAX, timeout)
+            }
+
+            /// [`readline`](Self::readline), decoded.
+            pub fn readline_str(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<String> {
+                self.core.readline_str(timeout)
+            }
+
+            /// [`read_until`](Self::read_until) with a text pattern (encoded with the
+            /// connection's encoding), decoded.
+            pub fn read_until_str(
+                &self,
+                pattern: &str,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<String> {
+                self.core.read_until_str(pattern, timeout)
+            }
+
+            /// [`read_all`](Self::read_all), decoded.
+            pub fn read_all_str(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<String> {
+                self.core.read_all_str(timeout)
+            }
+
+            // ----------------------------------------------------------------- writing
+
+            /// Sends bytes with 0xFF doubled and no newline translation. Returns once they are
+            /// handed to the socket; on `Timeout` they stay queued, in order, and go out with
+            /// the next write or flush.
+            pub fn write(
+                &self,
+                data: &[u8],
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<()> {
+                let deadline = self.core.deadline_for(timeout);
+                self.core.send("write", deadline, |state| {
+                    $crate::proto::nvt::escape_iac(data, &mut state.outgoing)
+                })
+            }
+
+            /// Sends text in the connection's encoding; unless BINARY is on in our direction
+            /// (or `force_binary`), `\n` becomes CR LF and a lone `\r` CR NUL.
+            pub fn write_str(
+                &self,
+                text: &str,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<()> {
+                let deadline = self.core.deadline_for(timeout);
+                self.core.send("write_str", deadline, |state| {
+                    let bytes = state.link.charset.encode(text);
+                    let binary = state.link.binary_out();
+                    $crate::proto::nvt::encode_text(&bytes, binary, &mut state.outgoing);
+                })
+            }
+
+            /// Waits until everything queued has been handed to the socket.
+            pub fn flush(&self, timeout: Option<::std::time::Duration>) -> $crate::Result<()> {
+                self.core.flush(self.core.deadline_for(timeout))
+            }
+
+            /// Sends `IAC <command>` (AYT, BRK, IP, GA, …).
+            pub fn send_command(&self, command: $crate::proto::Command) -> $crate::Result<()> {
+                let deadline = self.core.deadline_for(None);
+                self.core.send("send_command", deadline, |state| {
+                    state.link.engine.send_command(command)
+                })
+            }
+
+            /// Sends `IAC SB <opt> <payload> IAC SE` (0xFF in the payload doubled).
+            pub fn send_subnegotiation(
+                &self,
+                opt: $crate::proto::Opt,
+                payload: &[u8],
+            ) -> $crate::Result<()> {
+                let deadline = self.core.deadline_for(None);
+                self.core.send("send_subnegotiation", deadline, |state| {
+                    state.link.engine.send_subnegotiation(opt, payload)
+                })
+            }
+
+            /// Closes the connection: sends what is queued (for up to a second), shuts the
+            /// socket down, wakes every blocked call and joins the reader thread. Idempotent.
+            pub fn close(&self) {
+                self.core.close();
+            }
+
+            /// Whether [`close`](Self::close) was called.
+            pub fn is_closed(&self) -> bool {
+                self.core.is_closed()
+            }
+
+            // ----------------------------------------------------------------- negotiation
+
+            fn request(
+                &self,
+                side: $crate::proto::Side,
+                opt: $crate::proto::Opt,
+                enable: bool,
+            ) -> $crate::Result<$crate::proto::RequestOutcome> {
+                let mut outcome = $crate::proto::RequestOutcome::AlreadySo;
+                let deadline = self.core.deadline_for(None);
+                self.core.send("request", deadline, |state| {
+                    outcome = state.link.engine.request(side, opt, enable);
+                })?;
+                Ok(outcome)
+            }
+
+            /// Asks the peer to perform `opt` (`DO`), following RFC 1143.
+            pub fn request_do(
+                &self,
+                opt: $crate::proto::Opt,
+            ) -> $crate::Result<$crate::proto::RequestOutcome> {
+                self.request($crate::proto::Side::Remote, opt, true)
+            }
+
+            /// Asks the peer to stop performing `opt` (`DONT`).
+            pub fn request_dont(
+                &self,
+                opt: $crate::proto::Opt,
+            ) -> $crate::Result<$crate::proto::RequestOutcome> {
+                self.request($crate::proto::Side::Remote, opt, false)
+            }
+
+            /// Offers to perform `opt` (`WILL`).
+            pub fn request_will(
+                &self,
+                opt: $crate::proto::Opt,
+            ) -> $crate::Result<$crate::proto::RequestOutcome> {
+                self.request($crate::proto::Side::Local, opt, true)
+            }
+
+            /// Stops performing `opt` (`WONT`).
+            pub fn request_wont(
+                &self,
+                opt: $crate::proto::Opt,
+            ) -> $crate::Result<$crate::proto::RequestOutcome> {
+                self.request($crate::proto::Side::Local, opt, false)
+            }
+
+            /// Waits until every condition holds; a `Timeout` names the unmet ones. Once the
+            /// peer has closed and the conditions can no longer change, fails with `Eof`.
+            ///
+            /// ```no_run
+            /// use telnetlib::{TelnetConnection, Want};
+            /// use telnetlib::proto::Opt;
+            /// # let conn = TelnetConnection::connect("127.0.0.1:23")?;
+            /// conn.wait_for(&[Want::RemoteEnabled(Opt::ECHO), Want::LocalEnabled(Opt::NAWS)], None)?;
+            /// # Ok::<(), telnetlib::Error>(())
+            /// ```
+            pub fn wait_for(
+                &self,
+                wants: &[$crate::Want],
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<()> {
+                self.core.wait_for(wants, timeout)
+            }
+
+            /// Whether we perform `opt` (the peer sent `DO` and we agreed).
+            pub fn local_option(&self, opt: $crate::proto::Opt) -> bool {
+                self.core
+                    .lock()
+                    .link
+                    .engine
+                    .is_enabled($crate::proto::Side::Local, opt)
+            }
+
+            /// Whether the peer performs `opt` (it sent `WILL` and we agreed).
+            pub fn remote_option(&self, opt: $crate::proto::Opt) -> bool {
+                self.core
+                    .lock()
+                    .link
+                    .engine
+                    .is_enabled($crate::proto::Side::Remote, opt)
+            }
+
+            /// The RFC 1143 state of one side of `opt`.
+            pub fn option_state(
+                &self,
+                side: $crate::proto::Side,
+                opt: $crate::proto::Opt,
+            ) -> $crate::proto::QState {
+                self.core.lock().link.engine.state(side, opt)
+            }
+
+            /// Calls `hook` on the reader thread with every event other than data (negotiations,
+            /// option changes, commands, subnegotiations, protocol errors), after the
+            /// connection has acted on it. `None` removes it. Keep it short: reading waits
+            /// while it runs.
+            pub fn set_event_hook(
+                &self,
+                hook: Option<impl Fn(&$crate::proto::OwnedEvent) + Send + Sync + 'static>,
+            ) {
+                self.core.set_hook(
+                    hook.map(|hook| ::std::sync::Arc::new(hook) as $crate::io::EventHook),
+                );
+            }
+
+            // ----------------------------------------------------------------- what telnetlib3 calls extra info
+
+            /// The peer's address (`peername`).
+            pub fn peer_addr(&self) -> Option<::std::net::SocketAddr> {
+                self.core.peer()
+            }
+
+            /// Our address (`sockname`).
+            pub fn local_addr(&self) -> Option<::std::net::SocketAddr> {
+                self.core.shared.local
+            }
+        }
+
+        impl ::std::io::Read for &$type {
+            /// Reads what is buffered (waiting for at least one byte with the default timeout);
+            /// `Ok(0)` at end of stream.
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                match self.core.read(buf.len(), None) {
+                    Ok(data) => {
+                        buf[..data.len()].copy_from_slice(&data);
+                        Ok(data.len())
+                    }
+                    Err($crate::Error::Eof { .. }) => Ok(0),
+                    Err(error) => Err(error.into()),
+                }
+            }
+        }
+
+        impl ::std::io::Read for $type {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                ::std::io::Read::read(&mut &*self, buf)
+            }
+        }
+
+        impl ::std::io::Write for &$type {
+            /// Writes bytes with 0xFF doubled (see the inherent `write`).
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                $type::write(self, buf, None)?;
+                Ok(buf.len())
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                Ok($type::flush(self, None)?)
+            }
+        }
+
+        impl ::std::io::Write for $type {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                ::std::io::Write::write(&mut &*self, buf)
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                ::std::io::Write::flush(&mut &*self)
+            }
+        }
+    };
+}
+
+pub(crate) use connection_api;
