@@ -3,6 +3,8 @@
 mod builder;
 mod role;
 
+pub(crate) use role::answer_charset_request;
+
 use std::fmt;
 use std::net::ToSocketAddrs;
 

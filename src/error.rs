@@ -72,6 +72,16 @@ pub enum Error {
         /// The buffer's size in bytes.
         limit: usize,
     },
+    /// The peer has left too many bytes unread: the output queue is full. Nothing was
+    /// queued by this call; a server usually drops such a connection.
+    OutputFull {
+        /// The call that could not queue.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// The queue's size in bytes.
+        limit: usize,
+    },
     /// A setting or argument is not valid (an unknown encoding name, for example).
     InvalidInput {
         /// What is wrong with it.
@@ -136,6 +146,15 @@ impl fmt::Display for Error {
                 "{operation}{}: the input buffer is full ({limit} bytes) without what was asked for; the data is kept, read some of it or raise max_input_buffer",
                 Peer(*peer)
             ),
+            Error::OutputFull {
+                operation,
+                peer,
+                limit,
+            } => write!(
+                f,
+                "{operation}{}: the peer is not reading and {limit} bytes are already queued; nothing more was queued",
+                Peer(*peer)
+            ),
             Error::InvalidInput { message } => f.write_str(message),
         }
     }
@@ -167,7 +186,7 @@ impl From<Error> for io::Error {
     /// `NotConnected`/`UnexpectedEof`, and socket errors keep their kind.
     fn from(error: Error) -> io::Error {
         let kind = match &error {
-            Error::Timeout { .. } => io::ErrorKind::TimedOut,
+            Error::Timeout { .. } | Error::OutputFull { .. } => io::ErrorKind::TimedOut,
             Error::Eof { .. } => io::ErrorKind::UnexpectedEof,
             Error::Closed { .. } => io::ErrorKind::NotConnected,
             Error::Io { source, .. } | Error::Connect { source, .. } => source.kind(),

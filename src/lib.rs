@@ -37,6 +37,7 @@ pub mod codec;
 mod error;
 mod io;
 pub mod proto;
+mod server;
 
 pub use client::{
     ClientBuilder, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
@@ -44,6 +45,7 @@ pub use client::{
 };
 pub use error::{Error, Result};
 pub use io::{ExpectMatch, Want};
+pub use server::{ServerBuilder, ServerConnection, TelnetServer, xterm};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

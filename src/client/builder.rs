@@ -257,6 +257,7 @@ impl ClientBuilder {
             max_line: self.max_line,
             reader_stack_size: self.reader_stack_size,
             default_timeout: self.timeout,
+            idle_timeout: None,
         };
         Ok(TelnetConnection {
             core: Core::spawn(stream, link, self.role, config)?,

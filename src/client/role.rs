@@ -95,29 +95,29 @@ impl ClientRole {
         }
         answer
     }
+}
 
-    /// The answer to `CHARSET REQUEST`: accept an offered name for our own charset; a
-    /// client on a weak default (Latin-1/ASCII) takes the first offer it knows;
-    /// otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).
-    fn charset_answer(&self, offered: &[String], link: &mut Link) -> Vec<u8> {
-        let ours = link.charset;
-        if let Some(name) = offered
-            .iter()
-            .find(|name| Charset::for_name(name) == Some(ours))
-        {
-            return charset::accepted(name);
-        }
-        let weak = ours == Charset::Standard(encoding_rs::WINDOWS_1252);
-        if weak {
-            for name in offered {
-                if let Some(theirs) = Charset::for_name(name) {
-                    link.set_charset(theirs);
-                    return charset::accepted(name);
-                }
+/// The answer to `CHARSET REQUEST`: accept an offered name for our own charset; on a
+/// weak default (Latin-1/ASCII) take the first offer we know and switch to it;
+/// otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).
+pub(crate) fn answer_charset_request(offered: &[String], link: &mut Link) -> Vec<u8> {
+    let ours = link.charset;
+    if let Some(name) = offered
+        .iter()
+        .find(|name| Charset::for_name(name) == Some(ours))
+    {
+        return charset::accepted(name);
+    }
+    let weak = ours == Charset::Standard(encoding_rs::WINDOWS_1252);
+    if weak {
+        for name in offered {
+            if let Some(theirs) = Charset::for_name(name) {
+                link.set_charset(theirs);
+                return charset::accepted(name);
             }
         }
-        charset::rejected()
     }
+    charset::rejected()
 }
 
 impl Role for ClientRole {
@@ -158,7 +158,7 @@ impl Role for ClientRole {
                         if enabled(link, opt) || link.engine.is_enabled(Side::Remote, opt) =>
                     {
                         if let Some(offered) = charset::parse_request(data) {
-                            let answer = self.charset_answer(&offered, link);
+                            let answer = answer_charset_request(&offered, link);
                             link.engine.send_subnegotiation(opt, &answer);
                         } else if data.first() == Some(&charset::TTABLE_IS) {
                             link.engine

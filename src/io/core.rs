@@ -41,6 +41,38 @@ pub(crate) trait Role: Send + 'static {
     fn start(&mut self, link: &mut Link);
     /// Reacts to one non-data event, after the engine has processed the chunk it came in.
     fn on_event(&mut self, event: &OwnedEvent, link: &mut Link);
+    /// Takes application data as it arrives. By default it goes to the input buffer
+    /// as is (CR NUL becoming CR outside BINARY); a server may edit and echo it.
+    fn on_data(&mut self, data: &[u8], sink: &mut DataSink<'_>) {
+        sink.push(data);
+    }
+    /// Runs after each chunk has been processed, and once after `start`.
+    fn after_chunk(&mut self, _link: &mut Link) {}
+    /// Whether the connection should end once the replies queued so far are sent
+    /// (the peer asked us to log out).
+    fn wants_close(&self) -> bool {
+        false
+    }
+    /// The stream ended: the peer closed, the socket failed, or the idle timeout hit.
+    fn on_end(&mut self) {}
+}
+
+/// Where a [`Role`] puts received data and the bytes it echoes.
+pub(crate) struct DataSink<'a> {
+    pub input: &'a mut InputBuffer,
+    pub outgoing: &'a mut Vec<u8>,
+    pub after_cr: &'a mut bool,
+    /// The peer sends BINARY (or `force_binary`).
+    pub binary: bool,
+    /// We perform ECHO.
+    pub local_echo: bool,
+}
+
+impl DataSink<'_> {
+    /// Appends data to the input buffer, dropping the NUL of CR NUL unless BINARY.
+    pub fn push(&mut self, data: &[u8]) {
+        reader::push_data(self.input, data, self.binary, self.after_cr);
+    }
 }
 
 /// What a [`Role`] may change: the engine and the text codec.
@@ -143,6 +175,9 @@ pub(crate) struct CoreConfig {
     pub max_line: usize,
     pub reader_stack_size: usize,
     pub default_timeout: Option<Duration>,
+    /// Close the connection after this long without application data, sending
+    /// `\r\nTimeout.\r\n` first.
+    pub idle_timeout: Option<Duration>,
 }
 
 pub(crate) struct Shared<R> {
@@ -187,6 +222,7 @@ impl<R: Role> Core<R> {
         let reader_socket = socket.try_clone().map_err(io_error)?;
         let writer_socket = socket.try_clone().map_err(io_error)?;
         role.start(&mut link);
+        role.after_chunk(&mut link);
         let decoder = link.charset.decoder();
         let mut state = State {
             link,
@@ -321,6 +357,47 @@ impl<R: Role> Core<R> {
             .map_err(|e| self.write_error("flush", e))
     }
 
+    /// Queues bytes without waiting: fails with `OutputFull` when the peer has left
+    /// `max_outgoing` bytes unread, otherwise writes what the socket takes at once and
+    /// leaves the rest queued, in order. A game loop sending to many clients never
+    /// stalls on one that stopped reading.
+    pub fn queue(
+        &self,
+        operation: &'static str,
+        produce: impl FnOnce(&mut State<R>),
+    ) -> Result<()> {
+        {
+            let mut state = self.lock();
+            if state.closed {
+                return Err(Error::Closed { operation });
+            }
+            if state.outgoing.len() >= self.shared.config.max_outgoing {
+                return Err(Error::OutputFull {
+                    operation,
+                    peer: self.peer(),
+                    limit: self.shared.config.max_outgoing,
+                });
+            }
+            produce(&mut state);
+            state.commit_output();
+        }
+        self.push_queued();
+        Ok(())
+    }
+
+    /// Writes what is queued as far as the socket takes it at once, unless another
+    /// thread is writing already.
+    pub fn push_queued(&self) {
+        if let Err(error) = self.shared.pump_without_waiting() {
+            log::trace!("output to {:?} stays queued: {error}", self.peer());
+        }
+    }
+
+    /// How many bytes wait to be written.
+    pub fn queued(&self) -> usize {
+        self.lock().outgoing.len()
+    }
+
     fn write_error(&self, operation: &'static str, error: io::Error) -> Error {
         match error.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout {
@@ -382,6 +459,23 @@ impl<R> Shared<R> {
     /// thread is writing: that thread re-checks the queue before it lets go of the
     /// writer, so the bytes are not stranded.
     pub fn pump(&self, deadline: Option<Instant>, wait_for_writer: bool) -> io::Result<()> {
+        self.pump_with(wait_for_writer, deadline, |socket, bytes| {
+            write_before(socket, bytes, deadline)
+        })
+    }
+
+    /// Moves queued bytes to the socket as far as its send buffer takes them now,
+    /// without blocking; the rest stays queued.
+    pub fn pump_without_waiting(&self) -> io::Result<()> {
+        self.pump_with(false, None, write_without_waiting)
+    }
+
+    fn pump_with(
+        &self,
+        wait_for_writer: bool,
+        deadline: Option<Instant>,
+        write: impl Fn(&mut TcpStream, &[u8]) -> std::result::Result<(), (usize, io::Error)>,
+    ) -> io::Result<()> {
         loop {
             let writer = match (wait_for_writer, deadline) {
                 (false, _) => self.writer.try_lock(),
@@ -400,7 +494,7 @@ impl<R> Shared<R> {
                 if bytes.is_empty() {
                     break;
                 }
-                let result = write_before(&mut socket, &bytes, deadline);
+                let result = write(&mut socket, &bytes);
                 self.changed.notify_all();
                 if let Err((written, error)) = result {
                     let mut state = self.state.lock();
@@ -417,6 +511,35 @@ impl<R> Shared<R> {
             }
         }
     }
+}
+
+/// Writes what the socket's send buffer takes right now (`MSG_DONTWAIT`), never
+/// blocking; `WouldBlock` with the count written when it is full.
+#[cfg(unix)]
+fn write_without_waiting(
+    socket: &mut TcpStream,
+    bytes: &[u8],
+) -> std::result::Result<(), (usize, io::Error)> {
+    let socket = socket2::SockRef::from(&*socket);
+    let mut written = 0;
+    while written < bytes.len() {
+        match socket.send_with_flags(&bytes[written..], libc::MSG_DONTWAIT) {
+            Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
+            Ok(n) => written += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err((written, error)),
+        }
+    }
+    Ok(())
+}
+
+/// Without `MSG_DONTWAIT`, a write bounded by a very short timeout.
+#[cfg(not(unix))]
+fn write_without_waiting(
+    socket: &mut TcpStream,
+    bytes: &[u8],
+) -> std::result::Result<(), (usize, io::Error)> {
+    write_before(socket, bytes, deadline(Some(Duration::from_millis(1))))
 }
 
 /// Writes all of `bytes` before the deadline; on failure, how many were written.

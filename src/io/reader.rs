@@ -8,7 +8,7 @@ use memchr::memmem;
 
 use crate::proto::{Event, Opt, OwnedEvent, Side};
 
-use super::core::{End, REPLY_WRITE_BUDGET, Role, Shared, State, deadline};
+use super::core::{DataSink, End, REPLY_WRITE_BUDGET, Role, Shared, State, deadline};
 use super::input::InputBuffer;
 
 /// The most read from the socket in one call.
@@ -18,6 +18,10 @@ const READ_CHUNK: usize = 64 * 1024;
 pub(crate) fn run<R: Role>(shared: &Shared<R>, mut socket: TcpStream) {
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut events = Vec::new();
+    let idle_timeout = shared.config.idle_timeout;
+    if let Err(error) = socket.set_read_timeout(idle_timeout) {
+        return finish(shared, End::Failed(error.kind(), error.to_string()));
+    }
     loop {
         let Some(room) = wait_for_room(shared) else {
             return;
@@ -26,15 +30,22 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>, mut socket: TcpStream) {
             Ok(0) => return finish(shared, End::Eof),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) if is_timeout(&error) && idle_timeout.is_some() => {
+                if idle_expired(shared, &socket) {
+                    return;
+                }
+                continue;
+            }
             Err(error) => return finish(shared, End::Failed(error.kind(), error.to_string())),
         };
-        {
+        let wants_close = {
             let mut state = shared.state.lock();
             if state.closed {
                 return;
             }
             process(&mut state, &buffer[..received], &mut events);
-        }
+            state.role.wants_close()
+        };
         shared.changed.notify_all();
         if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
             log::debug!("replies to {:?} delayed: {error}", shared.peer);
@@ -45,7 +56,45 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>, mut socket: TcpStream) {
             }
             events.clear();
         }
+        if wants_close {
+            log::debug!("{:?} asked to log out; closing", shared.peer);
+            let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+            return finish(shared, End::Eof);
+        }
     }
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Called when a read timed out under an idle timeout: if no data came for the whole
+/// idle time, says `Timeout.`, shuts the socket and ends the stream (returns true);
+/// otherwise re-arms the timer for the time left.
+fn idle_expired<R: Role>(shared: &Shared<R>, socket: &TcpStream) -> bool {
+    let Some(idle) = shared.config.idle_timeout else {
+        return false;
+    };
+    let left = {
+        let mut state = shared.state.lock();
+        let left = idle.saturating_sub(state.last_input.elapsed());
+        if left.is_zero() {
+            state.outgoing.extend_from_slice(b"\r\nTimeout.\r\n");
+        }
+        left
+    };
+    if !left.is_zero() {
+        return socket.set_read_timeout(Some(left)).is_err();
+    }
+    log::debug!("{:?} idle for {idle:?}; closing", shared.peer);
+    let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
+    let _ = socket.shutdown(std::net::Shutdown::Both);
+    finish(shared, End::Eof);
+    true
 }
 
 /// Blocks while the input buffer is full (TCP flow control then pushes back on the
@@ -64,13 +113,14 @@ fn wait_for_room<R>(shared: &Shared<R>) -> Option<usize> {
     }
 }
 
-fn finish<R>(shared: &Shared<R>, end: End) {
+fn finish<R: Role>(shared: &Shared<R>, end: End) {
     {
         let mut state = shared.state.lock();
         if !state.closed {
             log::debug!("connection to {:?} ended: {end:?}", shared.peer);
             state.end = Some(end);
         }
+        state.role.on_end();
     }
     shared.changed.notify_all();
 }
@@ -80,45 +130,61 @@ fn finish<R>(shared: &Shared<R>, end: End) {
 fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEvent>) {
     let State {
         link,
+        role,
         input,
         after_cr,
+        outgoing,
         last_input,
         ..
     } = state;
-    let mut binary = link.binary_in();
     let force_binary = link.force_binary;
-    let length_before = input.len();
+    let mut sink = DataSink {
+        input,
+        outgoing,
+        after_cr,
+        binary: link.binary_in(),
+        local_echo: link.engine.is_enabled(Side::Local, Opt::ECHO),
+    };
+    let length_before = sink.input.len();
     link.engine.receive(chunk, |event| match event {
-        Event::Data(data) => push_data(input, data, binary, after_cr),
+        Event::Data(data) => role.on_data(data, &mut sink),
         other => {
-            if let Event::OptionEnabled {
-                side: Side::Remote,
-                opt: Opt::BINARY,
-            } = other
-            {
-                binary = true;
-            } else if let Event::OptionDisabled {
-                side: Side::Remote,
-                opt: Opt::BINARY,
-            } = other
-            {
-                binary = force_binary;
+            // Keep the data's interpretation in step with options changing mid-chunk.
+            match other {
+                Event::OptionEnabled {
+                    side: Side::Remote,
+                    opt: Opt::BINARY,
+                } => sink.binary = true,
+                Event::OptionDisabled {
+                    side: Side::Remote,
+                    opt: Opt::BINARY,
+                } => sink.binary = force_binary,
+                Event::OptionEnabled {
+                    side: Side::Local,
+                    opt: Opt::ECHO,
+                } => sink.local_echo = true,
+                Event::OptionDisabled {
+                    side: Side::Local,
+                    opt: Opt::ECHO,
+                } => sink.local_echo = false,
+                _ => {}
             }
             events.push(other.to_owned_event());
         }
     });
-    if input.len() != length_before {
+    if sink.input.len() != length_before {
         *last_input = Instant::now();
     }
     for event in events.iter() {
-        state.role.on_event(event, &mut state.link);
+        role.on_event(event, link);
     }
+    role.after_chunk(link);
     state.commit_output();
 }
 
 /// Appends received data, dropping the NUL of each CR NUL (RFC 854: CR NUL is a bare
 /// carriage return) unless the data is BINARY. The pair may straddle two chunks.
-fn push_data(input: &mut InputBuffer, data: &[u8], binary: bool, after_cr: &mut bool) {
+pub(crate) fn push_data(input: &mut InputBuffer, data: &[u8], binary: bool, after_cr: &mut bool) {
     if data.is_empty() {
         return;
     }

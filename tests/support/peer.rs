@@ -13,7 +13,7 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// One end of a loopback connection, played by the test.
 pub struct Peer {
-    listener: TcpListener,
+    listener: Option<TcpListener>,
     socket: Option<TcpStream>,
     /// Received and not yet checked.
     pending: Vec<u8>,
@@ -23,23 +23,39 @@ impl Peer {
     /// Listens on 127.0.0.1 with an ephemeral port.
     pub fn bind() -> Peer {
         Peer {
-            listener: TcpListener::bind("127.0.0.1:0").expect("bind loopback"),
+            listener: Some(TcpListener::bind("127.0.0.1:0").expect("bind loopback")),
             socket: None,
             pending: Vec::new(),
         }
     }
 
+    /// A peer on the connecting side: a raw client of a server under test.
+    pub fn connect(address: SocketAddr) -> Peer {
+        let socket = TcpStream::connect_timeout(&address, DEADLINE).expect("connect");
+        socket.set_nodelay(true).unwrap();
+        Peer {
+            listener: None,
+            socket: Some(socket),
+            pending: Vec::new(),
+        }
+    }
+
+    /// The listening address (for a listening peer) or the server's (connecting peer).
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap()
+        match &self.listener {
+            Some(listener) => listener.local_addr().unwrap(),
+            None => self.socket.as_ref().unwrap().peer_addr().unwrap(),
+        }
     }
 
     /// Accepts the connection (the client has connected already: the kernel completed
     /// the handshake into the backlog).
     pub fn accept(&mut self) {
-        self.listener.set_nonblocking(true).unwrap();
+        let listener = self.listener.as_ref().expect("a listening peer");
+        listener.set_nonblocking(true).unwrap();
         let start = Instant::now();
         loop {
-            match self.listener.accept() {
+            match listener.accept() {
                 Ok((socket, _)) => {
                     socket.set_nonblocking(false).unwrap();
                     socket.set_nodelay(true).unwrap();
@@ -88,15 +104,74 @@ impl Peer {
         std::mem::take(&mut self.pending)
     }
 
+    /// Reads until the connection ends, returning what arrived (panics at the deadline).
+    pub fn receive_to_end(&mut self) -> Vec<u8> {
+        let socket = self.socket.as_mut().expect("connected");
+        socket.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut rest = Vec::new();
+        match socket.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("waiting for the end of the stream: {e}"),
+        }
+        let mut all = std::mem::take(&mut self.pending);
+        all.extend(rest);
+        all
+    }
+
+    /// Whatever arrives within `slice` (possibly nothing): for loops that wait on
+    /// something else with their own deadline.
+    pub fn receive_for(&mut self, slice: Duration) -> Vec<u8> {
+        let mut buffer = [0u8; 65536];
+        let socket = self.socket.as_mut().expect("connected");
+        socket.set_read_timeout(Some(slice)).unwrap();
+        match socket.read(&mut buffer) {
+            Ok(n) => self.pending.extend_from_slice(&buffer[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => panic!("peer read: {e}"),
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Plays a Telnet client whose answers come from `engine` (its policy decides),
+    /// until `done()` holds; panics at the deadline. Returns the data received.
+    pub fn negotiate_until(
+        &mut self,
+        engine: &mut telnetlib::proto::Engine,
+        mut done: impl FnMut() -> bool,
+    ) -> Vec<u8> {
+        let deadline = Instant::now() + DEADLINE;
+        let mut data = Vec::new();
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "negotiation did not get there; data so far: {:?}",
+                escape(&data)
+            );
+            let bytes = self.receive_for(Duration::from_millis(10));
+            engine.receive(&bytes, |event| {
+                if let telnetlib::proto::Event::Data(d) = event {
+                    data.extend_from_slice(d);
+                }
+            });
+            let reply = engine.take_output();
+            if !reply.is_empty() {
+                self.send(&reply);
+            }
+        }
+        data
+    }
+
     /// Asserts that the next bytes received are exactly `expected`.
     pub fn expect(&mut self, expected: &[u8]) {
-        let got = self.receive_until(|got| got.len() >= expected.len());
+        let mut got = self.receive_until(|got| got.len() >= expected.len());
+        self.pending = got.split_off(expected.len());
         assert_eq!(escape(&got), escape(expected), "bytes received by the peer");
     }
 
-    /// Asserts that the client sent nothing since the last check: sends `DO TM`, which
-    /// a client answers with `WILL TM` after everything it sent before, and expects
-    /// exactly that answer.
+    /// Asserts that the other side sent nothing since the last check: sends `DO TM`,
+    /// which our client and server answer with `WILL TM` after everything they sent
+    /// before, and expects exactly that answer.
     pub fn expect_nothing_more(&mut self) {
         self.send(b"\xff\xfd\x06");
         self.expect(b"\xff\xfb\x06");

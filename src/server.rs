@@ -1,0 +1,562 @@
+//! [`TelnetServer`]: a listening socket whose clients are served either one thread
+//! each ([`serve`](TelnetServer::serve), [`accept`](TelnetServer::accept), like
+//! telnetlib3's `BlockingTelnetServer`) or from the caller's game loop
+//! ([`poll`](TelnetServer::poll), like miniboa).
+//!
+//! Threads: one acceptor, one "settler" that hands a connection out when its
+//! negotiation settles or `connect_maxwait` passes, one reader per connection, and in
+//! `serve` mode one handler per connection. Shutdown and drop join them all.
+
+mod builder;
+mod connection;
+mod editor;
+mod role;
+pub mod xterm;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, select};
+use parking_lot::{Condvar, Mutex};
+
+pub use builder::ServerBuilder;
+pub use connection::ServerConnection;
+
+use crate::error::{Error, Result};
+use crate::io::{Core, CoreConfig, Link};
+use crate::proto::Engine;
+use builder::Settings;
+use connection::Slot;
+use role::{Notifier, ServerRole};
+
+/// How long shutdown waits for handler threads to return once their connections are
+/// closed, before leaving the stragglers behind (logged).
+const HANDLER_JOIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// A callback of the game loop, run on the thread calling [`TelnetServer::poll`].
+type LoopCallback = Box<dyn FnMut(&Arc<ServerConnection>) + Send>;
+
+/// The game loop's own state.
+#[derive(Default)]
+struct PollState {
+    clients: Vec<Arc<ServerConnection>>,
+    on_connect: Option<LoopCallback>,
+    on_disconnect: Option<LoopCallback>,
+}
+
+/// What the acceptor, the settler and the callers share.
+struct Inner {
+    settings: Settings,
+    listener: TcpListener,
+    stopping: AtomicBool,
+    next_id: AtomicU64,
+    live: Arc<AtomicUsize>,
+    /// Accepted connections not yet handed out, by id.
+    pending: Mutex<HashMap<u64, Arc<ServerConnection>>>,
+    /// Every connection ever accepted and still alive, for shutdown.
+    all: Mutex<Vec<Weak<ServerConnection>>>,
+    settled_tx: Sender<u64>,
+    settled_rx: Receiver<u64>,
+    activity_tx: Sender<()>,
+    activity_rx: Receiver<()>,
+    /// Dropped at shutdown, which wakes every `select!` on `stop_rx`.
+    stop_tx: Mutex<Option<Sender<()>>>,
+    stop_rx: Receiver<()>,
+    /// Handler threads still running (serve mode), and a condvar for shutdown.
+    running_handlers: Mutex<usize>,
+    handlers_done: Condvar,
+}
+
+/// A Telnet server. Build it with [`TelnetServer::builder`] or bind it with defaults
+/// with [`TelnetServer::bind`].
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::net::TcpStream;
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use telnetlib::{ServerConnection, TelnetServer};
+///
+/// let server = Arc::new(TelnetServer::bind("127.0.0.1:0")?);
+/// let address = server.local_addr();
+/// let serving = Arc::clone(&server);
+/// let thread = std::thread::spawn(move || {
+///     serving.serve(|client: Arc<ServerConnection>| {
+///         let _ = client.send("Hello! Type a line:\n");
+///         if let Ok(line) = client.readline_str(Some(Duration::from_secs(5))) {
+///             let _ = client.send(&format!("You said: {}", line.trim()));
+///         }
+///     })
+/// });
+///
+/// // A raw TCP client that refuses nothing and sends one line.
+/// let mut raw = TcpStream::connect(address)?;
+/// raw.write_all(b"\xff\xfc\x18hi there\r\n")?; // WONT TTYPE, then a line
+/// let mut received = Vec::new();
+/// let mut buffer = [0u8; 256];
+/// while !received.ends_with(b"there") {
+///     let n = raw.read(&mut buffer)?;
+///     assert!(n > 0, "server closed early");
+///     received.extend_from_slice(&buffer[..n]);
+/// }
+/// assert!(String::from_utf8_lossy(&received).contains("You said: hi there"));
+/// server.shutdown();
+/// thread.join().unwrap()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct TelnetServer {
+    inner: Arc<Inner>,
+    local_addr: SocketAddr,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    handlers: Mutex<Vec<JoinHandle<()>>>,
+    poll_state: Mutex<PollState>,
+}
+
+impl std::fmt::Debug for TelnetServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelnetServer")
+            .field("local_addr", &self.local_addr)
+            .field("connections", &self.client_count())
+            .finish()
+    }
+}
+
+impl TelnetServer {
+    /// Settings beyond the defaults.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::new()
+    }
+
+    /// Binds with the default settings.
+    pub fn bind<A: std::net::ToSocketAddrs + std::fmt::Debug>(address: A) -> Result<TelnetServer> {
+        ServerBuilder::new().bind(address)
+    }
+
+    pub(crate) fn start(listener: TcpListener, settings: Settings) -> Result<TelnetServer> {
+        let local_addr = listener.local_addr().map_err(|source| Error::Io {
+            operation: "bind",
+            peer: None,
+            source,
+        })?;
+        let (settled_tx, settled_rx) = crossbeam_channel::unbounded();
+        let (activity_tx, activity_rx) = crossbeam_channel::bounded(1);
+        let (stop_tx, stop_rx) = crossbeam_channel::bounded(0);
+        let inner = Arc::new(Inner {
+            settings,
+            listener,
+            stopping: AtomicBool::new(false),
+            next_id: AtomicU64::new(1),
+            live: Arc::new(AtomicUsize::new(0)),
+            pending: Mutex::new(HashMap::new()),
+            all: Mutex::new(Vec::new()),
+            settled_tx,
+            settled_rx,
+            activity_tx,
+            activity_rx,
+            stop_tx: Mutex::new(Some(stop_tx)),
+            stop_rx,
+            running_handlers: Mutex::new(0),
+            handlers_done: Condvar::new(),
+        });
+        let (deadline_tx, deadline_rx) = crossbeam_channel::unbounded();
+        let spawn = |name: &str, body: Box<dyn FnOnce() + Send>| {
+            thread::Builder::new()
+                .name(name.to_owned())
+                .stack_size(128 << 10)
+                .spawn(body)
+                .map_err(|source| Error::Io {
+                    operation: "start server thread",
+                    peer: None,
+                    source,
+                })
+        };
+        let acceptor_inner = Arc::clone(&inner);
+        let acceptor = spawn(
+            &format!("telnet-accept-{}", local_addr.port()),
+            Box::new(move || accept_loop(&acceptor_inner, &deadline_tx)),
+        )?;
+        let settler_inner = Arc::clone(&inner);
+        let settler = spawn(
+            &format!("telnet-settle-{}", local_addr.port()),
+            Box::new(move || settle_loop(&settler_inner, &deadline_rx)),
+        )?;
+        Ok(TelnetServer {
+            inner,
+            local_addr,
+            threads: Mutex::new(vec![acceptor, settler]),
+            handlers: Mutex::new(Vec::new()),
+            poll_state: Mutex::new(PollState::default()),
+        })
+    }
+
+    /// The bound address (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Live connections: negotiating, handed out, or in the game loop.
+    pub fn client_count(&self) -> usize {
+        self.inner.live.load(Ordering::SeqCst)
+    }
+
+    /// The next connection whose negotiation has settled (or whose `connect_maxwait`
+    /// passed). `Timeout` when none comes in time, `Closed` after shutdown.
+    pub fn accept(&self, timeout: Option<Duration>) -> Result<Arc<ServerConnection>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if self.inner.stopping.load(Ordering::SeqCst) {
+                return Err(Error::Closed {
+                    operation: "accept",
+                });
+            }
+            let never = crossbeam_channel::never();
+            let timer = match deadline {
+                Some(at) => crossbeam_channel::at(at),
+                None => never,
+            };
+            select! {
+                recv(self.inner.settled_rx) -> id => {
+                    if let Some(connection) = id.ok().and_then(|id| self.inner.pending.lock().remove(&id)) {
+                        return Ok(connection);
+                    }
+                }
+                recv(self.inner.stop_rx) -> _ => return Err(Error::Closed { operation: "accept" }),
+                recv(timer) -> _ => return Err(Error::Timeout { operation: "accept", peer: None, unmet: None }),
+            }
+        }
+    }
+
+    /// Serves every client with `handler` on a thread of its own until
+    /// [`shutdown`](Self::shutdown); the connection is closed when the handler returns.
+    /// A handler that panics ends its own connection only. Returns `Ok(())` after
+    /// shutdown.
+    pub fn serve<F>(&self, handler: F) -> Result<()>
+    where
+        F: Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+    {
+        let handler = Arc::new(handler);
+        loop {
+            let connection = match self.accept(None) {
+                Ok(connection) => connection,
+                Err(Error::Closed { .. }) => return Ok(()),
+                Err(other) => return Err(other),
+            };
+            self.spawn_handler(connection, Arc::clone(&handler));
+        }
+    }
+
+    fn spawn_handler<F>(&self, connection: Arc<ServerConnection>, handler: Arc<F>)
+    where
+        F: Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+    {
+        *self.inner.running_handlers.lock() += 1;
+        let inner = Arc::clone(&self.inner);
+        let client = Arc::clone(&connection);
+        let spawned = thread::Builder::new()
+            .name(format!("telnet-handler-{}", connection.addrport()))
+            .stack_size(self.inner.settings.handler_stack_size)
+            .spawn(move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| handler(Arc::clone(&client))));
+                if outcome.is_err() {
+                    log::warn!(
+                        "the handler of {} panicked; its connection is closed",
+                        client.addrport()
+                    );
+                }
+                client.close();
+                let mut running = inner.running_handlers.lock();
+                *running -= 1;
+                inner.handlers_done.notify_all();
+            });
+        match spawned {
+            Ok(handle) => {
+                let mut handlers = self.handlers.lock();
+                handlers.retain(|h| !h.is_finished());
+                handlers.push(handle);
+            }
+            Err(error) => {
+                log::warn!(
+                    "no thread for {}: {error}; refusing it",
+                    connection.addrport()
+                );
+                *self.inner.running_handlers.lock() -= 1;
+                let _ = connection.send(&self.inner.settings.refusal);
+                connection.close();
+            }
+        }
+    }
+
+    /// Sets the game loop's callback for a new client (run by [`poll`](Self::poll)).
+    pub fn set_on_connect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
+        self.poll_state.lock().on_connect = Some(Box::new(callback));
+    }
+
+    /// Sets the game loop's callback for a client that left or was deactivated.
+    pub fn set_on_disconnect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
+        self.poll_state.lock().on_disconnect = Some(Box::new(callback));
+    }
+
+    /// The game loop's clients, in the order they connected.
+    pub fn clients(&self) -> Vec<Arc<ServerConnection>> {
+        self.poll_state.lock().clients.clone()
+    }
+
+    /// One turn of the miniboa game loop, on the caller's thread: waits up to
+    /// `timeout` for something to happen, then calls `on_connect` for each new client
+    /// (whose negotiation settled), writes what `send` left queued, and calls
+    /// `on_disconnect` exactly once for each client that left or was deactivated
+    /// (which is then closed and dropped from [`clients`](Self::clients)). Lines typed
+    /// by clients wait in each one's [`get_command`](ServerConnection::get_command).
+    pub fn poll(&self, timeout: Duration) -> Result<()> {
+        if self.inner.stopping.load(Ordering::SeqCst) {
+            return Err(Error::Closed { operation: "poll" });
+        }
+        let mut state = self.poll_state.lock();
+        select! {
+            recv(self.inner.settled_rx) -> id => {
+                if let Ok(id) = id {
+                    self.admit(&mut state, id);
+                }
+            }
+            recv(self.inner.activity_rx) -> _ => {}
+            recv(self.inner.stop_rx) -> _ => return Err(Error::Closed { operation: "poll" }),
+            default(timeout) => {}
+        }
+        while let Ok(id) = self.inner.settled_rx.try_recv() {
+            self.admit(&mut state, id);
+        }
+        let PollState {
+            clients,
+            on_disconnect,
+            ..
+        } = &mut *state;
+        clients.retain(|client| {
+            client.push_queued();
+            if client.active() {
+                return true;
+            }
+            if let Some(callback) = on_disconnect.as_mut() {
+                callback(client);
+            }
+            client.close();
+            false
+        });
+        Ok(())
+    }
+
+    fn admit(&self, state: &mut PollState, id: u64) {
+        let Some(connection) = self.inner.pending.lock().remove(&id) else {
+            return;
+        };
+        state.clients.push(Arc::clone(&connection));
+        if let Some(callback) = state.on_connect.as_mut() {
+            callback(&connection);
+        }
+    }
+
+    /// Stops accepting, sends what every connection has queued (bounded), closes them,
+    /// and joins every thread the server started (handlers get up to two seconds to
+    /// return once their connections are closed). Idempotent; `Drop` calls it.
+    pub fn shutdown(&self) {
+        if self.inner.stopping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        drop(self.inner.stop_tx.lock().take());
+        // Wake the acceptor out of accept(): shut the listener, and connect to it in
+        // case the platform does not wake on that.
+        let _ = socket2::SockRef::from(&self.inner.listener).shutdown(std::net::Shutdown::Read);
+        let _ =
+            TcpStream::connect_timeout(&wake_address(self.local_addr), Duration::from_millis(200));
+        for handle in self.threads.lock().drain(..) {
+            let _ = handle.join();
+        }
+        let connections: Vec<Arc<ServerConnection>> = self
+            .inner
+            .all
+            .lock()
+            .drain(..)
+            .filter_map(|weak| weak.upgrade())
+            .collect();
+        // Close in parallel: each close may wait (bounded) for a slow client to take
+        // its last output.
+        let closers: Vec<JoinHandle<()>> = connections
+            .iter()
+            .filter_map(|connection| {
+                let connection = Arc::clone(connection);
+                thread::Builder::new()
+                    .stack_size(64 << 10)
+                    .spawn(move || connection.close())
+                    .ok()
+            })
+            .collect();
+        for closer in closers {
+            let _ = closer.join();
+        }
+        // Any the closers could not reach (no thread to spare) are closed here.
+        connections.iter().for_each(|connection| connection.close());
+        self.inner.pending.lock().clear();
+        self.poll_state.lock().clients.clear();
+        let deadline = Instant::now() + HANDLER_JOIN_LIMIT;
+        let mut running = self.inner.running_handlers.lock();
+        while *running > 0 {
+            if self
+                .inner
+                .handlers_done
+                .wait_until(&mut running, deadline)
+                .timed_out()
+            {
+                log::warn!("{} handler threads did not return after shutdown", *running);
+                break;
+            }
+        }
+        drop(running);
+        for handle in self.handlers.lock().drain(..) {
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for TelnetServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Where to connect to wake our own acceptor (an unspecified address is not
+/// connectable).
+fn wake_address(local: SocketAddr) -> SocketAddr {
+    let mut address = local;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    address
+}
+
+/// The acceptor thread: accepts, refuses over the limit, starts each connection and
+/// registers its negotiation deadline with the settler.
+fn accept_loop(inner: &Arc<Inner>, deadlines: &Sender<(Instant, u64)>) {
+    loop {
+        let accepted = inner.listener.accept();
+        if inner.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        match accepted {
+            Ok((socket, _)) => admit_socket(inner, socket, deadlines),
+            Err(error) => {
+                log::warn!("accept failed: {error}");
+                if error.kind() == std::io::ErrorKind::InvalidInput {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn refuse(mut socket: TcpStream, message: &str) {
+    let _ = socket.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = socket.write_all(message.as_bytes());
+    let _ = socket.shutdown(std::net::Shutdown::Both);
+}
+
+fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Instant, u64)>) {
+    let settings = &inner.settings;
+    let accepted_at = Instant::now();
+    if inner.live.load(Ordering::SeqCst) >= settings.max_connections {
+        log::info!(
+            "refusing {:?}: {} connections",
+            socket.peer_addr(),
+            settings.max_connections
+        );
+        return refuse(socket, &settings.refusal);
+    }
+    let _ = socket.set_nodelay(settings.nodelay);
+    let id = inner.next_id.fetch_add(1, Ordering::SeqCst);
+    let notifier = Notifier {
+        id,
+        settled: inner.settled_tx.clone(),
+        activity: inner.activity_tx.clone(),
+    };
+    let link = Link {
+        engine: Engine::new(settings.policy.clone())
+            .with_max_subnegotiation(settings.max_subnegotiation),
+        charset: settings.charset,
+        charset_generation: 0,
+        force_binary: settings.force_binary,
+    };
+    let config = CoreConfig {
+        max_input: settings.max_input,
+        max_outgoing: settings.max_output,
+        max_line: settings.max_line,
+        reader_stack_size: settings.reader_stack_size,
+        default_timeout: settings.timeout,
+        idle_timeout: settings.idle_timeout,
+    };
+    let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));
+    // Held while the reader starts, so a connection that settles at once is found.
+    let mut pending = inner.pending.lock();
+    inner.live.fetch_add(1, Ordering::SeqCst);
+    let slot = Slot(Arc::clone(&inner.live));
+    let refusal_socket = socket.try_clone();
+    let core = match Core::spawn(socket, link, role, config) {
+        Ok(core) => core,
+        Err(error) => {
+            drop(slot);
+            log::warn!("cannot start a connection: {error}; refusing it");
+            if let Ok(socket) = refusal_socket {
+                refuse(socket, &settings.refusal);
+            }
+            return;
+        }
+    };
+    let connection = Arc::new(ServerConnection::new(core, settings.never_send_ga, slot));
+    inner.all.lock().retain(|weak| weak.strong_count() > 0);
+    inner.all.lock().push(Arc::downgrade(&connection));
+    log::debug!("accepted {:?} as #{id}", connection::peer_of(&connection));
+    pending.insert(id, connection);
+    drop(pending);
+    let _ = deadlines.send((accepted_at + settings.connect_maxwait, id));
+}
+
+/// The settler thread: hands a connection out at its `connect_maxwait` deadline if its
+/// negotiation has not settled by then (the role hands it out earlier when it does).
+fn settle_loop(inner: &Arc<Inner>, deadlines: &Receiver<(Instant, u64)>) {
+    let mut queue: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
+    loop {
+        let next = queue.peek().map(|Reverse((at, _))| *at);
+        let timer = match next {
+            Some(at) => crossbeam_channel::at(at),
+            None => crossbeam_channel::never(),
+        };
+        select! {
+            recv(deadlines) -> entry => match entry {
+                Ok(entry) => queue.push(Reverse(entry)),
+                Err(_) => return,
+            },
+            recv(inner.stop_rx) -> _ => return,
+            recv(timer) -> _ => {
+                while let Some(Reverse((at, id))) = queue.peek().copied() {
+                    if at > Instant::now() {
+                        break;
+                    }
+                    queue.pop();
+                    if inner.pending.lock().contains_key(&id) {
+                        log::debug!("#{id} did not settle negotiation in time; handing it out");
+                        let _ = inner.settled_tx.send(id);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! `ServerBuilder`: every setting of a `TelnetServer`.
+
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::client::{
+    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
+};
+use crate::codec::Charset;
+use crate::error::{Error, Result};
+use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
+
+use super::TelnetServer;
+use super::role::ServerSettings;
+
+/// The server's settings after `bind` has checked them.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub role: Arc<ServerSettings>,
+    pub policy: Policy,
+    pub charset: Charset,
+    pub force_binary: bool,
+    pub max_connections: usize,
+    pub max_input: usize,
+    pub max_output: usize,
+    pub max_line: usize,
+    pub max_subnegotiation: usize,
+    pub reader_stack_size: usize,
+    pub handler_stack_size: usize,
+    pub timeout: Option<Duration>,
+    pub idle_timeout: Option<Duration>,
+    pub connect_maxwait: Duration,
+    pub nodelay: bool,
+    pub never_send_ga: bool,
+    pub refusal: String,
+}
+
+/// Settings for [`TelnetServer::builder`].
+///
+/// Defaults: at most 1000 connections, no idle timeout, `connect_maxwait` 4 s, UTF-8,
+/// kludge mode (the server offers SGA and ECHO and edits lines) unless
+/// [`line_mode`](Self::line_mode), CHARSET offered, terminal type `ANSI` and 80×24
+/// until the client says otherwise (miniboa's defaults).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use telnetlib::TelnetServer;
+///
+/// let server = TelnetServer::builder()
+///     .max_connections(200)
+///     .idle_timeout(Some(Duration::from_secs(600)))
+///     .encoding("cp437")
+///     .bind("0.0.0.0:2323")?;
+/// # Ok::<(), telnetlib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerBuilder {
+    encoding: String,
+    role: ServerSettings,
+    settings: Settings,
+    backlog: i32,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        let role = ServerSettings {
+            line_mode: false,
+            line_editing: true,
+            offer_charset: true,
+            charsets: Vec::new(),
+            default_term: "ANSI".to_owned(),
+            default_size: (80, 24),
+            max_line: DEFAULT_MAX_LINE,
+        };
+        ServerBuilder {
+            encoding: "utf-8".to_owned(),
+            settings: Settings {
+                role: Arc::new(role.clone()),
+                policy: Policy::server().accept(Side::Local, Opt::LOGOUT),
+                charset: Charset::Standard(encoding_rs::UTF_8),
+                force_binary: false,
+                max_connections: 1000,
+                max_input: DEFAULT_MAX_INPUT,
+                max_output: DEFAULT_MAX_OUTPUT,
+                max_line: DEFAULT_MAX_LINE,
+                max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
+                reader_stack_size: DEFAULT_READER_STACK,
+                handler_stack_size: 2 << 20,
+                timeout: None,
+                idle_timeout: None,
+                connect_maxwait: Duration::from_secs(4),
+                nodelay: true,
+                never_send_ga: false,
+                refusal: "Too many connections; try again later.\r\n".to_owned(),
+            },
+            role,
+            backlog: 128,
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// A builder with the defaults.
+    pub fn new() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// The most connections at once (default 1000); the next client gets the refusal
+    /// line and is closed.
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.settings.max_connections = count;
+        self
+    }
+
+    /// The line a refused client gets (default `Too many connections; try again later.`).
+    pub fn refusal_message(mut self, text: &str) -> Self {
+        self.settings.refusal = text.replace('\n', "\r\n").replace("\r\r\n", "\r\n");
+        self
+    }
+
+    /// Close a client after this long without input, sending `\r\nTimeout.\r\n` first
+    /// (default: never).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.settings.idle_timeout = timeout;
+        self
+    }
+
+    /// The longest a client's negotiation may hold back its handler (default 4 s); a
+    /// client that settles sooner is handed out at once.
+    pub fn connect_maxwait(mut self, wait: Duration) -> Self {
+        self.settings.connect_maxwait = wait;
+        self
+    }
+
+    /// The default timeout of every blocking call on a connection given `None`
+    /// (default: wait forever).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// The text encoding (default `utf-8`; `cp437` for DOS-era BBS art, …).
+    pub fn encoding(mut self, name: &str) -> Self {
+        self.encoding = name.to_owned();
+        self
+    }
+
+    /// Treat both directions as BINARY (no CR LF translation, CR NUL kept).
+    pub fn force_binary(mut self, on: bool) -> Self {
+        self.settings.force_binary = on;
+        self
+    }
+
+    /// Line mode: never offer ECHO or SGA; the client edits lines and echoes itself.
+    pub fn line_mode(mut self, on: bool) -> Self {
+        self.role.line_mode = on;
+        self
+    }
+
+    /// Whether the server echoes and edits input (BS/DEL) while it performs ECHO
+    /// (default on). Off, the data arrives as typed and echoing is up to the handler.
+    pub fn line_editing(mut self, on: bool) -> Self {
+        self.role.line_editing = on;
+        self
+    }
+
+    /// Whether to offer CHARSET (default on).
+    pub fn offer_charset(mut self, on: bool) -> Self {
+        self.role.offer_charset = on;
+        self
+    }
+
+    /// Never send `IAC GA` after prompts.
+    pub fn never_send_ga(mut self, on: bool) -> Self {
+        self.settings.never_send_ga = on;
+        self
+    }
+
+    /// The terminal type and window size assumed until the client says (default
+    /// `ANSI`, 80×24).
+    pub fn default_terminal(mut self, term: &str, cols: u16, rows: u16) -> Self {
+        self.role.default_term = term.to_owned();
+        self.role.default_size = (cols, rows);
+        self
+    }
+
+    /// Replaces the negotiation policy (default [`Policy::server`] plus LOGOUT).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.settings.policy = policy;
+        self
+    }
+
+    /// Bounds each client's unread input (default 1 MiB; TCP then holds it back).
+    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
+        self.settings.max_input = bytes.max(1);
+        self
+    }
+
+    /// Bounds each client's unsent output (default 1 MiB); past it `send` drops the
+    /// client.
+    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+        self.settings.max_output = bytes.max(1);
+        self
+    }
+
+    /// The longest line (default 64 KiB).
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.settings.max_line = bytes.max(1);
+        self.role.max_line = bytes.max(1);
+        self
+    }
+
+    /// The largest subnegotiation accepted (default 64 KiB).
+    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
+        self.settings.max_subnegotiation = bytes;
+        self
+    }
+
+    /// Each handler thread's stack size in `serve` mode (default 2 MiB).
+    pub fn handler_stack_size(mut self, bytes: usize) -> Self {
+        self.settings.handler_stack_size = bytes;
+        self
+    }
+
+    /// Each reader thread's stack size (default 256 KiB).
+    pub fn reader_stack_size(mut self, bytes: usize) -> Self {
+        self.settings.reader_stack_size = bytes;
+        self
+    }
+
+    /// `TCP_NODELAY` on accepted sockets (default on).
+    pub fn nodelay(mut self, on: bool) -> Self {
+        self.settings.nodelay = on;
+        self
+    }
+
+    /// The listen backlog (default 128).
+    pub fn backlog(mut self, backlog: i32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// Binds and starts accepting. Fails at once if the address cannot be bound
+    /// (telnetlib3 hangs).
+    pub fn bind<A: ToSocketAddrs + fmt::Debug>(self, address: A) -> Result<TelnetServer> {
+        let mut settings = self.settings;
+        settings.charset = Charset::for_setting(&self.encoding)?;
+        let mut role = self.role;
+        if role.charsets.is_empty() {
+            role.charsets = offered_charsets(settings.charset);
+        }
+        settings.role = Arc::new(role);
+        let failed = |source| Error::Io {
+            operation: "bind",
+            peer: None,
+            source,
+        };
+        let addresses: Vec<SocketAddr> = address.to_socket_addrs().map_err(failed)?.collect();
+        let mut last = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{address:?} resolved to no address"),
+        );
+        for candidate in addresses {
+            match listen(candidate, self.backlog) {
+                Ok(listener) => return TelnetServer::start(listener, settings),
+                Err(error) => {
+                    last = std::io::Error::new(error.kind(), format!("{candidate}: {error}"))
+                }
+            }
+        }
+        Err(failed(last))
+    }
+}
+
+fn listen(address: SocketAddr, backlog: i32) -> std::io::Result<std::net::TcpListener> {
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    if address.is_ipv6() {
+        // Dual-stack where the system allows: [::] also takes IPv4 clients.
+        let _ = socket.set_only_v6(false);
+    }
+    socket.bind(&address.into())?;
+    socket.listen(backlog)?;
+    Ok(socket.into())
+}
+
+/// The names a server offers in CHARSET REQUEST: its own encoding first, then the
+/// common ones, each once.
+fn offered_charsets(ours: Charset) -> Vec<String> {
+    let mut names = vec![ours.name()];
+    for name in ["UTF-8", "ISO-8859-1", "CP437", "US-ASCII"] {
+        let same = Charset::for_name(name) == Some(ours);
+        if !same && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}

@@ -1,0 +1,350 @@
+//! [`ServerConnection`]: one client of a [`TelnetServer`](super::TelnetServer), with
+//! everything `TelnetConnection` reads, writes and waits for, plus miniboa's surface.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use memchr::memchr2;
+
+use crate::error::{Error, Result};
+use crate::io::Core;
+use crate::proto::{Command, Opt, RequestOutcome, Side, nvt};
+
+use super::role::ServerRole;
+use super::xterm;
+
+/// Counts a server's live connections; the count drops when the connection does.
+#[derive(Debug)]
+pub(crate) struct Slot(pub Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One client connection on the server side. Shared as `Arc<ServerConnection>`; every
+/// method takes `&self` and is safe from any thread.
+///
+/// Reads, writes, `wait_for` and option requests are those of
+/// [`TelnetConnection`](crate::TelnetConnection). The miniboa methods (`send`,
+/// `get_command`, `active`, …) never block for long: `send` queues and writes what the
+/// socket takes at once, and fails with [`Error::OutputFull`] when a client has left
+/// `max_output_buffer` bytes unread (the connection is then closed).
+pub struct ServerConnection {
+    pub(crate) core: Core<ServerRole>,
+    connect_time: SystemTime,
+    connected_at: Instant,
+    deactivated: AtomicBool,
+    never_send_ga: bool,
+    _slot: Slot,
+}
+
+impl fmt::Debug for ServerConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConnection")
+            .field("peer", &self.core.peer())
+            .field("active", &self.active())
+            .finish()
+    }
+}
+
+impl ServerConnection {
+    pub(crate) fn new(core: Core<ServerRole>, never_send_ga: bool, slot: Slot) -> Self {
+        ServerConnection {
+            core,
+            connect_time: SystemTime::now(),
+            connected_at: Instant::now(),
+            deactivated: AtomicBool::new(false),
+            never_send_ga,
+            _slot: slot,
+        }
+    }
+
+    // ------------------------------------------------------------- miniboa: state
+
+    /// Whether the connection is usable: false once the peer has gone, after
+    /// [`deactivate`](Self::deactivate), or after `close` (miniboa's `active` stays true
+    /// after the peer leaves).
+    pub fn active(&self) -> bool {
+        if self.deactivated.load(Ordering::SeqCst) {
+            return false;
+        }
+        let state = self.core.lock();
+        !state.closed && state.end.is_none()
+    }
+
+    /// `set_active(false)` is [`deactivate`](Self::deactivate); `true` does nothing.
+    pub fn set_active(&self, active: bool) {
+        if !active {
+            self.deactivate();
+        }
+    }
+
+    /// Sends what is queued (for up to a second) and closes the connection.
+    pub fn deactivate(&self) {
+        self.deactivated.store(true, Ordering::SeqCst);
+        self.core.close();
+    }
+
+    /// The client's IP address as text.
+    pub fn address(&self) -> String {
+        self.core
+            .peer()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The client's port.
+    pub fn port(&self) -> u16 {
+        self.core.peer().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// `"address:port"` (IPv6 in brackets, unlike miniboa).
+    pub fn addrport(&self) -> String {
+        self.core.peer().map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    /// When the client connected (at TCP accept, not after negotiation).
+    pub fn connect_time(&self) -> SystemTime {
+        self.connect_time
+    }
+
+    /// When application data last arrived from the client (not when it was read).
+    pub fn last_input_time(&self) -> SystemTime {
+        let since = self.core.lock().last_input.elapsed();
+        SystemTime::now() - since
+    }
+
+    /// How long since application data last arrived.
+    pub fn idle(&self) -> Duration {
+        self.core.lock().last_input.elapsed()
+    }
+
+    /// How long the client has been connected.
+    pub fn duration(&self) -> Duration {
+        self.connected_at.elapsed()
+    }
+
+    /// The terminal type (TTYPE, else NEW_ENVIRON's TERM, else the server's default,
+    /// `ANSI` like miniboa).
+    pub fn terminal_type(&self) -> String {
+        self.core.lock().role.terminal_type()
+    }
+
+    /// Every TTYPE answer in order (`ttype1`, `ttype2`, … in telnetlib3).
+    pub fn terminal_types(&self) -> Vec<String> {
+        self.core.lock().role.ttypes.clone()
+    }
+
+    /// Window width from NAWS (default 80).
+    pub fn columns(&self) -> u16 {
+        self.core.lock().role.cols
+    }
+
+    /// Window height from NAWS (default 24, as miniboa).
+    pub fn rows(&self) -> u16 {
+        self.core.lock().role.rows
+    }
+
+    /// The environment variables the client sent (names upper-cased, empty values
+    /// dropped, as telnetlib3 stores them).
+    pub fn environment(&self) -> BTreeMap<String, String> {
+        self.core.lock().role.environment.clone()
+    }
+
+    /// One environment variable the client sent.
+    pub fn env(&self, name: &str) -> Option<String> {
+        self.core
+            .lock()
+            .role
+            .environment
+            .get(&name.to_ascii_uppercase())
+            .cloned()
+    }
+
+    /// The charset name the client accepted through CHARSET, if any.
+    pub fn charset(&self) -> Option<String> {
+        self.core.lock().role.charset.clone()
+    }
+
+    /// The text encoding in use for `send` and the `_str` methods.
+    pub fn encoding(&self) -> String {
+        self.core.lock().link.charset.name()
+    }
+
+    /// The terminal speed from TSPEED, `(rx, tx)`.
+    pub fn terminal_speed(&self) -> Option<(u32, u32)> {
+        self.core.lock().role.speed
+    }
+
+    /// The X display from XDISPLOC.
+    pub fn x_display(&self) -> Option<String> {
+        self.core.lock().role.x_display.clone()
+    }
+
+    /// Bytes queued for the client and not yet written.
+    pub fn queued_output(&self) -> usize {
+        self.core.queued()
+    }
+
+    // ------------------------------------------------------------- miniboa: text
+
+    /// Queues text: encoded, 0xFF doubled, `\n` as CR LF (an existing CR LF is not
+    /// doubled, unlike miniboa) whatever BINARY says, because terminals need the CR.
+    /// Never blocks for long; when the client has left too much unread the connection
+    /// is closed and `OutputFull` returned.
+    pub fn send(&self, text: &str) -> Result<()> {
+        let result = self.core.queue("send", |state| {
+            let bytes = state.link.charset.encode(text);
+            nvt::encode_text(&bytes, false, &mut state.outgoing);
+        });
+        self.drop_if_stuck(result)
+    }
+
+    /// Queues bytes as they are (0xFF doubled), like [`send`](Self::send).
+    pub fn send_bytes(&self, data: &[u8]) -> Result<()> {
+        let result = self.core.queue("send_bytes", |state| {
+            nvt::escape_iac(data, &mut state.outgoing)
+        });
+        self.drop_if_stuck(result)
+    }
+
+    fn drop_if_stuck(&self, result: Result<()>) -> Result<()> {
+        if let Err(Error::OutputFull { .. }) = &result {
+            log::info!("{} is not reading its output; dropping it", self.addrport());
+            self.deactivated.store(true, Ordering::SeqCst);
+            self.core.close();
+        }
+        result
+    }
+
+    /// [`send`](Self::send) with miniboa's caret colour codes (`^r` red, `^~` reset, …)
+    /// turned into ANSI sequences.
+    pub fn send_cc(&self, text: &str) -> Result<()> {
+        self.send(&xterm::colorize(text, true))
+    }
+
+    /// Word-wraps `text` to [`columns`](Self::columns) as miniboa does, then sends each
+    /// line with [`send_cc`](Self::send_cc).
+    pub fn send_wrapped(&self, text: &str) -> Result<()> {
+        let columns = usize::from(self.columns());
+        for line in xterm::word_wrap(text, columns, xterm::DEFAULT_INDENT, xterm::DEFAULT_PADDING) {
+            self.send_cc(&(line + "\n"))?;
+        }
+        Ok(())
+    }
+
+    /// Sends a prompt: the text, then `IAC GA` unless the client suppressed go-ahead
+    /// (we perform SGA) or the server was built with `never_send_ga`, and `IAC EOR`
+    /// when EOR is on.
+    pub fn send_prompt(&self, text: &str) -> Result<()> {
+        let result = self.core.queue("send_prompt", |state| {
+            let bytes = state.link.charset.encode(text);
+            nvt::encode_text(&bytes, false, &mut state.outgoing);
+            let engine = &mut state.link.engine;
+            if !self.never_send_ga && !engine.is_enabled(Side::Local, Opt::SGA) {
+                engine.send_command(Command::Ga);
+            }
+            if engine.is_enabled(Side::Local, Opt::EOR) {
+                engine.send_command(Command::Eor);
+            }
+        });
+        self.drop_if_stuck(result)
+    }
+
+    /// The next complete line the client typed, trimmed, without waiting; `None` when
+    /// no complete line is buffered.
+    pub fn get_command(&self) -> Option<String> {
+        match self.core.readline_str(Some(Duration::ZERO)) {
+            Ok(line) => Some(line.trim().to_owned()),
+            // A line longer than the limit is handed over in pieces rather than stuck.
+            Err(Error::LineTooLong { .. }) => self
+                .core
+                .read_str(usize::MAX, Some(Duration::ZERO))
+                .ok()
+                .map(|text| text.trim().to_owned()),
+            Err(_) => None,
+        }
+    }
+
+    /// Whether a complete line is buffered for [`get_command`](Self::get_command).
+    pub fn cmd_ready(&self) -> bool {
+        memchr2(b'\n', b'\r', self.core.lock().input.as_slice()).is_some()
+    }
+
+    // ------------------------------------------------------------- miniboa: negotiation
+
+    fn request_now(&self, side: Side, opt: Opt, enable: bool) -> Result<RequestOutcome> {
+        let mut outcome = RequestOutcome::AlreadySo;
+        self.core.queue("request", |state| {
+            outcome = state.link.engine.request(side, opt, enable);
+        })?;
+        Ok(outcome)
+    }
+
+    /// `IAC DO SGA`.
+    pub fn request_do_sga(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::SGA, true)
+    }
+
+    /// `IAC WILL ECHO`: the server echoes (and edits) what the client types.
+    pub fn request_will_echo(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Local, Opt::ECHO, true)
+    }
+
+    /// `IAC WONT ECHO`: the client echoes locally again.
+    pub fn request_wont_echo(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Local, Opt::ECHO, false)
+    }
+
+    /// `IAC DO NAWS`.
+    pub fn request_naws(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::NAWS, true)
+    }
+
+    /// `IAC DO TTYPE`; when the client agrees, its terminal type is asked for.
+    pub fn request_terminal_type(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::TTYPE, true)
+    }
+
+    /// Hides what the client types: the server claims ECHO (`IAC WILL ECHO` if it was
+    /// off) and echoes nothing until [`password_mode_off`](Self::password_mode_off).
+    pub fn password_mode_on(&self) -> Result<()> {
+        self.core.queue("password_mode_on", |state| {
+            state.role.password_mode = true;
+            let was_on = state.link.engine.is_enabled(Side::Local, Opt::ECHO);
+            if !was_on {
+                state.role.echo_for_password = true;
+                state.link.engine.request(Side::Local, Opt::ECHO, true);
+            }
+        })
+    }
+
+    /// Shows typing again: echo resumes, and if ECHO was turned on only for the
+    /// password, `IAC WONT ECHO` gives echoing back to the client.
+    pub fn password_mode_off(&self) -> Result<()> {
+        self.core.queue("password_mode_off", |state| {
+            state.role.password_mode = false;
+            if std::mem::take(&mut state.role.echo_for_password) {
+                state.link.engine.request(Side::Local, Opt::ECHO, false);
+            }
+        })
+    }
+
+    /// Writes what `send` left queued, without waiting for a slow client.
+    pub(crate) fn push_queued(&self) {
+        self.core.push_queued();
+    }
+}
+
+crate::io::connection_api!(ServerConnection);
+
+/// The peer address of a connection, for logs.
+pub(crate) fn peer_of(connection: &ServerConnection) -> Option<SocketAddr> {
+    connection.core.peer()
+}

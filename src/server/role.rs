@@ -1,0 +1,450 @@
+//! What a server negotiates beyond the engine's policy (reference notes §2.4, with
+//! telnetlib3's defects fixed): the TTYPE cycle, the options offered once the client
+//! has spoken, ECHO unless the client is a MUD client or the server runs in line mode,
+//! NEW_ENVIRON, CHARSET, BINARY, TSPEED and XDISPLOC, and LOGOUT. It records what the
+//! client reveals and says when negotiation has settled.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crossbeam_channel::Sender;
+
+use crate::client::answer_charset_request;
+use crate::codec::Charset;
+use crate::io::{DataSink, Link, Role};
+use crate::proto::environ::{self, VarKind};
+use crate::proto::{Opt, OwnedEvent, Side, charset, naws, terminal};
+
+use super::editor::LineEditor;
+
+/// At most this many TTYPE replies are asked for (telnetlib3's `TTYPE_LOOPMAX`).
+const TTYPE_LOOPMAX: usize = 8;
+
+/// Terminal types of MUD clients, which handle their own echo.
+const MUD_CLIENTS: [&str; 13] = [
+    "mudlet",
+    "cmud",
+    "zmud",
+    "mushclient",
+    "atlantis",
+    "tintin++",
+    "tt++",
+    "blowtorch",
+    "mudrammer",
+    "kildclient",
+    "portal",
+    "beip",
+    "savitar",
+];
+
+/// Options only MUD clients offer.
+const MUD_OPTIONS: [Opt; 6] = [
+    Opt::GMCP,
+    Opt::MSDP,
+    Opt::MXP,
+    Opt::MSP,
+    Opt::ATCP,
+    Opt::AARDWOLF,
+];
+
+/// The environment variables a server asks for (telnetlib3's list).
+const ENVIRON_REQUEST: [&str; 11] = [
+    "USER",
+    "LOGNAME",
+    "DISPLAY",
+    "LANG",
+    "TERM",
+    "TERM_PROGRAM",
+    "COLUMNS",
+    "LINES",
+    "COLORTERM",
+    "EDITOR",
+    "IPADDRESS",
+];
+
+/// Settings shared by every connection of one server.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerSettings {
+    /// Never offer ECHO or SGA: the client edits lines itself.
+    pub line_mode: bool,
+    /// Echo and edit input on the server while it performs ECHO.
+    pub line_editing: bool,
+    /// Offer CHARSET and send a REQUEST when the client agrees.
+    pub offer_charset: bool,
+    /// Charset names offered in the REQUEST, in order of preference.
+    pub charsets: Vec<String>,
+    pub default_term: String,
+    pub default_size: (u16, u16),
+    pub max_line: usize,
+}
+
+/// Tells the server that a connection's negotiation settled, or that something
+/// happened that its game loop should look at.
+#[derive(Debug, Clone)]
+pub(crate) struct Notifier {
+    pub id: u64,
+    pub settled: Sender<u64>,
+    pub activity: Sender<()>,
+}
+
+/// Subnegotiation answers we asked for and have not received.
+#[derive(Debug, Default, Clone, Copy)]
+struct Awaiting {
+    ttype: bool,
+    environ: bool,
+    charset: bool,
+    tspeed: bool,
+    xdisploc: bool,
+}
+
+impl Awaiting {
+    fn any(&self) -> bool {
+        self.ttype || self.environ || self.charset || self.tspeed || self.xdisploc
+    }
+}
+
+/// One server connection's negotiation state and what the client told us.
+#[derive(Debug)]
+pub(crate) struct ServerRole {
+    settings: Arc<ServerSettings>,
+    notifier: Option<Notifier>,
+    announced: bool,
+    advanced: bool,
+    echo_decided: bool,
+    environ_decided: bool,
+    awaiting: Awaiting,
+    logout: bool,
+    editor: LineEditor,
+    /// Echo nothing typed (a password is being entered).
+    pub password_mode: bool,
+    /// ECHO was switched on by `password_mode_on` and goes off with it.
+    pub echo_for_password: bool,
+    pub ttypes: Vec<String>,
+    pub term: Option<String>,
+    pub cols: u16,
+    pub rows: u16,
+    pub environment: BTreeMap<String, String>,
+    pub charset: Option<String>,
+    pub speed: Option<(u32, u32)>,
+    pub x_display: Option<String>,
+}
+
+impl ServerRole {
+    pub fn new(settings: Arc<ServerSettings>, notifier: Option<Notifier>) -> ServerRole {
+        let (cols, rows) = settings.default_size;
+        ServerRole {
+            settings,
+            notifier,
+            announced: false,
+            advanced: false,
+            echo_decided: false,
+            environ_decided: false,
+            awaiting: Awaiting::default(),
+            logout: false,
+            editor: LineEditor::default(),
+            password_mode: false,
+            echo_for_password: false,
+            ttypes: Vec::new(),
+            term: None,
+            cols,
+            rows,
+            environment: BTreeMap::new(),
+            charset: None,
+            speed: None,
+            x_display: None,
+        }
+    }
+
+    /// The terminal type: the TTYPE answer, else NEW_ENVIRON's TERM, else the default.
+    pub fn terminal_type(&self) -> String {
+        self.term
+            .clone()
+            .or_else(|| self.environment.get("TERM").cloned())
+            .unwrap_or_else(|| self.settings.default_term.clone())
+    }
+
+    /// No request of ours and no subnegotiation answer is outstanding.
+    pub fn settled(&self, link: &Link) -> bool {
+        !link.engine.any_pending() && !self.awaiting.any()
+    }
+
+    fn is_mud_client(&self, link: &Link) -> bool {
+        self.ttypes
+            .iter()
+            .any(|t| MUD_CLIENTS.contains(&t.to_ascii_lowercase().as_str()))
+            || MUD_OPTIONS
+                .iter()
+                .any(|&opt| link.engine.is_enabled(Side::Remote, opt))
+    }
+
+    /// What a server offers once the client has spoken (answered TTYPE either way).
+    fn begin_advanced(&mut self, link: &mut Link) {
+        if std::mem::replace(&mut self.advanced, true) {
+            return;
+        }
+        if !self.settings.line_mode {
+            link.engine.request(Side::Local, Opt::SGA, true);
+        }
+        link.engine.request(Side::Local, Opt::BINARY, true);
+        link.engine.request(Side::Remote, Opt::NAWS, true);
+        if self.settings.offer_charset {
+            link.engine.request(Side::Remote, Opt::CHARSET, true);
+        }
+    }
+
+    fn decide_echo(&mut self, link: &mut Link) {
+        if std::mem::replace(&mut self.echo_decided, true) {
+            return;
+        }
+        if !self.settings.line_mode && !self.is_mud_client(link) {
+            link.engine.request(Side::Local, Opt::ECHO, true);
+        }
+    }
+
+    fn decide_environ(&mut self, link: &mut Link) {
+        if !std::mem::replace(&mut self.environ_decided, true) {
+            link.engine.request(Side::Remote, Opt::NEW_ENVIRON, true);
+        }
+    }
+
+    /// One TTYPE answer: record it, and ask again unless the cycle is over.
+    fn on_ttype(&mut self, name: String, link: &mut Link) {
+        if name.is_empty() {
+            self.awaiting.ttype = false;
+        } else {
+            self.ttypes.push(name.clone());
+            self.term = Some(name.clone());
+            let n = self.ttypes.len();
+            let repeated = n > 1 && (name == self.ttypes[0] || name == self.ttypes[n - 2]);
+            let mtts = n == 3 && name.starts_with("MTTS ");
+            if mtts {
+                // Mudlet/TinTin++ style: the second answer is the terminal type.
+                self.term = Some(self.ttypes[1].clone());
+            }
+            self.awaiting.ttype = !(repeated || mtts || n >= TTYPE_LOOPMAX);
+        }
+        if self.awaiting.ttype {
+            link.engine
+                .send_subnegotiation(Opt::TTYPE, &[terminal::SEND]);
+        }
+        self.decide_echo(link);
+        // Microsoft telnet answers ANSI then VT100 and crashes on a request for USER:
+        // for an "ANSI" client, wait for the second answer before asking.
+        let first_is_ansi = self.ttypes.first().is_some_and(|t| t == "ANSI");
+        if !first_is_ansi || self.ttypes.len() >= 2 || !self.awaiting.ttype {
+            self.decide_environ(link);
+        }
+    }
+
+    fn request_environ(&mut self, link: &mut Link) {
+        let microsoft =
+            self.ttypes.len() >= 2 && self.ttypes[0] == "ANSI" && self.ttypes[1] == "VT100";
+        let mut names: Vec<(VarKind, &[u8])> = ENVIRON_REQUEST
+            .iter()
+            .filter(|name| !(microsoft && **name == "USER"))
+            .map(|name| (VarKind::Var, name.as_bytes()))
+            .collect();
+        names.push((VarKind::Var, b""));
+        names.push((VarKind::UserVar, b""));
+        link.engine
+            .send_subnegotiation(Opt::NEW_ENVIRON, &environ::request(&names));
+        self.awaiting.environ = true;
+    }
+
+    fn on_environ(&mut self, payload: &[u8], link: &mut Link) {
+        let Some((_, variables)) = environ::parse_answer(payload) else {
+            return;
+        };
+        self.awaiting.environ = false;
+        for variable in variables {
+            let Some(value) = variable.value.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let name = String::from_utf8_lossy(&variable.name).to_ascii_uppercase();
+            self.environment
+                .insert(name, String::from_utf8_lossy(&value).into_owned());
+        }
+        // LANG's codeset names the client's charset when CHARSET did not.
+        if self.charset.is_none() {
+            let codeset = self.environment.get("LANG").and_then(|lang| {
+                let codeset = lang.split_once('.')?.1;
+                Some(codeset.split('@').next().unwrap_or(codeset).to_owned())
+            });
+            if let Some(charset) = codeset.as_deref().and_then(Charset::for_name) {
+                link.set_charset(charset);
+            }
+        }
+    }
+
+    fn offer_charsets(&mut self, link: &mut Link) {
+        let names: Vec<&str> = self.settings.charsets.iter().map(String::as_str).collect();
+        link.engine.request(Side::Local, Opt::CHARSET, true);
+        link.engine
+            .send_subnegotiation(Opt::CHARSET, &charset::request(&names));
+        self.awaiting.charset = true;
+    }
+
+    fn on_charset(&mut self, payload: &[u8], link: &mut Link) {
+        match payload.first() {
+            Some(&charset::ACCEPTED) => {
+                self.awaiting.charset = false;
+                if let Some(name) = charset::parse_accepted(payload) {
+                    if let Some(chosen) = Charset::for_name(&name) {
+                        link.set_charset(chosen);
+                    }
+                    self.charset = Some(name);
+                }
+            }
+            Some(&charset::REJECTED) => self.awaiting.charset = false,
+            Some(&charset::REQUEST) => {
+                let offered = charset::parse_request(payload).unwrap_or_default();
+                let answer = answer_charset_request(&offered, link);
+                link.engine.send_subnegotiation(Opt::CHARSET, &answer);
+            }
+            Some(&charset::TTABLE_IS) => link
+                .engine
+                .send_subnegotiation(Opt::CHARSET, &[charset::TTABLE_REJECTED]),
+            _ => {}
+        }
+    }
+
+    fn on_option_enabled(&mut self, side: Side, opt: Opt, link: &mut Link) {
+        match (side, opt) {
+            (Side::Remote, Opt::TTYPE) => {
+                link.engine
+                    .send_subnegotiation(Opt::TTYPE, &[terminal::SEND]);
+                self.awaiting.ttype = true;
+                self.begin_advanced(link);
+            }
+            (Side::Local, Opt::BINARY) => {
+                link.engine.request(Side::Remote, Opt::BINARY, true);
+            }
+            (Side::Remote, Opt::CHARSET) if self.settings.offer_charset => {
+                self.offer_charsets(link);
+            }
+            (Side::Remote, Opt::NEW_ENVIRON) => self.request_environ(link),
+            (Side::Remote, Opt::TSPEED) => {
+                link.engine
+                    .send_subnegotiation(Opt::TSPEED, &[terminal::SEND]);
+                self.awaiting.tspeed = true;
+            }
+            (Side::Remote, Opt::XDISPLOC) => {
+                link.engine
+                    .send_subnegotiation(Opt::XDISPLOC, &[terminal::SEND]);
+                self.awaiting.xdisploc = true;
+            }
+            (Side::Local, Opt::LOGOUT) => self.logout = true,
+            _ => {}
+        }
+    }
+
+    /// An option we waited on will not answer: stop waiting for its subnegotiation.
+    fn on_option_off(&mut self, side: Side, opt: Opt, link: &mut Link) {
+        match (side, opt) {
+            (Side::Remote, Opt::TTYPE) => {
+                // A client refusing TTYPE still gets every other offer (telnetlib3
+                // stops negotiating altogether).
+                self.awaiting.ttype = false;
+                self.begin_advanced(link);
+                self.decide_echo(link);
+                self.decide_environ(link);
+            }
+            (Side::Remote, Opt::NEW_ENVIRON) => self.awaiting.environ = false,
+            (Side::Remote, Opt::CHARSET) => self.awaiting.charset = false,
+            (Side::Remote, Opt::TSPEED) => self.awaiting.tspeed = false,
+            (Side::Remote, Opt::XDISPLOC) => self.awaiting.xdisploc = false,
+            _ => {}
+        }
+    }
+
+    /// Tells the server, once, that this connection can be handed out.
+    fn announce(&mut self) {
+        if !std::mem::replace(&mut self.announced, true) {
+            if let Some(notifier) = &self.notifier {
+                let _ = notifier.settled.send(notifier.id);
+            }
+        }
+    }
+
+    fn notify_activity(&self) {
+        if let Some(notifier) = &self.notifier {
+            let _ = notifier.activity.try_send(());
+        }
+    }
+}
+
+impl Role for ServerRole {
+    fn start(&mut self, link: &mut Link) {
+        link.engine.start();
+    }
+
+    fn on_event(&mut self, event: &OwnedEvent, link: &mut Link) {
+        match event {
+            OwnedEvent::OptionEnabled { side, opt } => self.on_option_enabled(*side, *opt, link),
+            OwnedEvent::OptionDisabled { side, opt } | OwnedEvent::OptionRefused { side, opt } => {
+                self.on_option_off(*side, *opt, link)
+            }
+            OwnedEvent::Subnegotiation { opt, data } => match *opt {
+                Opt::TTYPE => {
+                    if let Some(name) = terminal::parse_is(data) {
+                        self.on_ttype(String::from_utf8_lossy(name).into_owned(), link);
+                    }
+                }
+                // Accepted without WILL NAWS, as telnetlib3 does; zero means unknown.
+                Opt::NAWS => {
+                    if let Some((cols, rows)) = naws::decode(data) {
+                        if cols > 0 {
+                            self.cols = cols;
+                        }
+                        if rows > 0 {
+                            self.rows = rows;
+                        }
+                    }
+                }
+                Opt::NEW_ENVIRON => self.on_environ(data, link),
+                Opt::CHARSET => self.on_charset(data, link),
+                Opt::TSPEED => {
+                    if let Some(text) = terminal::parse_is(data) {
+                        self.speed = terminal::parse_speed(text).or(self.speed);
+                        self.awaiting.tspeed = false;
+                    }
+                }
+                Opt::XDISPLOC => {
+                    if let Some(text) = terminal::parse_is(data) {
+                        self.x_display = Some(String::from_utf8_lossy(text).into_owned());
+                        self.awaiting.xdisploc = false;
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn on_data(&mut self, data: &[u8], sink: &mut DataSink<'_>) {
+        if self.settings.line_editing && sink.local_echo {
+            self.editor
+                .feed(data, self.password_mode, self.settings.max_line, sink);
+        } else {
+            self.editor.flush(sink);
+            sink.push(data);
+        }
+    }
+
+    fn after_chunk(&mut self, link: &mut Link) {
+        if self.settled(link) {
+            self.announce();
+        }
+        self.notify_activity();
+    }
+
+    fn wants_close(&self) -> bool {
+        self.logout
+    }
+
+    fn on_end(&mut self) {
+        // A client gone before it settled is handed out now, to be seen leaving.
+        self.announce();
+        self.notify_activity();
+    }
+}

@@ -1,0 +1,525 @@
+//! `TelnetServer` and `ServerConnection` over loopback, with scripted raw clients and
+//! with our own `TelnetConnection`: the greeting, the negotiation, the TTYPE cycle,
+//! MUD clients, limits, idle timeout, panics, slow readers, echo, the miniboa surface
+//! and the game loop.
+
+mod support;
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use support::peer::{DEADLINE, Peer};
+use telnetlib::proto::{Engine, Opt, Policy, Side};
+use telnetlib::{Error, ServerBuilder, ServerConnection, TelnetConnection, TelnetServer, Want};
+
+const WAIT: Option<Duration> = Some(DEADLINE);
+
+/// A server running `handler` for each client on its own thread.
+fn serving(
+    builder: ServerBuilder,
+    handler: impl Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+) -> (Arc<TelnetServer>, JoinHandle<()>) {
+    let server = Arc::new(builder.bind("127.0.0.1:0").unwrap());
+    let serving = Arc::clone(&server);
+    let thread = thread::spawn(move || serving.serve(handler).unwrap());
+    (server, thread)
+}
+
+/// A server whose handler hands each connection to the test.
+fn handing_out(
+    builder: ServerBuilder,
+) -> (
+    Arc<TelnetServer>,
+    JoinHandle<()>,
+    mpsc::Receiver<Arc<ServerConnection>>,
+) {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let (server, thread) = serving(builder, move |client| {
+        tx.lock().unwrap().send(Arc::clone(&client)).unwrap();
+        // Keep the connection open until the peer leaves or the server stops, without
+        // taking the read side the test uses (an option no one ever enables).
+        let _ = client.wait_for(&[Want::RemoteEnabled(Opt(250))], None);
+    });
+    (server, thread, rx)
+}
+
+fn stop(server: Arc<TelnetServer>, thread: JoinHandle<()>) {
+    server.shutdown();
+    thread.join().unwrap();
+}
+
+/// The options a server offered, as (verb, option) pairs, from raw bytes.
+fn negotiations(bytes: &[u8]) -> Vec<(u8, u8)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at + 2 < bytes.len() {
+        if bytes[at] == 0xff && (0xfb..=0xfe).contains(&bytes[at + 1]) {
+            found.push((bytes[at + 1], bytes[at + 2]));
+            at += 3;
+        } else {
+            at += 1;
+        }
+    }
+    found
+}
+
+// ------------------------------------------------------------------- greeting and negotiation
+
+#[test]
+fn the_greeting_is_do_ttype_and_nothing_else() {
+    let server = TelnetServer::bind("127.0.0.1:0").unwrap();
+    let mut client = Peer::connect(server.local_addr());
+    client.expect(b"\xff\xfd\x18");
+    client.expect_nothing_more();
+}
+
+#[test]
+fn will_ttype_brings_the_terminal_type_request_and_the_offers() {
+    let server = TelnetServer::bind("127.0.0.1:0").unwrap();
+    let mut client = Peer::connect(server.local_addr());
+    client.expect(b"\xff\xfd\x18");
+    client.send(b"\xff\xfb\x18");
+    client.expect(b"\xff\xfa\x18\x01\xff\xf0");
+    let offers = client.receive_until(|got| negotiations(got).len() >= 4);
+    let mut offers = negotiations(&offers);
+    offers.sort();
+    assert_eq!(
+        offers,
+        [(0xfb, 0x00), (0xfb, 0x03), (0xfd, 0x1f), (0xfd, 0x2a)]
+    );
+}
+
+#[test]
+fn a_client_refusing_ttype_still_gets_the_offers_and_does_not_stall_the_handler() {
+    let (server, thread, handed) =
+        handing_out(TelnetServer::builder().connect_maxwait(Duration::from_secs(30)));
+    let mut client = Peer::connect(server.local_addr());
+    // A client that refuses every option the server asks for.
+    let mut refuser = Engine::new(Policy::new());
+    let started = Instant::now();
+    negotiate_until_handed(&mut client, &mut refuser, &handed);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the handler waited for the 30 s deadline"
+    );
+    stop(server, thread);
+}
+
+/// Answers the server with `engine` until the server hands the connection out.
+fn negotiate_until_handed(
+    client: &mut Peer,
+    engine: &mut Engine,
+    handed: &mpsc::Receiver<Arc<ServerConnection>>,
+) -> Arc<ServerConnection> {
+    let mut connection = None;
+    client.negotiate_until(engine, || {
+        connection = connection.take().or_else(|| handed.try_recv().ok());
+        connection.is_some()
+    });
+    connection.unwrap()
+}
+
+#[test]
+fn a_full_negotiation_with_our_client_fills_in_the_connection() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder());
+    let client = TelnetConnection::builder()
+        .terminal_type("XTERM-256COLOR")
+        .window_size(132, 43)
+        .env("LANG", "en_US.UTF-8")
+        .connect(server.local_addr())
+        .unwrap();
+    let connection = handed.recv_timeout(DEADLINE).expect("handed out");
+    assert_eq!(connection.terminal_type(), "XTERM-256COLOR");
+    assert_eq!(
+        connection.terminal_types(),
+        ["XTERM-256COLOR", "XTERM-256COLOR"]
+    );
+    assert_eq!((connection.columns(), connection.rows()), (132, 43));
+    assert_eq!(connection.env("lang").as_deref(), Some("en_US.UTF-8"));
+    assert_eq!(connection.env("TERM").as_deref(), Some("XTERM-256COLOR"));
+    assert_eq!(connection.charset().as_deref(), Some("UTF-8"));
+    for (side, opt) in [
+        (Side::Local, Opt::SGA),
+        (Side::Local, Opt::ECHO),
+        (Side::Local, Opt::BINARY),
+        (Side::Remote, Opt::BINARY),
+        (Side::Remote, Opt::NAWS),
+        (Side::Remote, Opt::TTYPE),
+        (Side::Remote, Opt::NEW_ENVIRON),
+    ] {
+        assert!(
+            connection.option_state(side, opt).is_enabled(),
+            "{side} {opt}"
+        );
+    }
+    client
+        .wait_for(
+            &[
+                Want::RemoteEnabled(Opt::ECHO),
+                Want::LocalEnabled(Opt::NAWS),
+            ],
+            WAIT,
+        )
+        .unwrap();
+    drop(client);
+    drop(connection);
+    stop(server, thread);
+}
+
+/// Plays a client that answers WILL TTYPE, then the given terminal types in turn, and
+/// refuses every other offer; returns how many times the server asked for the terminal
+/// type and the connection once it is handed out.
+fn ttype_cycle(answers: &[&str]) -> (usize, Arc<ServerConnection>) {
+    let (server, thread, handed) = handing_out(TelnetServer::builder().offer_charset(false));
+    let mut client = Peer::connect(server.local_addr());
+    client.send(b"\xff\xfb\x18");
+    let mut sends = 0;
+    let mut answers = answers.iter();
+    let mut received = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    let connection = loop {
+        if let Ok(connection) = handed.try_recv() {
+            break connection;
+        }
+        assert!(Instant::now() < deadline, "never handed out");
+        received.extend(client.receive_for(Duration::from_millis(10)));
+        while let Some(at) = find(&received, b"\xff\xfa\x18\x01\xff\xf0") {
+            received.drain(at..at + 6);
+            sends += 1;
+            let answer = answers
+                .next()
+                .expect("the server asked for more terminal types than given");
+            let mut reply = b"\xff\xfa\x18\x00".to_vec();
+            reply.extend_from_slice(answer.as_bytes());
+            reply.extend_from_slice(b"\xff\xf0");
+            client.send(&reply);
+        }
+        for (verb, opt) in negotiations(&received) {
+            if opt != 0x18 {
+                client.send(&[0xff, if verb == 0xfb { 0xfe } else { 0xfc }, opt]);
+            }
+        }
+        // Keep a partial sequence at the end for the next read.
+        let keep = received
+            .iter()
+            .rposition(|&b| b == 0xff)
+            .filter(|&at| received.len() - at < 6);
+        received = keep.map(|at| received[at..].to_vec()).unwrap_or_default();
+    };
+    drop(client);
+    thread::spawn(move || stop(server, thread));
+    (sends, connection)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn the_ttype_cycle_stops_when_it_loops_back() {
+    let (sends, connection) = ttype_cycle(&["ALPHA", "BETA", "GAMMA", "ALPHA"]);
+    assert_eq!(sends, 4);
+    assert_eq!(connection.terminal_type(), "ALPHA");
+    assert_eq!(
+        connection.terminal_types(),
+        ["ALPHA", "BETA", "GAMMA", "ALPHA"]
+    );
+}
+
+#[test]
+fn the_ttype_cycle_stops_on_a_repeat_and_on_mtts() {
+    let (sends, connection) = ttype_cycle(&["XTERM", "XTERM"]);
+    assert_eq!((sends, connection.terminal_type()), (2, "XTERM".to_owned()));
+    let (sends, connection) = ttype_cycle(&["MUDLET", "XTERM-256COLOR", "MTTS 137"]);
+    assert_eq!(
+        (sends, connection.terminal_type()),
+        (3, "XTERM-256COLOR".to_owned())
+    );
+}
+
+#[test]
+fn the_ttype_cycle_is_bounded() {
+    let names: Vec<String> = (0..20).map(|i| format!("T{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (sends, connection) = ttype_cycle(&names);
+    assert_eq!(sends, 8);
+    assert_eq!(connection.terminal_type(), "T7");
+}
+
+#[test]
+fn a_mud_client_is_not_offered_echo() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder());
+    let client = TelnetConnection::builder()
+        .terminal_type("Mudlet")
+        .connect(server.local_addr())
+        .unwrap();
+    let connection = handed.recv_timeout(DEADLINE).unwrap();
+    assert!(!connection.local_option(Opt::ECHO));
+    assert!(connection.local_option(Opt::SGA));
+    assert!(!client.remote_option(Opt::ECHO));
+    drop((client, connection));
+    stop(server, thread);
+}
+
+#[test]
+fn line_mode_offers_neither_echo_nor_sga() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder().line_mode(true));
+    let client = TelnetConnection::connect(server.local_addr()).unwrap();
+    let connection = handed.recv_timeout(DEADLINE).unwrap();
+    assert!(!connection.local_option(Opt::ECHO));
+    assert!(!connection.local_option(Opt::SGA));
+    drop((client, connection));
+    stop(server, thread);
+}
+
+#[test]
+fn do_logout_is_accepted_and_the_server_closes() {
+    let server = TelnetServer::bind("127.0.0.1:0").unwrap();
+    let mut client = Peer::connect(server.local_addr());
+    client.expect(b"\xff\xfd\x18");
+    client.send(b"\xff\xfd\x12");
+    let rest = client.receive_to_end();
+    assert_eq!(rest, b"\xff\xfb\x12");
+}
+
+// ------------------------------------------------------------------- limits and lifetimes
+
+#[test]
+fn a_client_over_max_connections_gets_the_refusal_line() {
+    let server = TelnetServer::builder()
+        .max_connections(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut first = Peer::connect(server.local_addr());
+    first.expect(b"\xff\xfd\x18");
+    let mut second = Peer::connect(server.local_addr());
+    assert_eq!(
+        second.receive_to_end(),
+        b"Too many connections; try again later.\r\n"
+    );
+    assert_eq!(server.client_count(), 1);
+}
+
+#[test]
+fn an_idle_client_is_told_and_closed() {
+    let server = TelnetServer::builder()
+        .idle_timeout(Some(Duration::from_millis(300)))
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut client = Peer::connect(server.local_addr());
+    client.expect(b"\xff\xfd\x18");
+    assert!(client.receive_to_end().ends_with(b"\r\nTimeout.\r\n"));
+}
+
+#[test]
+fn a_panicking_handler_ends_only_its_own_connection() {
+    let (server, thread) = serving(TelnetServer::builder().line_mode(true), |client| {
+        let line = client.readline_str(WAIT).unwrap();
+        if line.starts_with("panic") {
+            panic!("the handler was asked to panic");
+        }
+        client.send(&format!("ok {line}")).unwrap();
+        client.flush(WAIT).unwrap();
+    });
+    let first = TelnetConnection::connect(server.local_addr()).unwrap();
+    first.write_str("panic\n", WAIT).unwrap();
+    assert!(
+        first.read_all(WAIT).is_ok(),
+        "the panicking handler's connection closes"
+    );
+    let second = TelnetConnection::connect(server.local_addr()).unwrap();
+    second.write_str("hello\n", WAIT).unwrap();
+    assert_eq!(
+        second.read_until_str("ok hello\r\n", WAIT).unwrap(),
+        "ok hello\r\n"
+    );
+    stop(server, thread);
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped_and_memory_stays_bounded() {
+    let (server, thread, handed) =
+        handing_out(TelnetServer::builder().max_output_buffer(256 << 10));
+    let mut client = Peer::connect(server.local_addr());
+    let mut refuser = Engine::new(Policy::new());
+    let connection = negotiate_until_handed(&mut client, &mut refuser, &handed);
+    let line = "x".repeat(1000) + "\n";
+    let mut sent = 0usize;
+    let error = loop {
+        match connection.send(&line) {
+            Ok(()) => sent += line.len(),
+            Err(error) => break error,
+        }
+        assert!(connection.queued_output() <= (256 << 10) + line.len() * 2);
+        assert!(
+            sent < 512 << 20,
+            "500 MiB went to a client that reads nothing"
+        );
+    };
+    assert!(matches!(error, Error::OutputFull { .. }), "{error:?}");
+    assert!(!connection.active());
+    drop(client);
+    drop(connection);
+    stop(server, thread);
+}
+
+#[test]
+fn accept_times_out_and_port_zero_is_reported() {
+    let server = TelnetServer::bind("127.0.0.1:0").unwrap();
+    assert_ne!(server.local_addr().port(), 0);
+    let err = server.accept(Some(Duration::from_millis(50))).unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    server.shutdown();
+    assert!(matches!(server.accept(WAIT), Err(Error::Closed { .. })));
+}
+
+#[test]
+fn binding_a_taken_address_fails_at_once() {
+    let first = TelnetServer::bind("127.0.0.1:0").unwrap();
+    let started = Instant::now();
+    let err = TelnetServer::bind(first.local_addr()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Io {
+                operation: "bind",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+// ------------------------------------------------------------------- the miniboa surface
+
+#[test]
+fn send_normalises_newlines_and_escapes_iac() {
+    let (server, thread, handed) =
+        handing_out(TelnetServer::builder().line_mode(true).offer_charset(false));
+    let mut client = Peer::connect(server.local_addr());
+    let mut refuser = Engine::new(Policy::new());
+    let connection = negotiate_until_handed(&mut client, &mut refuser, &handed);
+    connection.send("one\ntwo\r\nthree\u{ff}\n").unwrap();
+    client.expect("one\r\ntwo\r\nthree\u{ff}\r\n".as_bytes());
+    connection.send_bytes(b"\xff").unwrap();
+    client.expect(b"\xff\xff");
+    connection.send_cc("^rred^~ ^^\n").unwrap();
+    client.expect(b"\x1b[22;31mred\x1b[0m ^\r\n");
+    connection.send_prompt("> ").unwrap();
+    client.expect(b"> \xff\xf9");
+    connection.request_do_sga().unwrap();
+    client.expect(b"\xff\xfd\x03");
+    connection.request_will_echo().unwrap();
+    client.expect(b"\xff\xfb\x01");
+    connection.request_naws().unwrap();
+    client.expect(b"\xff\xfd\x1f");
+    assert_eq!(connection.address(), "127.0.0.1");
+    assert_eq!(
+        connection.addrport(),
+        format!("127.0.0.1:{}", connection.port())
+    );
+    assert_eq!(
+        (
+            connection.columns(),
+            connection.rows(),
+            connection.terminal_type().as_str()
+        ),
+        (80, 24, "ANSI")
+    );
+    drop(client);
+    drop(connection);
+    stop(server, thread);
+}
+
+#[test]
+fn the_server_echoes_edits_and_hides_passwords() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder().offer_charset(false));
+    let mut client = Peer::connect(server.local_addr());
+    // A client that lets the server echo and refuses the rest.
+    let mut engine = Engine::new(
+        Policy::new()
+            .accept(Side::Remote, Opt::ECHO)
+            .accept(Side::Remote, Opt::SGA),
+    );
+    let connection = negotiate_until_handed(&mut client, &mut engine, &handed);
+    assert!(connection.local_option(Opt::ECHO));
+    client.send(b"helo\x7flo\r\n");
+    assert_eq!(connection.readline_str(WAIT).unwrap(), "hello\r\n");
+    client.expect(b"helo\x08 \x08lo\r\n");
+    connection.password_mode_on().unwrap();
+    client.send(b"secret\r\n");
+    assert_eq!(connection.readline_str(WAIT).unwrap(), "secret\r\n");
+    client.expect(b"\r\n");
+    connection.password_mode_off().unwrap();
+    client.send(b"ok\r\n");
+    assert_eq!(connection.readline_str(WAIT).unwrap(), "ok\r\n");
+    client.expect(b"ok\r\n");
+    drop(client);
+    drop(connection);
+    stop(server, thread);
+}
+
+// ------------------------------------------------------------------- the game loop
+
+#[test]
+fn poll_delivers_connects_lines_and_disconnects_in_order() {
+    let server = TelnetServer::builder()
+        .line_mode(true)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (on_connect, on_disconnect) = (Arc::clone(&log), Arc::clone(&log));
+    server.set_on_connect(move |client| {
+        on_connect
+            .lock()
+            .unwrap()
+            .push(format!("connect {}", client.port()));
+        client.send("welcome\n").unwrap();
+    });
+    server.set_on_disconnect(move |client| {
+        on_disconnect
+            .lock()
+            .unwrap()
+            .push(format!("disconnect {}", client.port()))
+    });
+
+    let client = TelnetConnection::connect(server.local_addr()).unwrap();
+    let port = client.local_addr().unwrap().port();
+    let deadline = Instant::now() + DEADLINE;
+    while server.clients().is_empty() {
+        assert!(Instant::now() < deadline, "no connect");
+        server.poll(Duration::from_millis(50)).unwrap();
+    }
+    assert_eq!(
+        client.read_until_str("welcome\r\n", WAIT).unwrap(),
+        "welcome\r\n"
+    );
+    client.write_str("look\nsay hi\n", WAIT).unwrap();
+    let connection = server.clients()[0].clone();
+    let mut commands = Vec::new();
+    while commands.len() < 2 {
+        assert!(Instant::now() < deadline, "lines never came: {commands:?}");
+        server.poll(Duration::from_millis(50)).unwrap();
+        while let Some(command) = connection.get_command() {
+            commands.push(command);
+        }
+    }
+    assert_eq!(commands, ["look", "say hi"]);
+    assert!(!connection.cmd_ready());
+    drop(connection);
+    drop(client);
+    while !server.clients().is_empty() {
+        assert!(Instant::now() < deadline, "no disconnect");
+        server.poll(Duration::from_millis(50)).unwrap();
+    }
+    server.poll(Duration::from_millis(1)).unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        [format!("connect {port}"), format!("disconnect {port}")]
+    );
+    assert_eq!(server.client_count(), 0);
+}
