@@ -78,35 +78,28 @@ struct Inner {
 /// with [`TelnetServer::bind`].
 ///
 /// ```
-/// use std::io::{Read, Write};
-/// use std::net::TcpStream;
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use telnetlib::{ServerConnection, TelnetServer};
+/// use telnetlib::{ServerConnection, TelnetConnection, TelnetServer};
 ///
+/// let timeout = Some(Duration::from_secs(5));
 /// let server = Arc::new(TelnetServer::bind("127.0.0.1:0")?);
-/// let address = server.local_addr();
 /// let serving = Arc::clone(&server);
 /// let thread = std::thread::spawn(move || {
 ///     serving.serve(|client: Arc<ServerConnection>| {
-///         let _ = client.send("Hello! Type a line:\n");
-///         if let Ok(line) = client.readline_str(Some(Duration::from_secs(5))) {
-///             let _ = client.send(&format!("You said: {}", line.trim()));
+///         let _ = client.send(&format!("Hello, {}! Type a line:\n", client.terminal_type()));
+///         if let Some(line) = client.readline_str(None).ok() {
+///             let _ = client.send(&format!("You said: {}\n", line.trim()));
 ///         }
 ///     })
 /// });
 ///
-/// // A raw TCP client that refuses nothing and sends one line.
-/// let mut raw = TcpStream::connect(address)?;
-/// raw.write_all(b"\xff\xfc\x18hi there\r\n")?; // WONT TTYPE, then a line
-/// let mut received = Vec::new();
-/// let mut buffer = [0u8; 256];
-/// while !received.ends_with(b"there") {
-///     let n = raw.read(&mut buffer)?;
-///     assert!(n > 0, "server closed early");
-///     received.extend_from_slice(&buffer[..n]);
-/// }
-/// assert!(String::from_utf8_lossy(&received).contains("You said: hi there"));
+/// let client = TelnetConnection::builder().terminal_type("xterm").connect(server.local_addr())?;
+/// client.read_until(b"Type a line:\r\n", timeout)?;
+/// client.write_str("hi there\n", timeout)?;
+/// // The server echoes what we type (it performs ECHO), then answers.
+/// let answer = client.read_until_str("You said: hi there\r\n", timeout)?;
+/// assert!(answer.starts_with("hi there\r\n"));
 /// server.shutdown();
 /// thread.join().unwrap()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
