@@ -186,7 +186,11 @@ pub(crate) struct Shared<R> {
     /// stream, room in the input buffer, outgoing bytes written, close.
     pub changed: Condvar,
     pub reading: Mutex<ReadSide>,
-    writer: Mutex<TcpStream>,
+    /// The one socket of the connection (one descriptor: the reader thread reads and
+    /// writers write through `&TcpStream`).
+    pub socket: TcpStream,
+    /// Held by whoever moves queued bytes to the socket.
+    writer: Mutex<()>,
     hook: Mutex<Option<EventHook>>,
     pub peer: Option<SocketAddr>,
     pub local: Option<SocketAddr>,
@@ -197,7 +201,6 @@ pub(crate) struct Shared<R> {
 pub(crate) struct Core<R: Role> {
     pub shared: Arc<Shared<R>>,
     reader: Mutex<Option<JoinHandle<()>>>,
-    socket: TcpStream,
 }
 
 /// The deadline for a call given its timeout (`None`: never).
@@ -219,8 +222,6 @@ impl<R: Role> Core<R> {
             peer,
             source,
         };
-        let reader_socket = socket.try_clone().map_err(io_error)?;
-        let writer_socket = socket.try_clone().map_err(io_error)?;
         role.start(&mut link);
         role.after_chunk(&mut link);
         let decoder = link.charset.decoder();
@@ -243,10 +244,11 @@ impl<R: Role> Core<R> {
                 decoder_generation: 0,
                 skip_lf: false,
             }),
-            writer: Mutex::new(writer_socket),
+            local: socket.local_addr().ok(),
+            socket,
+            writer: Mutex::new(()),
             hook: Mutex::new(None),
             peer,
-            local: socket.local_addr().ok(),
             config,
         });
         let name = match peer {
@@ -257,12 +259,11 @@ impl<R: Role> Core<R> {
         let handle = thread::Builder::new()
             .name(name)
             .stack_size(shared.config.reader_stack_size)
-            .spawn(move || reader::run(&thread_shared, reader_socket))
+            .spawn(move || reader::run(&thread_shared))
             .map_err(io_error)?;
         let core = Core {
             shared,
             reader: Mutex::new(Some(handle)),
-            socket,
         };
         // Start-up requests are a few bytes into an empty send buffer.
         let _ = core.shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false);
@@ -428,7 +429,7 @@ impl<R: Role> Core<R> {
         if first {
             let _ = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true);
             self.lock().closed = true;
-            let _ = self.socket.shutdown(Shutdown::Both);
+            let _ = self.shared.socket.shutdown(Shutdown::Both);
             self.shared.changed.notify_all();
         }
         let handle = self.reader.lock().take();
@@ -474,7 +475,7 @@ impl<R> Shared<R> {
         &self,
         wait_for_writer: bool,
         deadline: Option<Instant>,
-        write: impl Fn(&mut TcpStream, &[u8]) -> std::result::Result<(), (usize, io::Error)>,
+        write: impl Fn(&TcpStream, &[u8]) -> std::result::Result<(), (usize, io::Error)>,
     ) -> io::Result<()> {
         loop {
             let writer = match (wait_for_writer, deadline) {
@@ -482,7 +483,7 @@ impl<R> Shared<R> {
                 (true, None) => Some(self.writer.lock()),
                 (true, Some(at)) => self.writer.try_lock_until(at),
             };
-            let Some(mut socket) = writer else {
+            let Some(writing) = writer else {
                 return if wait_for_writer {
                     Err(io::ErrorKind::TimedOut.into())
                 } else {
@@ -494,7 +495,7 @@ impl<R> Shared<R> {
                 if bytes.is_empty() {
                     break;
                 }
-                let result = write(&mut socket, &bytes);
+                let result = write(&self.socket, &bytes);
                 self.changed.notify_all();
                 if let Err((written, error)) = result {
                     let mut state = self.state.lock();
@@ -504,7 +505,7 @@ impl<R> Shared<R> {
                     return Err(error);
                 }
             }
-            drop(socket);
+            drop(writing);
             // Bytes queued by a thread whose try_lock failed while we wrote: go again.
             if self.state.lock().outgoing.is_empty() {
                 return Ok(());
@@ -517,10 +518,10 @@ impl<R> Shared<R> {
 /// blocking; `WouldBlock` with the count written when it is full.
 #[cfg(unix)]
 fn write_without_waiting(
-    socket: &mut TcpStream,
+    socket: &TcpStream,
     bytes: &[u8],
 ) -> std::result::Result<(), (usize, io::Error)> {
-    let socket = socket2::SockRef::from(&*socket);
+    let socket = socket2::SockRef::from(socket);
     let mut written = 0;
     while written < bytes.len() {
         match socket.send_with_flags(&bytes[written..], libc::MSG_DONTWAIT) {
@@ -536,7 +537,7 @@ fn write_without_waiting(
 /// Without `MSG_DONTWAIT`, a write bounded by a very short timeout.
 #[cfg(not(unix))]
 fn write_without_waiting(
-    socket: &mut TcpStream,
+    socket: &TcpStream,
     bytes: &[u8],
 ) -> std::result::Result<(), (usize, io::Error)> {
     write_before(socket, bytes, deadline(Some(Duration::from_millis(1))))
@@ -544,7 +545,7 @@ fn write_without_waiting(
 
 /// Writes all of `bytes` before the deadline; on failure, how many were written.
 fn write_before(
-    socket: &mut TcpStream,
+    socket: &TcpStream,
     bytes: &[u8],
     deadline: Option<Instant>,
 ) -> std::result::Result<(), (usize, io::Error)> {
@@ -563,7 +564,8 @@ fn write_before(
         if let Err(error) = socket.set_write_timeout(timeout) {
             return Err((written, error));
         }
-        match socket.write(&bytes[written..]) {
+        let mut stream = socket;
+        match stream.write(&bytes[written..]) {
             Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
             Ok(n) => written += n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}

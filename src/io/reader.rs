@@ -15,7 +15,8 @@ use super::input::InputBuffer;
 const READ_CHUNK: usize = 64 * 1024;
 
 /// Runs until the peer closes, the socket fails, or the connection is closed.
-pub(crate) fn run<R: Role>(shared: &Shared<R>, mut socket: TcpStream) {
+pub(crate) fn run<R: Role>(shared: &Shared<R>) {
+    let socket = &shared.socket;
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut events = Vec::new();
     let idle_timeout = shared.config.idle_timeout;
@@ -26,12 +27,13 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>, mut socket: TcpStream) {
         let Some(room) = wait_for_room(shared) else {
             return;
         };
-        let received = match socket.read(&mut buffer[..room.min(READ_CHUNK)]) {
+        let mut stream = socket;
+        let received = match stream.read(&mut buffer[..room.min(READ_CHUNK)]) {
             Ok(0) => return finish(shared, End::Eof),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) if is_timeout(&error) && idle_timeout.is_some() => {
-                if idle_expired(shared, &socket) {
+                if idle_expired(shared, socket) {
                     return;
                 }
                 continue;
