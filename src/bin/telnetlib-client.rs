@@ -1,0 +1,149 @@
+//! `telnetlib-client`: a Telnet client on the command line, mirroring
+//! `telnetlib3-client`. Standard input is sent line by line (with CR LF) and the
+//! server's output is written to standard output, decoded; the client exits 0 when the
+//! server closes. (A raw-mode interactive terminal is not implemented yet: on a
+//! terminal it works line by line too.)
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use telnetlib::proto::Opt;
+use telnetlib::{Error, TelnetConnection};
+
+const PROGRAM: &str = "telnetlib-client";
+
+/// A Telnet client: negotiates like telnetlib3-client, sends standard input line by
+/// line and prints what the server sends.
+#[derive(Debug, Parser)]
+#[command(name = PROGRAM, version, about)]
+struct Args {
+    /// The server's host name or address.
+    host: String,
+    /// The server's port.
+    #[arg(default_value_t = 23)]
+    port: u16,
+    /// Terminal type to report (default: $TERM, else "unknown").
+    #[arg(long)]
+    term: Option<String>,
+    /// Text encoding (any WHATWG label, or an OEM code page such as cp437).
+    #[arg(long, default_value = "utf8")]
+    encoding: String,
+    /// Treat both directions as BINARY (off unless given).
+    #[arg(long)]
+    force_binary: bool,
+    /// Terminal speed to report, in bits per second.
+    #[arg(long, default_value_t = 38400)]
+    speed: u32,
+    /// Environment variables the client may reveal.
+    #[arg(
+        long,
+        default_value = "TERM,LANG,COLUMNS,LINES,COLORTERM",
+        value_name = "NAMES"
+    )]
+    send_environ: String,
+    /// Seconds allowed for the TCP connection.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    connect_timeout: f64,
+    /// Ask the server to perform these options (names or numbers, comma-separated).
+    #[arg(long, value_name = "OPTS")]
+    always_do: Option<String>,
+    /// Refuse to let the server perform these options.
+    #[arg(long, value_name = "OPTS")]
+    always_dont: Option<String>,
+    /// Offer to perform these options.
+    #[arg(long, value_name = "OPTS")]
+    always_will: Option<String>,
+    /// Refuse to perform these options.
+    #[arg(long, value_name = "OPTS")]
+    always_wont: Option<String>,
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long, default_value = "warn", value_name = "LEVEL")]
+    loglevel: String,
+    /// Append the log to this file instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    logfile: Option<PathBuf>,
+}
+
+fn options(list: &Option<String>) -> Vec<Opt> {
+    let Some(list) = list else { return Vec::new() };
+    common::parse_options(list).unwrap_or_else(|error| {
+        eprintln!("{PROGRAM}: {error}");
+        std::process::exit(2);
+    })
+}
+
+fn main() {
+    let args: Args = common::parse_or_exit(PROGRAM);
+    common::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
+    let term = args
+        .term
+        .clone()
+        .or_else(|| std::env::var("TERM").ok())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let mut builder = TelnetConnection::builder()
+        .terminal_type(&term)
+        .encoding(&args.encoding)
+        .force_binary(args.force_binary)
+        .terminal_speed(args.speed, args.speed)
+        .send_environ(args.send_environ.split(',').filter(|n| !n.is_empty()));
+    if let Some(timeout) = common::seconds(args.connect_timeout) {
+        builder = builder.connect_timeout(timeout);
+    }
+    for opt in options(&args.always_do) {
+        builder = builder.always_do(opt);
+    }
+    for opt in options(&args.always_dont) {
+        builder = builder.never_do(opt);
+    }
+    for opt in options(&args.always_will) {
+        builder = builder.always_will(opt);
+    }
+    for opt in options(&args.always_wont) {
+        builder = builder.never_will(opt);
+    }
+    let conn = match builder.connect((args.host.as_str(), args.port)) {
+        Ok(conn) => Arc::new(conn),
+        Err(error) => {
+            eprintln!("{PROGRAM}: {}:{}: {error}", args.host, args.port);
+            std::process::exit(1);
+        }
+    };
+
+    // Standard input, line by line, on its own thread; the server's output here.
+    let sender = Arc::clone(&conn);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            let mut bytes = line.trim_end_matches('\r').as_bytes().to_vec();
+            bytes.extend_from_slice(b"\r\n");
+            if sender.write(&bytes, Some(Duration::from_secs(30))).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = std::io::stdout().lock();
+    loop {
+        match conn.read_some_str(None) {
+            Ok(text) => {
+                if stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            Err(Error::Eof { .. }) => break,
+            Err(error) => {
+                eprintln!("{PROGRAM}: {error}");
+                std::process::exit(1);
+            }
+        }
+    }
+}

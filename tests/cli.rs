@@ -1,0 +1,218 @@
+//! The two command-line tools, run as built binaries: the server's shells, the client
+//! in scripted mode against the server, argument errors and graceful shutdown.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use support::peer::{DEADLINE, Peer};
+use telnetlib::TelnetConnection;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_telnetlib-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_telnetlib-client");
+const WAIT: Option<Duration> = Some(DEADLINE);
+
+/// A `telnetlib-server` on an ephemeral port, killed when dropped.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(SERVER)
+            .args(["127.0.0.1", "0"])
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start telnetlib-server");
+        let (tx, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let line = log
+            .recv_timeout(DEADLINE)
+            .expect("the server logged nothing");
+        let address = line
+            .rsplit("listening on ")
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Server {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// Waits for a log line containing `text`.
+    fn wait_log(&self, text: &str) -> String {
+        loop {
+            let line = self
+                .log
+                .recv_timeout(DEADLINE)
+                .unwrap_or_else(|_| panic!("no log line with {text:?}"));
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn session(server: &Server) -> TelnetConnection {
+    let conn = TelnetConnection::builder()
+        .terminal_type("vt-test")
+        .window_size(100, 30)
+        .connect(server.address)
+        .unwrap();
+    conn.read_until(b"tel:sh> ", WAIT).unwrap();
+    conn
+}
+
+/// Sends a command and returns the output up to the next prompt, without the echo
+/// of the command itself.
+fn run(conn: &TelnetConnection, command: &str) -> String {
+    conn.write_str(&format!("{command}\n"), WAIT).unwrap();
+    let output = conn.read_until_str("tel:sh> ", WAIT).unwrap();
+    let output = output
+        .strip_prefix(&format!("{command}\r\n"))
+        .unwrap_or(&output);
+    output.trim_end_matches("tel:sh> ").to_owned()
+}
+
+#[test]
+fn the_default_shell_answers_its_commands() {
+    let server = Server::start(&[]);
+    let conn = session(&server);
+    assert!(run(&conn, "help").starts_with("commands: help, quit, info"));
+    assert_eq!(run(&conn, "bogus"), "no such command.\r\n");
+    assert_eq!(
+        run(&conn, "version"),
+        format!("telnetlib-server {}\r\n", env!("CARGO_PKG_VERSION"))
+    );
+    let info = run(&conn, "info");
+    let keys: Vec<&str> = info.lines().map(|l| l.split(':').next().unwrap()).collect();
+    assert_eq!(
+        keys[..11],
+        [
+            "peer",
+            "terminal_type",
+            "columns",
+            "rows",
+            "encoding",
+            "binary_in",
+            "binary_out",
+            "echo",
+            "sga",
+            "local_options",
+            "remote_options"
+        ]
+    );
+    assert!(info.contains("terminal_type: vt-test\r\n"), "{info}");
+    assert!(info.contains("columns: 100\r\nrows: 30\r\n"), "{info}");
+    assert!(info.contains("env.TERM: vt-test\r\n"), "{info}");
+    let dump = run(&conn, "dump 4");
+    assert_eq!(
+        dump.len(),
+        4096 + "\r\n4 OK\r\n".len(),
+        "{:?}",
+        &dump[dump.len() - 20..]
+    );
+    assert!(dump.ends_with("\r\n4 OK\r\n"));
+    assert_eq!(run(&conn, "toggle echo"), "echo requested off\r\n");
+    conn.write_str("quit\n", WAIT).unwrap();
+    assert!(conn.read_all(WAIT).unwrap().ends_with(b"Goodbye.\r\n"));
+    server.wait_log("disconnect");
+}
+
+#[test]
+fn the_echo_shell_returns_bytes_unchanged() {
+    let server = Server::start(&["--shell", "echo", "--line-mode"]);
+    let mut client = Peer::connect(server.address);
+    client.expect(b"\xff\xfd\x18");
+    client.send(b"\xff\xfc\x18");
+    client.send(b"ping \xff\xff\xc3(\r\n");
+    let echoed =
+        client.receive_until(|got| got.ends_with(b"\r\n") && got.windows(4).any(|w| w == b"ping"));
+    let start = echoed.windows(4).position(|w| w == b"ping").unwrap();
+    assert_eq!(&echoed[start..], b"ping \xff\xff\xc3(\r\n");
+}
+
+#[test]
+fn the_scripted_client_prints_what_the_server_says() {
+    let server = Server::start(&[]);
+    let mut client = Command::new(CLIENT)
+        .args([
+            "127.0.0.1",
+            &server.address.port().to_string(),
+            "--term",
+            "scripted-term",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    client
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"info\r\nquit\r\n")
+        .unwrap();
+    let output = client.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{:?}", output.status);
+    assert!(text.contains("terminal_type: scripted-term"), "{text}");
+    assert!(text.contains("env.TERM: scripted-term"), "{text}");
+    assert!(text.trim_end().ends_with("Goodbye."), "{text}");
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_status_2() {
+    for program in [SERVER, CLIENT] {
+        let output = Command::new(program)
+            .arg("--no-such-flag")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let version = Command::new(program).arg("--version").output().unwrap();
+        assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+    }
+    let refused = Command::new(CLIENT)
+        .args(["127.0.0.1", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("127.0.0.1:1"));
+}
+
+#[test]
+fn sigterm_shuts_the_server_down_gracefully() {
+    let mut server = Server::start(&[]);
+    let conn = session(&server);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    server.wait_log("stopping");
+    assert!(conn.read_all(WAIT).is_ok(), "the client was not closed");
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
