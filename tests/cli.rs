@@ -28,6 +28,7 @@ impl Server {
         let mut child = Command::new(SERVER)
             .args(["127.0.0.1", "0"])
             .args(args)
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start telnetlib-server");

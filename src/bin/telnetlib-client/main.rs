@@ -1,25 +1,26 @@
 //! `telnetlib-client`: a Telnet client on the command line, mirroring
-//! `telnetlib3-client`. Standard input is sent line by line (with CR LF) and the
-//! server's output is written to standard output, decoded; the client exits 0 when the
-//! server closes. (A raw-mode interactive terminal is not implemented yet: on a
-//! terminal it works line by line too.)
+//! `telnetlib3-client`. On a terminal it is interactive (`interactive.rs`); otherwise
+//! it sends standard input line by line and prints what the server says
+//! (`scripted.rs`).
 
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
+mod interactive;
+mod scripted;
 
-use std::io::{BufRead, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
+use telnetlib::TelnetConnection;
 use telnetlib::proto::Opt;
-use telnetlib::{Error, TelnetConnection};
 
 const PROGRAM: &str = "telnetlib-client";
 
-/// A Telnet client: negotiates like telnetlib3-client, sends standard input line by
-/// line and prints what the server sends.
+/// A Telnet client: negotiates like telnetlib3-client. On a terminal it runs in raw
+/// mode (Ctrl-] opens a menu); otherwise it sends standard input line by line and
+/// prints what the server sends.
 #[derive(Debug, Parser)]
 #[command(name = PROGRAM, version, about)]
 struct Args {
@@ -86,12 +87,18 @@ fn main() {
         .clone()
         .or_else(|| std::env::var("TERM").ok())
         .unwrap_or_else(|| "unknown".to_owned());
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let mut builder = TelnetConnection::builder()
         .terminal_type(&term)
         .encoding(&args.encoding)
         .force_binary(args.force_binary)
         .terminal_speed(args.speed, args.speed)
         .send_environ(args.send_environ.split(',').filter(|n| !n.is_empty()));
+    if interactive {
+        if let Ok((cols, rows)) = crossterm::terminal::size() {
+            builder = builder.window_size(cols, rows);
+        }
+    }
     if let Some(timeout) = common::seconds(args.connect_timeout) {
         builder = builder.connect_timeout(timeout);
     }
@@ -115,35 +122,10 @@ fn main() {
         }
     };
 
-    // Standard input, line by line, on its own thread; the server's output here.
-    let sender = Arc::clone(&conn);
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            let mut bytes = line.trim_end_matches('\r').as_bytes().to_vec();
-            bytes.extend_from_slice(b"\r\n");
-            if sender.write(&bytes, Some(Duration::from_secs(30))).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdout = std::io::stdout().lock();
-    loop {
-        match conn.read_some_str(None) {
-            Ok(text) => {
-                if stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stdout.flush())
-                    .is_err()
-                {
-                    break;
-                }
-            }
-            Err(Error::Eof { .. }) => break,
-            Err(error) => {
-                eprintln!("{PROGRAM}: {error}");
-                std::process::exit(1);
-            }
-        }
-    }
+    let status = if interactive {
+        interactive::run(conn)
+    } else {
+        scripted::run(&conn)
+    };
+    std::process::exit(status);
 }
