@@ -217,3 +217,41 @@ fn sigterm_shuts_the_server_down_gracefully() {
     let exit = server.child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
 }
+
+#[test]
+fn pty_exec_runs_the_program_on_a_terminal_sized_by_naws() {
+    let server = Server::start(&[
+        "--pty-exec",
+        "/bin/sh",
+        "--",
+        "-c",
+        "stty size; echo TERM=$TERM; read line; stty size",
+    ]);
+    let conn = TelnetConnection::builder()
+        .terminal_type("vt-test")
+        .window_size(100, 30)
+        .connect(server.address)
+        .unwrap();
+    assert!(
+        conn.read_until_str("TERM=vt-test", WAIT)
+            .unwrap()
+            .contains("30 100")
+    );
+    // A resize reaches the program's terminal.
+    conn.set_window_size(120, 40).unwrap();
+    conn.write_str("go\n", WAIT).unwrap();
+    let rest = String::from_utf8_lossy(&conn.read_all(WAIT).unwrap()).into_owned();
+    assert!(rest.contains("40 120"), "{rest:?}");
+    server.wait_log("/bin/sh ended");
+}
+
+#[test]
+fn pty_exec_cat_echoes_and_is_reaped_when_the_client_leaves() {
+    let server = Server::start(&["--pty-exec", "/bin/cat"]);
+    let conn = TelnetConnection::connect(server.address).unwrap();
+    conn.write(b"ping 1\r\n", WAIT).unwrap();
+    assert!(conn.read_until(b"ping 1", WAIT).is_ok());
+    drop(conn);
+    assert!(server.wait_log("/bin/cat ended").contains("ended"));
+    server.wait_log("disconnect");
+}

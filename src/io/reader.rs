@@ -48,16 +48,18 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
             process(&mut state, &buffer[..received], &mut events);
             state.role.wants_close()
         };
-        shared.changed.notify_all();
         if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
             log::debug!("replies to {:?} delayed: {error}", shared.peer);
         }
+        // The hook sees each event before any caller is woken to read the data that
+        // followed it (a NAWS resize lands before the keys typed after it).
         if !events.is_empty() {
             if let Some(hook) = shared.hook() {
                 events.iter().for_each(|event| hook(event));
             }
             events.clear();
         }
+        shared.changed.notify_all();
         if wants_close {
             log::debug!("{:?} asked to log out; closing", shared.peer);
             let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);

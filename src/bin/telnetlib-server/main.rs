@@ -3,6 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod pty;
 mod shell;
 
 use std::path::PathBuf;
@@ -48,6 +49,13 @@ struct Args {
     /// Never send IAC GA after prompts.
     #[arg(long)]
     never_send_ga: bool,
+    /// Run PROGRAM on a pseudo-terminal for each client instead of a shell (arguments
+    /// for it follow `--`).
+    #[arg(long, value_name = "PROGRAM")]
+    pty_exec: Option<String>,
+    /// Arguments for the --pty-exec program.
+    #[arg(last = true, value_name = "ARGS")]
+    pty_args: Vec<String>,
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     loglevel: String,
@@ -73,6 +81,8 @@ fn main() {
         .encoding(&args.encoding)
         .force_binary(args.force_binary)
         .line_mode(args.line_mode)
+        // Under --pty-exec the terminal (or the program) echoes, not the server.
+        .line_editing(args.pty_exec.is_none())
         .connect_maxwait(connect_maxwait)
         .idle_timeout(common::seconds(args.timeout))
         .max_connections(args.max_connections)
@@ -93,12 +103,14 @@ fn main() {
     }) {
         log::warn!("cannot catch Ctrl-C: {error}");
     }
-    let (shell, never_send_ga) = (args.shell, args.never_send_ga);
+    let (shell, never_send_ga, line_mode) = (args.shell, args.never_send_ga, args.line_mode);
+    let (pty_exec, pty_args) = (args.pty_exec, args.pty_args);
     let result = server.serve(move |client| {
         log::info!("connect {} ({})", client.addrport(), client.terminal_type());
-        match shell {
-            Shell::Default => shell::default_shell(&client, never_send_ga),
-            Shell::Echo => shell::echo_shell(&client),
+        match (&pty_exec, shell) {
+            (Some(program), _) => pty::pty_shell(&client, program, &pty_args, line_mode),
+            (None, Shell::Default) => shell::default_shell(&client, never_send_ga),
+            (None, Shell::Echo) => shell::echo_shell(&client),
         }
         log::info!("disconnect {}", client.addrport());
     });
