@@ -255,3 +255,92 @@ fn pty_exec_cat_echoes_and_is_reaped_when_the_client_leaves() {
     assert!(server.wait_log("/bin/cat ended").contains("ended"));
     server.wait_log("disconnect");
 }
+
+/// Runs the client against a scripted peer: stdin given, returns (peer, child).
+fn client_against_peer(args: &[&str], stdin: &[u8]) -> (Peer, std::process::Child) {
+    let mut peer = Peer::bind();
+    let mut child = Command::new(CLIENT)
+        .args(["127.0.0.1", &peer.addr().port().to_string()])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    peer.accept();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    (peer, child)
+}
+
+#[test]
+fn raw_mode_passes_bytes_both_ways_untouched() {
+    let (mut peer, child) = client_against_peer(&["--raw-mode"], b"abc\n\xff");
+    peer.expect(b"abc\n\xff");
+    peer.send(b"\xff\xfd\x18hello");
+    peer.close();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(output.stdout, b"\xff\xfd\x18hello");
+}
+
+#[test]
+fn encoding_errors_replace_ignore_or_stop() {
+    for (policy, expected, success) in [
+        ("replace", "a\u{fffd}b", true),
+        ("ignore", "ab", true),
+        ("strict", "", false),
+    ] {
+        let (mut peer, child) = client_against_peer(&["--encoding-errors", policy], b"");
+        peer.send(b"a\xfeb");
+        peer.close();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.success(), success, "{policy}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            expected,
+            "{policy}"
+        );
+    }
+}
+
+#[test]
+fn typescript_records_the_session_and_minwait_holds_input_back() {
+    let file = std::env::temp_dir().join(format!("telnetlib-typescript-{}", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let started = std::time::Instant::now();
+    let (mut peer, child) = client_against_peer(
+        &[
+            "--typescript",
+            file.to_str().unwrap(),
+            "--connect-minwait",
+            "0.3",
+        ],
+        b"first line\n",
+    );
+    peer.expect(b"first line\r\n");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "input went out before --connect-minwait"
+    );
+    peer.send(b"recorded output\r\n");
+    peer.close();
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "recorded output\r\n"
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn connect_maxwait_waits_for_our_requests_to_be_answered() {
+    let started = std::time::Instant::now();
+    let (mut peer, child) =
+        client_against_peer(&["--always-do", "SGA", "--connect-maxwait", "0.4"], b"go\n");
+    peer.expect(b"\xff\xfd\x03");
+    // Unanswered, the request holds input back until --connect-maxwait.
+    peer.expect(b"go\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    peer.close();
+    assert!(child.wait_with_output().unwrap().status.success());
+}

@@ -564,3 +564,10 @@ fn writes_and_flush_are_bounded_when_the_peer_stops_reading_and_lose_nothing() {
     conn.flush(WAIT).unwrap();
     assert!(reader.join().unwrap(), "the data arrived changed");
 }
+
+#[test]
+fn an_undefined_command_byte_is_delivered_as_data() {
+    let (mut peer, conn) = connect();
+    peer.send(b"x\xffAy\n");
+    assert_eq!(conn.readline(WAIT).unwrap(), b"xAy\n");
+}

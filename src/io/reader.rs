@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use memchr::memmem;
 
-use crate::proto::{Event, Opt, OwnedEvent, Side};
+use crate::proto::{Command, Event, Opt, OwnedEvent, Side};
 
 use super::core::{DataSink, End, REPLY_WRITE_BUDGET, Role, Shared, State, deadline};
 use super::input::InputBuffer;
@@ -155,6 +155,9 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
         other => {
             // Keep the data's interpretation in step with options changing mid-chunk.
             match other {
+                // `IAC <undefined byte>`: the byte is delivered as data, as telnetlib3
+                // does (and still reported to the hook).
+                Event::Command(Command::Unknown(byte)) => role.on_data(&[byte], &mut sink),
                 Event::OptionEnabled {
                     side: Side::Remote,
                     opt: Opt::BINARY,

@@ -14,6 +14,8 @@ use signal_hook::iterator::Signals;
 use telnetlib::proto::{Command, Opt};
 use telnetlib::{Error, TelnetConnection};
 
+use crate::output::Output;
+
 /// The escape character, Ctrl-].
 const ESCAPE: u8 = 0x1d;
 const MENU: &str = "telnetlib> ";
@@ -31,7 +33,7 @@ fn leave(status: i32, message: &str) -> ! {
 }
 
 /// Runs until the server closes or the user quits; returns the exit status.
-pub fn run(conn: Arc<TelnetConnection>) -> i32 {
+pub fn run(conn: Arc<TelnetConnection>, output: Output, line_mode: bool) -> i32 {
     if let Err(error) = terminal::enable_raw_mode() {
         eprintln!("telnetlib-client: cannot put the terminal in raw mode: {error}");
         return 1;
@@ -43,11 +45,11 @@ pub fn run(conn: Arc<TelnetConnection>) -> i32 {
     }));
     watch_signals(Arc::clone(&conn));
     let printer = Arc::clone(&conn);
-    std::thread::spawn(move || print_output(&printer));
+    std::thread::spawn(move || print_output(&printer, output));
     let mut keys = Keyboard {
         conn,
         line: Vec::new(),
-        force_local_echo: AtomicBool::new(false),
+        force_local_echo: AtomicBool::new(line_mode),
     };
     keys.run()
 }
@@ -72,13 +74,14 @@ fn watch_signals(conn: Arc<TelnetConnection>) {
 }
 
 /// The server's output to the terminal, until it closes.
-fn print_output(conn: &TelnetConnection) {
-    let mut stdout = std::io::stdout();
+fn print_output(conn: &TelnetConnection, mut output: Output) {
     loop {
         match conn.read_some_str(None) {
             Ok(text) => {
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
+                if let Err(error) = output.show(&text) {
+                    conn.close();
+                    leave(1, &format!("telnetlib-client: {error}"));
+                }
             }
             Err(Error::Eof { .. }) => leave(0, "Connection closed by foreign host."),
             Err(Error::Closed { .. }) => return,

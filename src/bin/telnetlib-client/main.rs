@@ -6,15 +6,19 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod interactive;
+mod output;
+mod raw;
 mod scripted;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use clap::Parser;
-use telnetlib::TelnetConnection;
+use output::{EncodingErrors, Output};
 use telnetlib::proto::Opt;
+use telnetlib::{TelnetConnection, Want};
 
 const PROGRAM: &str = "telnetlib-client";
 
@@ -35,6 +39,25 @@ struct Args {
     /// Text encoding (any WHATWG label, or an OEM code page such as cp437).
     #[arg(long, default_value = "utf8")]
     encoding: String,
+    /// What to do with bytes invalid in the encoding.
+    #[arg(long, value_enum, default_value_t = EncodingErrors::Replace)]
+    encoding_errors: EncodingErrors,
+    /// No Telnet at all: bytes both ways as they are.
+    #[arg(long, conflicts_with = "line_mode")]
+    raw_mode: bool,
+    /// Always edit and echo lines locally, whatever the server says about ECHO.
+    #[arg(long)]
+    line_mode: bool,
+    /// Wait at least this long after connecting before sending input, in seconds.
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    connect_minwait: f64,
+    /// Wait at most this long for our own option requests to be answered before
+    /// sending input, in seconds.
+    #[arg(long, default_value_t = 4.0, value_name = "SECS")]
+    connect_maxwait: f64,
+    /// Record everything the server shows in FILE (appended).
+    #[arg(long, value_name = "FILE")]
+    typescript: Option<PathBuf>,
     /// Treat both directions as BINARY (off unless given).
     #[arg(long)]
     force_binary: bool,
@@ -88,6 +111,24 @@ fn main() {
         .or_else(|| std::env::var("TERM").ok())
         .unwrap_or_else(|| "unknown".to_owned());
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if args.raw_mode {
+        let timeout = common::seconds(args.connect_timeout);
+        std::process::exit(raw::run(&args.host, args.port, timeout, interactive));
+    }
+    let typescript = args.typescript.as_ref().map(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap_or_else(|error| {
+                eprintln!("{PROGRAM}: cannot open {}: {error}", path.display());
+                std::process::exit(2);
+            })
+    });
+    let output = Output {
+        errors: args.encoding_errors,
+        typescript,
+    };
     let mut builder = TelnetConnection::builder()
         .terminal_type(&term)
         .encoding(&args.encoding)
@@ -114,6 +155,7 @@ fn main() {
     for opt in options(&args.always_wont) {
         builder = builder.never_will(opt);
     }
+    let connected_at = Instant::now();
     let conn = match builder.connect((args.host.as_str(), args.port)) {
         Ok(conn) => Arc::new(conn),
         Err(error) => {
@@ -122,10 +164,19 @@ fn main() {
         }
     };
 
+    // --connect-maxwait: give our own requests (--always-do/--always-will) time to be
+    // answered; --connect-minwait: then wait out the minimum.
+    let settled: Vec<Want> = (0..=255u8)
+        .map(|code| Want::NotPending(Opt(code)))
+        .collect();
+    let _ = conn.wait_for(&settled, common::seconds(args.connect_maxwait));
+    if let Some(minimum) = common::seconds(args.connect_minwait) {
+        std::thread::sleep(minimum.saturating_sub(connected_at.elapsed()));
+    }
     let status = if interactive {
-        interactive::run(conn)
+        interactive::run(conn, output, args.line_mode)
     } else {
-        scripted::run(&conn)
+        scripted::run(&conn, output)
     };
     std::process::exit(status);
 }

@@ -2,14 +2,16 @@
 //! line with CR LF, the server's output goes to standard output decoded, and the
 //! client exits 0 when the server closes.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
 use telnetlib::{Error, TelnetConnection};
 
+use crate::output::Output;
+
 /// Runs until the server closes; returns the exit status.
-pub fn run(conn: &Arc<TelnetConnection>) -> i32 {
+pub fn run(conn: &Arc<TelnetConnection>, mut output: Output) -> i32 {
     let sender = Arc::clone(conn);
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
@@ -21,15 +23,11 @@ pub fn run(conn: &Arc<TelnetConnection>) -> i32 {
             }
         }
     });
-    let mut stdout = std::io::stdout().lock();
     loop {
         match conn.read_some_str(None) {
             Ok(text) => {
-                if stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stdout.flush())
-                    .is_err()
-                {
+                if let Err(error) = output.show(&text) {
+                    eprintln!("telnetlib-client: {error}");
                     return 1;
                 }
             }
