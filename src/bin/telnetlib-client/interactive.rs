@@ -1,6 +1,6 @@
 //! Interactive use on a terminal: raw mode, keys sent as typed while the server
-//! echoes (character mode) or edited and echoed locally and sent a line at a time when
-//! it does not (line mode), the window size sent again on every resize, and Ctrl-]
+//! performs ECHO or SGA (character mode), or edited and echoed locally and sent a line
+//! at a time when it performs neither (line mode), the window size sent again on every resize, and Ctrl-]
 //! for a small menu. The terminal is restored on every way out: the server closing,
 //! `quit`, a signal, or a panic.
 
@@ -131,16 +131,23 @@ impl Keyboard {
         }
     }
 
-    /// One typed byte: straight to the server while it echoes, else line editing.
+    /// One typed byte. Character mode (the server performs ECHO or SGA): sent at once,
+    /// echoed locally only if the server does not echo. Line mode (neither, or
+    /// `--line-mode`): edited and echoed locally, sent a line at a time.
     fn key(&mut self, byte: u8) {
-        let server_echoes =
-            self.conn.remote_option(Opt::ECHO) && !self.force_local_echo.load(Ordering::Relaxed);
-        if server_echoes {
-            self.send(if byte == b'\r' {
+        let forced_line_mode = self.force_local_echo.load(Ordering::Relaxed);
+        let server_echoes = self.conn.remote_option(Opt::ECHO);
+        let character_mode = server_echoes || self.conn.remote_option(Opt::SGA);
+        if character_mode && !forced_line_mode {
+            let bytes: &[u8] = if byte == b'\r' {
                 b"\r\n"
             } else {
                 std::slice::from_ref(&byte)
-            });
+            };
+            if !server_echoes {
+                self.echo(bytes);
+            }
+            self.send(bytes);
             return;
         }
         match byte {
