@@ -11,13 +11,17 @@ use crate::proto::{Command, Event, Opt, OwnedEvent, Side};
 use super::core::{DataSink, End, REPLY_WRITE_BUDGET, Role, Shared, State, deadline};
 use super::input::InputBuffer;
 
-/// The most read from the socket in one call.
-const READ_CHUNK: usize = 64 * 1024;
+/// The first read buffer: small, because most connections are idle or interactive and
+/// thousands of them must fit in little memory.
+const FIRST_READ_CHUNK: usize = 2 * 1024;
+/// The most read from the socket in one call; the buffer doubles up to it whenever a
+/// read fills it (a bulk transfer).
+const MAX_READ_CHUNK: usize = 64 * 1024;
 
 /// Runs until the peer closes, the socket fails, or the connection is closed.
 pub(crate) fn run<R: Role>(shared: &Shared<R>) {
     let socket = &shared.socket;
-    let mut buffer = vec![0u8; READ_CHUNK];
+    let mut buffer = vec![0u8; FIRST_READ_CHUNK];
     let mut events = Vec::new();
     let idle_timeout = shared.config.idle_timeout;
     if let Err(error) = socket.set_read_timeout(idle_timeout) {
@@ -28,7 +32,8 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
             return;
         };
         let mut stream = socket;
-        let received = match stream.read(&mut buffer[..room.min(READ_CHUNK)]) {
+        let want = room.min(buffer.len());
+        let received = match stream.read(&mut buffer[..want]) {
             Ok(0) => return finish(shared, End::Eof),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
@@ -40,6 +45,9 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
             }
             Err(error) => return finish(shared, End::Failed(error.kind(), error.to_string())),
         };
+        if received == buffer.len() && buffer.len() < MAX_READ_CHUNK {
+            buffer.resize(buffer.len() * 2, 0);
+        }
         let wants_close = {
             let mut state = shared.state.lock();
             if state.closed {
