@@ -47,8 +47,6 @@ type LoopCallback = Box<dyn FnMut(&Arc<ServerConnection>) + Send>;
 #[derive(Default)]
 struct PollState {
     clients: Vec<Arc<ServerConnection>>,
-    on_connect: Option<LoopCallback>,
-    on_disconnect: Option<LoopCallback>,
 }
 
 /// What the acceptor, the settler and the callers share.
@@ -110,6 +108,8 @@ pub struct TelnetServer {
     threads: Mutex<Vec<JoinHandle<()>>>,
     handlers: Mutex<Vec<JoinHandle<()>>>,
     poll_state: Mutex<PollState>,
+    on_connect: Mutex<Option<LoopCallback>>,
+    on_disconnect: Mutex<Option<LoopCallback>>,
 }
 
 impl std::fmt::Debug for TelnetServer {
@@ -186,6 +186,8 @@ impl TelnetServer {
             threads: Mutex::new(vec![acceptor, settler]),
             handlers: Mutex::new(Vec::new()),
             poll_state: Mutex::new(PollState::default()),
+            on_connect: Mutex::new(None),
+            on_disconnect: Mutex::new(None),
         })
     }
 
@@ -288,12 +290,12 @@ impl TelnetServer {
 
     /// Sets the game loop's callback for a new client (run by [`poll`](Self::poll)).
     pub fn set_on_connect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
-        self.poll_state.lock().on_connect = Some(Box::new(callback));
+        *self.on_connect.lock() = Some(Box::new(callback));
     }
 
     /// Sets the game loop's callback for a client that left or was deactivated.
     pub fn set_on_disconnect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
-        self.poll_state.lock().on_disconnect = Some(Box::new(callback));
+        *self.on_disconnect.lock() = Some(Box::new(callback));
     }
 
     /// The game loop's clients, in the order they connected.
@@ -311,46 +313,54 @@ impl TelnetServer {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Err(Error::Closed { operation: "poll" });
         }
-        let mut state = self.poll_state.lock();
+        // Wait without holding any lock: other threads may look at `clients()`.
+        let mut settled = Vec::new();
         select! {
-            recv(self.inner.settled_rx) -> id => {
-                if let Ok(id) = id {
-                    self.admit(&mut state, id);
-                }
-            }
+            recv(self.inner.settled_rx) -> id => settled.extend(id.ok()),
             recv(self.inner.activity_rx) -> _ => {}
             recv(self.inner.stop_rx) -> _ => return Err(Error::Closed { operation: "poll" }),
             default(timeout) => {}
         }
-        while let Ok(id) = self.inner.settled_rx.try_recv() {
-            self.admit(&mut state, id);
+        settled.extend(self.inner.settled_rx.try_iter());
+        let (joined, left) = {
+            let mut state = self.poll_state.lock();
+            let joined: Vec<Arc<ServerConnection>> = settled
+                .into_iter()
+                .filter_map(|id| self.inner.pending.lock().remove(&id))
+                .collect();
+            state.clients.extend(joined.iter().cloned());
+            let mut left = Vec::new();
+            state.clients.retain(|client| {
+                client.push_queued();
+                let active = client.active();
+                if !active {
+                    left.push(Arc::clone(client));
+                }
+                active
+            });
+            (joined, left)
+        };
+        // Callbacks run with no lock held, so they may call `clients()`, `send` to
+        // everyone, or even `poll` again.
+        for client in &joined {
+            self.run_callback(&self.on_connect, client);
         }
-        let PollState {
-            clients,
-            on_disconnect,
-            ..
-        } = &mut *state;
-        clients.retain(|client| {
-            client.push_queued();
-            if client.active() {
-                return true;
-            }
-            if let Some(callback) = on_disconnect.as_mut() {
-                callback(client);
-            }
+        for client in &left {
+            self.run_callback(&self.on_disconnect, client);
             client.close();
-            false
-        });
+        }
         Ok(())
     }
 
-    fn admit(&self, state: &mut PollState, id: u64) {
-        let Some(connection) = self.inner.pending.lock().remove(&id) else {
-            return;
-        };
-        state.clients.push(Arc::clone(&connection));
-        if let Some(callback) = state.on_connect.as_mut() {
-            callback(&connection);
+    fn run_callback(&self, slot: &Mutex<Option<LoopCallback>>, client: &Arc<ServerConnection>) {
+        let taken = slot.lock().take();
+        if let Some(mut callback) = taken {
+            callback(client);
+            // Put it back unless the callback installed a new one meanwhile.
+            let mut slot = slot.lock();
+            if slot.is_none() {
+                *slot = Some(callback);
+            }
         }
     }
 

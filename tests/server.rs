@@ -467,18 +467,25 @@ fn the_server_echoes_edits_and_hides_passwords() {
 
 #[test]
 fn poll_delivers_connects_lines_and_disconnects_in_order() {
-    let server = TelnetServer::builder()
-        .line_mode(true)
-        .bind("127.0.0.1:0")
-        .unwrap();
+    let server = Arc::new(
+        TelnetServer::builder()
+            .line_mode(true)
+            .bind("127.0.0.1:0")
+            .unwrap(),
+    );
     let log = Arc::new(Mutex::new(Vec::new()));
     let (on_connect, on_disconnect) = (Arc::clone(&log), Arc::clone(&log));
+    let weak_server = Arc::downgrade(&server);
     server.set_on_connect(move |client| {
         on_connect
             .lock()
             .unwrap()
             .push(format!("connect {}", client.port()));
-        client.send("welcome\n").unwrap();
+        // Callbacks may use the server, as miniboa games do to greet everyone.
+        let here = weak_server
+            .upgrade()
+            .map_or(0, |server| server.clients().len());
+        client.send(&format!("welcome, {here} here\n")).unwrap();
     });
     server.set_on_disconnect(move |client| {
         on_disconnect
@@ -495,8 +502,8 @@ fn poll_delivers_connects_lines_and_disconnects_in_order() {
         server.poll(Duration::from_millis(50)).unwrap();
     }
     assert_eq!(
-        client.read_until_str("welcome\r\n", WAIT).unwrap(),
-        "welcome\r\n"
+        client.read_until_str("here\r\n", WAIT).unwrap(),
+        "welcome, 1 here\r\n"
     );
     client.write_str("look\nsay hi\n", WAIT).unwrap();
     let connection = server.clients()[0].clone();
