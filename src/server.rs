@@ -43,6 +43,15 @@ const HANDLER_JOIN_LIMIT: Duration = Duration::from_secs(2);
 /// A callback of the game loop, run on the thread calling [`TelnetServer::poll`].
 type LoopCallback = Box<dyn FnMut(&Arc<ServerConnection>) + Send>;
 
+/// One game-loop callback and the clients waiting for it.
+#[derive(Default)]
+struct CallbackSlot {
+    callback: Option<LoopCallback>,
+    /// A `poll` is calling the callback now (it is out of the slot).
+    running: bool,
+    backlog: std::collections::VecDeque<Arc<ServerConnection>>,
+}
+
 /// The game loop's own state.
 #[derive(Default)]
 struct PollState {
@@ -108,8 +117,8 @@ pub struct TelnetServer {
     threads: Mutex<Vec<JoinHandle<()>>>,
     handlers: Mutex<Vec<JoinHandle<()>>>,
     poll_state: Mutex<PollState>,
-    on_connect: Mutex<Option<LoopCallback>>,
-    on_disconnect: Mutex<Option<LoopCallback>>,
+    on_connect: Mutex<CallbackSlot>,
+    on_disconnect: Mutex<CallbackSlot>,
 }
 
 impl std::fmt::Debug for TelnetServer {
@@ -186,8 +195,8 @@ impl TelnetServer {
             threads: Mutex::new(vec![acceptor, settler]),
             handlers: Mutex::new(Vec::new()),
             poll_state: Mutex::new(PollState::default()),
-            on_connect: Mutex::new(None),
-            on_disconnect: Mutex::new(None),
+            on_connect: Mutex::new(CallbackSlot::default()),
+            on_disconnect: Mutex::new(CallbackSlot::default()),
         })
     }
 
@@ -290,12 +299,12 @@ impl TelnetServer {
 
     /// Sets the game loop's callback for a new client (run by [`poll`](Self::poll)).
     pub fn set_on_connect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
-        *self.on_connect.lock() = Some(Box::new(callback));
+        self.on_connect.lock().callback = Some(Box::new(callback));
     }
 
     /// Sets the game loop's callback for a client that left or was deactivated.
     pub fn set_on_disconnect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
-        *self.on_disconnect.lock() = Some(Box::new(callback));
+        self.on_disconnect.lock().callback = Some(Box::new(callback));
     }
 
     /// The game loop's clients, in the order they connected.
@@ -328,6 +337,9 @@ impl TelnetServer {
                 .into_iter()
                 .filter_map(|id| self.inner.pending.lock().remove(&id))
                 .collect();
+            for client in &joined {
+                client.enter_game_loop();
+            }
             state.clients.extend(joined.iter().cloned());
             let mut left = Vec::new();
             state.clients.retain(|client| {
@@ -343,24 +355,49 @@ impl TelnetServer {
         // Callbacks run with no lock held, so they may call `clients()`, `send` to
         // everyone, or even `poll` again.
         for client in &joined {
-            self.run_callback(&self.on_connect, client);
+            self.run_callback(&self.on_connect, client, false);
         }
         for client in &left {
-            self.run_callback(&self.on_disconnect, client);
-            client.close();
+            self.run_callback(&self.on_disconnect, client, true);
         }
         Ok(())
     }
 
-    fn run_callback(&self, slot: &Mutex<Option<LoopCallback>>, client: &Arc<ServerConnection>) {
-        let taken = slot.lock().take();
-        if let Some(mut callback) = taken {
-            callback(client);
-            // Put it back unless the callback installed a new one meanwhile.
-            let mut slot = slot.lock();
-            if slot.is_none() {
-                *slot = Some(callback);
+    /// Runs a game-loop callback for `client`, exactly once, even when another `poll`
+    /// (nested in a callback, or on another thread) is running that callback now: the
+    /// client then waits in the slot's backlog for that run to take it.
+    fn run_callback(
+        &self,
+        slot: &Mutex<CallbackSlot>,
+        client: &Arc<ServerConnection>,
+        close_after: bool,
+    ) {
+        let mut guard = slot.lock();
+        if guard.running {
+            guard.backlog.push_back(Arc::clone(client));
+            return; // the running one drains the backlog
+        }
+        let Some(mut callback) = guard.callback.take() else {
+            drop(guard);
+            if close_after {
+                client.close();
             }
+            return;
+        };
+        guard.running = true;
+        guard.backlog.push_back(Arc::clone(client));
+        while let Some(next) = guard.backlog.pop_front() {
+            drop(guard);
+            callback(&next);
+            if close_after {
+                next.close();
+            }
+            guard = slot.lock();
+        }
+        guard.running = false;
+        // Keep a callback the callback itself installed meanwhile.
+        if guard.callback.is_none() {
+            guard.callback = Some(callback);
         }
     }
 
@@ -529,7 +566,10 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
     log::debug!("accepted {:?} as #{id}", connection::peer_of(&connection));
     pending.insert(id, connection);
     drop(pending);
-    let _ = deadlines.send((accepted_at + settings.connect_maxwait, id));
+    // A wait too long to represent means "wait for the negotiation, however long".
+    if let Some(at) = accepted_at.checked_add(settings.connect_maxwait) {
+        let _ = deadlines.send((at, id));
+    }
 }
 
 /// The settler thread: hands a connection out at its `connect_maxwait` deadline if its

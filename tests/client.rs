@@ -554,13 +554,16 @@ fn writes_and_flush_are_bounded_when_the_peer_stops_reading_and_lose_nothing() {
     assert!(conn.flush(SHORT).unwrap_err().is_timeout());
     // Once the peer reads again, everything arrives, in order.
     let mut socket = peer.socket().try_clone().unwrap();
-    let expected = data.clone();
+    let mut expected = data.clone();
+    expected.push(b'!');
     let reader = thread::spawn(move || {
         let mut received = vec![0u8; expected.len()];
         socket.set_read_timeout(WAIT).unwrap();
         socket.read_exact(&mut received).unwrap();
         received == expected
     });
+    // A write after the timeout makes room by writing, and goes out after the rest.
+    conn.write(b"!", WAIT).unwrap();
     conn.flush(WAIT).unwrap();
     assert!(reader.join().unwrap(), "the data arrived changed");
 }

@@ -204,8 +204,9 @@ pub(crate) struct Core<R: Role> {
 }
 
 /// The deadline for a call given its timeout (`None`: never).
+/// A timeout too large to add to now (`Duration::MAX` as "forever") means no deadline.
 pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
-    timeout.map(|t| Instant::now() + t)
+    timeout.and_then(|t| Instant::now().checked_add(t))
 }
 
 impl<R: Role> Core<R> {
@@ -332,9 +333,24 @@ impl<R: Role> Core<R> {
         produce: impl FnOnce(&mut State<R>),
     ) -> Result<()> {
         let limit = self.shared.config.max_outgoing;
-        self.wait(operation, deadline, |state| {
-            (state.outgoing.len() < limit).then_some(Ok(()))
-        })?;
+        // Make room by writing, not by waiting: nobody else may be writing.
+        loop {
+            {
+                let state = self.lock();
+                if state.closed {
+                    return Err(Error::Closed { operation });
+                }
+                if let Some(End::Failed(..)) = state.end {
+                    return Err(state.end_error(operation, self.peer()).expect("ended"));
+                }
+                if state.outgoing.len() < limit {
+                    break;
+                }
+            }
+            self.shared
+                .pump(deadline, true)
+                .map_err(|e| self.write_error(operation, e))?;
+        }
         {
             let mut state = self.lock();
             if state.closed {
@@ -367,6 +383,8 @@ impl<R: Role> Core<R> {
         operation: &'static str,
         produce: impl FnOnce(&mut State<R>),
     ) -> Result<()> {
+        // What the socket takes now makes room first.
+        self.push_queued();
         {
             let mut state = self.lock();
             if state.closed {

@@ -14,6 +14,6 @@ mod reading;
 mod waiting;
 
 pub(crate) use self::api::connection_api;
-pub(crate) use self::core::{Core, CoreConfig, DataSink, EventHook, Link, Role};
+pub(crate) use self::core::{Core, CoreConfig, DataSink, EventHook, Link, Role, State, deadline};
 pub use self::reading::ExpectMatch;
 pub use self::waiting::Want;

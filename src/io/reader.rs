@@ -2,7 +2,7 @@
 
 use std::io::{self, Read};
 use std::net::TcpStream;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use memchr::memmem;
 
@@ -18,28 +18,38 @@ const FIRST_READ_CHUNK: usize = 2 * 1024;
 /// read fills it (a bulk transfer).
 const MAX_READ_CHUNK: usize = 64 * 1024;
 
+/// While bytes wait to be written, how often the reader thread wakes to push them out
+/// (the thread that queued them may have moved on to wait for something else).
+const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
 /// Runs until the peer closes, the socket fails, or the connection is closed.
 pub(crate) fn run<R: Role>(shared: &Shared<R>) {
     let socket = &shared.socket;
     let mut buffer = vec![0u8; FIRST_READ_CHUNK];
     let mut events = Vec::new();
-    let idle_timeout = shared.config.idle_timeout;
-    if let Err(error) = socket.set_read_timeout(idle_timeout) {
-        return finish(shared, End::Failed(error.kind(), error.to_string()));
-    }
+    let mut read_timeout = None;
     loop {
         let Some(room) = wait_for_room(shared) else {
             return;
         };
+        let Some(timeout) = next_read_timeout(shared, socket) else {
+            return;
+        };
+        if timeout != read_timeout {
+            if let Err(error) = socket.set_read_timeout(timeout) {
+                return finish(shared, End::Failed(error.kind(), error.to_string()));
+            }
+            read_timeout = timeout;
+        }
         let mut stream = socket;
         let want = room.min(buffer.len());
         let received = match stream.read(&mut buffer[..want]) {
             Ok(0) => return finish(shared, End::Eof),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) if is_timeout(&error) && idle_timeout.is_some() => {
-                if idle_expired(shared, socket) {
-                    return;
+            Err(error) if is_timeout(&error) => {
+                if let Err(error) = shared.pump_without_waiting() {
+                    log::trace!("output to {:?} still queued: {error}", shared.peer);
                 }
                 continue;
             }
@@ -84,29 +94,61 @@ fn is_timeout(error: &io::Error) -> bool {
     )
 }
 
-/// Called when a read timed out under an idle timeout: if no data came for the whole
-/// idle time, says `Timeout.`, shuts the socket and ends the stream (returns true);
-/// otherwise re-arms the timer for the time left.
-fn idle_expired<R: Role>(shared: &Shared<R>, socket: &TcpStream) -> bool {
-    let Some(idle) = shared.config.idle_timeout else {
-        return false;
-    };
-    let left = {
-        let mut state = shared.state.lock();
-        let left = idle.saturating_sub(state.last_input.elapsed());
-        if left.is_zero() {
-            state.outgoing.extend_from_slice(b"\r\nTimeout.\r\n");
+/// Decides how long the next read may block: until the idle timeout, and no longer
+/// than [`FLUSH_INTERVAL`] while output waits. Before that, a peer that leaves our
+/// replies unread (more than `max_outgoing`) is not read from until it takes them, so
+/// its requests cannot grow our memory. `None` when the connection is over (idle
+/// timeout reached, or closed).
+fn next_read_timeout<R: Role>(shared: &Shared<R>, socket: &TcpStream) -> Option<Option<Duration>> {
+    loop {
+        let (queued, idle_left, closed) = {
+            let state = shared.state.lock();
+            let idle_left = shared
+                .config
+                .idle_timeout
+                .map(|idle| idle.saturating_sub(state.last_input.elapsed()));
+            (state.outgoing.len(), idle_left, state.closed)
+        };
+        if closed {
+            return None;
         }
-        left
-    };
-    if !left.is_zero() {
-        return socket.set_read_timeout(Some(left)).is_err();
+        if idle_left.is_some_and(|left| left.is_zero()) {
+            idle_expired(shared, socket);
+            return None;
+        }
+        if queued >= shared.config.max_outgoing {
+            match shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true) {
+                Ok(()) => continue,
+                Err(error) if is_timeout(&error) => continue,
+                Err(error) => {
+                    finish(shared, End::Failed(error.kind(), error.to_string()));
+                    return None;
+                }
+            }
+        }
+        let flush = (queued > 0).then_some(FLUSH_INTERVAL);
+        return Some(match (idle_left, flush) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        });
     }
-    log::debug!("{:?} idle for {idle:?}; closing", shared.peer);
+}
+
+/// The idle timeout hit: says `Timeout.`, shuts the socket and ends the stream.
+fn idle_expired<R: Role>(shared: &Shared<R>, socket: &TcpStream) {
+    shared
+        .state
+        .lock()
+        .outgoing
+        .extend_from_slice(b"\r\nTimeout.\r\n");
+    log::debug!(
+        "{:?} idle for {:?}; closing",
+        shared.peer,
+        shared.config.idle_timeout
+    );
     let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
     let _ = socket.shutdown(std::net::Shutdown::Both);
     finish(shared, End::Eof);
-    true
 }
 
 /// Blocks while the input buffer is full (TCP flow control then pushes back on the

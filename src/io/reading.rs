@@ -75,6 +75,8 @@ impl<R: Role> Core<R> {
             if side.skip_lf && !state.input.is_empty() {
                 if state.input.as_slice()[0] == b'\n' {
                     state.input.discard(1);
+                    // Room in the input buffer: the reader thread may be waiting for it.
+                    self.shared.changed.notify_all();
                 }
                 side.skip_lf = false;
             }

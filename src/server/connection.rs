@@ -11,11 +11,15 @@ use std::time::{Duration, Instant, SystemTime};
 use memchr::memchr2;
 
 use crate::error::{Error, Result};
-use crate::io::Core;
+use crate::io::{Core, State, deadline};
 use crate::proto::{Command, Opt, RequestOutcome, Side, nvt};
 
 use super::role::ServerRole;
 use super::xterm;
+
+/// How long `send` on a handler's thread waits for a client that does not read, when
+/// the server has no `timeout` of its own.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Counts a server's live connections; the count drops when the connection does.
 #[derive(Debug)]
@@ -32,14 +36,15 @@ impl Drop for Slot {
 ///
 /// Reads, writes, `wait_for` and option requests are those of
 /// [`TelnetConnection`](crate::TelnetConnection). The miniboa methods (`send`,
-/// `get_command`, `active`, …) never block for long: `send` queues and writes what the
-/// socket takes at once, and fails with [`Error::OutputFull`] when a client has left
-/// `max_output_buffer` bytes unread (the connection is then closed).
+/// `get_command`, `active`, …) never block the game loop: there `send` queues and
+/// writes what the socket takes at once, and fails with [`Error::OutputFull`] when a
+/// client has left `max_output_buffer` bytes unread (the connection is then closed).
 pub struct ServerConnection {
     pub(crate) core: Core<ServerRole>,
     connect_time: SystemTime,
     connected_at: Instant,
     deactivated: AtomicBool,
+    in_game_loop: AtomicBool,
     never_send_ga: bool,
     _slot: Slot,
 }
@@ -60,6 +65,7 @@ impl ServerConnection {
             connect_time: SystemTime::now(),
             connected_at: Instant::now(),
             deactivated: AtomicBool::new(false),
+            in_game_loop: AtomicBool::new(false),
             never_send_ga,
             _slot: slot,
         }
@@ -194,33 +200,56 @@ impl ServerConnection {
 
     // ------------------------------------------------------------- miniboa: text
 
-    /// Queues text: encoded, 0xFF doubled, `\n` as CR LF (an existing CR LF is not
+    /// Sends text: encoded, 0xFF doubled, `\n` as CR LF (an existing CR LF is not
     /// doubled, unlike miniboa) whatever BINARY says, because terminals need the CR.
-    /// Never blocks for long; when the client has left too much unread the connection
-    /// is closed and `OutputFull` returned.
+    ///
+    /// In the game loop ([`TelnetServer::poll`](super::TelnetServer::poll)) it never
+    /// blocks: it writes what the socket takes and queues the rest, which each `poll`
+    /// pushes on. On a handler's own thread it returns once everything is written. A
+    /// client that leaves `max_output_buffer` unread (game loop) or does not read for
+    /// the server's `timeout` (30 s by default) is dropped: the connection is closed and
+    /// `OutputFull` or `Timeout` returned.
     pub fn send(&self, text: &str) -> Result<()> {
-        let result = self.core.queue("send", |state| {
+        self.deliver("send", |state| {
             let bytes = state.link.charset.encode(text);
             nvt::encode_text(&bytes, false, &mut state.outgoing);
-        });
-        self.drop_if_stuck(result)
+        })
     }
 
-    /// Queues bytes as they are (0xFF doubled), like [`send`](Self::send).
+    /// Sends bytes as they are (0xFF doubled), like [`send`](Self::send).
     pub fn send_bytes(&self, data: &[u8]) -> Result<()> {
-        let result = self.core.queue("send_bytes", |state| {
+        self.deliver("send_bytes", |state| {
             nvt::escape_iac(data, &mut state.outgoing)
-        });
-        self.drop_if_stuck(result)
+        })
     }
 
-    fn drop_if_stuck(&self, result: Result<()>) -> Result<()> {
-        if let Err(Error::OutputFull { .. }) = &result {
+    /// Queues (game loop) or writes (handler thread) what `produce` appends, and drops
+    /// a client that does not take it.
+    fn deliver(
+        &self,
+        operation: &'static str,
+        produce: impl FnOnce(&mut State<ServerRole>),
+    ) -> Result<()> {
+        let result = if self.in_game_loop.load(Ordering::SeqCst) {
+            self.core.queue(operation, produce)
+        } else {
+            let deadline = self
+                .core
+                .deadline_for(None)
+                .or_else(|| deadline(Some(SEND_TIMEOUT)));
+            self.core.send(operation, deadline, produce)
+        };
+        if let Err(Error::OutputFull { .. } | Error::Timeout { .. }) = &result {
             log::info!("{} is not reading its output; dropping it", self.addrport());
             self.deactivated.store(true, Ordering::SeqCst);
             self.core.close();
         }
         result
+    }
+
+    /// From now on `send` never blocks (the client joined the game loop).
+    pub(crate) fn enter_game_loop(&self) {
+        self.in_game_loop.store(true, Ordering::SeqCst);
     }
 
     /// [`send`](Self::send) with miniboa's caret colour codes (`^r` red, `^~` reset, …)
@@ -243,7 +272,7 @@ impl ServerConnection {
     /// (we perform SGA) or the server was built with `never_send_ga`, and `IAC EOR`
     /// when EOR is on.
     pub fn send_prompt(&self, text: &str) -> Result<()> {
-        let result = self.core.queue("send_prompt", |state| {
+        self.deliver("send_prompt", |state| {
             let bytes = state.link.charset.encode(text);
             nvt::encode_text(&bytes, false, &mut state.outgoing);
             let engine = &mut state.link.engine;
@@ -253,8 +282,7 @@ impl ServerConnection {
             if engine.is_enabled(Side::Local, Opt::EOR) {
                 engine.send_command(Command::Eor);
             }
-        });
-        self.drop_if_stuck(result)
+        })
     }
 
     /// The next complete line the client typed, trimmed, without waiting; `None` when

@@ -20,6 +20,9 @@ use super::editor::LineEditor;
 /// At most this many TTYPE replies are asked for (telnetlib3's `TTYPE_LOOPMAX`).
 const TTYPE_LOOPMAX: usize = 8;
 
+/// The most environment variables kept from one client.
+const MAX_ENVIRONMENT: usize = 256;
+
 /// Terminal types of MUD clients, which handle their own echo.
 const MUD_CLIENTS: [&str; 13] = [
     "mudlet",
@@ -209,6 +212,10 @@ impl ServerRole {
 
     /// One TTYPE answer: record it, and ask again unless the cycle is over.
     fn on_ttype(&mut self, name: String, link: &mut Link) {
+        // Only answers to our SEND count: unrequested ones could grow without end.
+        if !self.awaiting.ttype {
+            return;
+        }
         if name.is_empty() {
             self.awaiting.ttype = false;
         } else {
@@ -261,6 +268,10 @@ impl ServerRole {
                 continue;
             };
             let name = String::from_utf8_lossy(&variable.name).to_ascii_uppercase();
+            // INFO may come at any time: keep the number of names bounded.
+            if self.environment.len() >= MAX_ENVIRONMENT && !self.environment.contains_key(&name) {
+                continue;
+            }
             self.environment
                 .insert(name, String::from_utf8_lossy(&value).into_owned());
         }
