@@ -574,3 +574,24 @@ fn an_undefined_command_byte_is_delivered_as_data() {
     peer.send(b"x\xffAy\n");
     assert_eq!(conn.readline(WAIT).unwrap(), b"xAy\n");
 }
+
+#[test]
+fn std_write_counts_queued_bytes_as_written_and_flush_reports_the_slow_peer() {
+    let (mut peer, conn) =
+        connect_with(TelnetConnection::builder().timeout(Some(Duration::from_millis(200))));
+    let data: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut writer = &conn;
+    // The peer reads nothing: the write cannot finish, yet nothing is to be resent.
+    assert_eq!(Write::write(&mut writer, &data).unwrap(), data.len());
+    let err = Write::flush(&mut writer).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    let mut socket = peer.socket().try_clone().unwrap();
+    let reader = thread::spawn(move || {
+        let mut received = vec![0u8; data.len()];
+        socket.set_read_timeout(WAIT).unwrap();
+        socket.read_exact(&mut received).unwrap();
+        received == data
+    });
+    conn.flush(WAIT).unwrap();
+    assert!(reader.join().unwrap(), "the bytes arrived changed");
+}

@@ -328,9 +328,15 @@ macro_rules! connection_api {
         }
 
         impl ::std::io::Write for &$type {
-            /// Writes bytes with 0xFF doubled (see the inherent `write`).
+            /// Writes bytes with 0xFF doubled. Once queued they count as written, even
+            /// if the peer is slow to take them: `flush` reports that.
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
-                $type::write(self, buf, None)?;
+                // Once queued, the bytes count as written even if the socket is slow:
+                // a caller retrying after an error would send them twice.
+                let deadline = self.core.deadline_for(None);
+                self.core.send_accepted("write", deadline, |state| {
+                    $crate::proto::nvt::escape_iac(buf, &mut state.outgoing)
+                })?;
                 Ok(buf.len())
             }
 

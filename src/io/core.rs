@@ -332,11 +332,46 @@ impl<R: Role> Core<R> {
         deadline: Option<Instant>,
         produce: impl FnOnce(&mut State<R>),
     ) -> Result<()> {
+        self.enqueue(operation, deadline, produce)?;
+        self.shared
+            .pump(deadline, true)
+            .map_err(|e| self.write_error(operation, e))
+    }
+
+    /// Like [`send`](Self::send), but once the bytes are queued a timeout while
+    /// writing them is not an error: they leave with the next write or flush. For
+    /// `io::Write::write`, whose caller would otherwise send them twice.
+    pub fn send_accepted(
+        &self,
+        operation: &'static str,
+        deadline: Option<Instant>,
+        produce: impl FnOnce(&mut State<R>),
+    ) -> Result<()> {
+        self.enqueue(operation, deadline, produce)?;
+        match self.shared.pump(deadline, true) {
+            Err(error)
+                if !matches!(
+                    error.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Err(self.write_error(operation, error))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Makes room under `max_outgoing` by writing (nobody else may be), then queues.
+    fn enqueue(
+        &self,
+        operation: &'static str,
+        deadline: Option<Instant>,
+        produce: impl FnOnce(&mut State<R>),
+    ) -> Result<()> {
         let limit = self.shared.config.max_outgoing;
-        // Make room by writing, not by waiting: nobody else may be writing.
         loop {
             {
-                let state = self.lock();
+                let mut state = self.lock();
                 if state.closed {
                     return Err(Error::Closed { operation });
                 }
@@ -344,24 +379,15 @@ impl<R: Role> Core<R> {
                     return Err(state.end_error(operation, self.peer()).expect("ended"));
                 }
                 if state.outgoing.len() < limit {
-                    break;
+                    produce(&mut state);
+                    state.commit_output();
+                    return Ok(());
                 }
             }
             self.shared
                 .pump(deadline, true)
                 .map_err(|e| self.write_error(operation, e))?;
         }
-        {
-            let mut state = self.lock();
-            if state.closed {
-                return Err(Error::Closed { operation });
-            }
-            produce(&mut state);
-            state.commit_output();
-        }
-        self.shared
-            .pump(deadline, true)
-            .map_err(|e| self.write_error(operation, e))
     }
 
     /// Writes everything queued before the deadline.
