@@ -8,9 +8,7 @@ pub(crate) use role::answer_charset_request;
 use std::fmt;
 use std::net::ToSocketAddrs;
 
-pub use builder::{
-    ClientBuilder, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
-};
+pub use builder::ClientBuilder;
 
 use crate::error::Result;
 use crate::io::Core;
@@ -99,10 +97,10 @@ impl TelnetConnection {
     pub fn set_window_size(&self, cols: u16, rows: u16) -> Result<()> {
         let deadline = self.core.deadline_for(None);
         self.core.send("set_window_size", deadline, |state| {
-            state.role.cols = cols;
-            state.role.rows = rows;
-            let role = state.role.clone();
-            role.send_window_size(&mut state.link);
+            let crate::io::State { role, link, .. } = state;
+            role.cols = cols;
+            role.rows = rows;
+            role.send_window_size(link);
         })
     }
 

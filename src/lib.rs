@@ -41,12 +41,12 @@ mod io;
 pub mod proto;
 mod server;
 
-pub use client::{
-    ClientBuilder, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
-    TelnetConnection,
-};
+pub use client::{ClientBuilder, TelnetConnection};
 pub use error::{Error, Result};
-pub use io::{ExpectMatch, Want};
+pub use io::{
+    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK, ExpectMatch,
+    Want,
+};
 pub use server::{ServerBuilder, ServerConnection, TelnetServer, xterm};
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -30,7 +30,7 @@ pub use builder::ServerBuilder;
 pub use connection::ServerConnection;
 
 use crate::error::{Error, Result};
-use crate::io::{Core, CoreConfig, Link};
+use crate::io::{Core, Link};
 use crate::proto::Engine;
 use builder::Settings;
 use connection::Slot;
@@ -535,14 +535,7 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
         charset_generation: 0,
         force_binary: settings.force_binary,
     };
-    let config = CoreConfig {
-        max_input: settings.max_input,
-        max_outgoing: settings.max_output,
-        max_line: settings.max_line,
-        reader_stack_size: settings.reader_stack_size,
-        default_timeout: settings.timeout,
-        idle_timeout: settings.idle_timeout,
-    };
+    let config = settings.core.clone();
     let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));
     // Held while the reader starts, so a connection that settles at once is found.
     let mut pending = inner.pending.lock();

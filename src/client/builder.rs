@@ -36,33 +36,19 @@ use super::role::ClientRole;
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
     encoding: String,
     force_binary: bool,
     role: ClientRole,
     policy: Policy,
-    max_input: usize,
-    max_output: usize,
-    max_line: usize,
+    core: CoreConfig,
     max_subnegotiation: usize,
     nodelay: bool,
-    reader_stack_size: usize,
 }
-
-/// The default input buffer bound: 1 MiB.
-pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
-/// The default longest line `readline` returns: 64 KiB.
-pub const DEFAULT_MAX_LINE: usize = 64 << 10;
-/// The default bound on bytes queued for sending: 1 MiB.
-pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
-/// The default reader thread stack: 256 KiB (event hooks run on it).
-pub const DEFAULT_READER_STACK: usize = 256 << 10;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             connect_timeout: None,
-            timeout: None,
             encoding: "utf-8".to_owned(),
             force_binary: false,
             role: ClientRole {
@@ -77,12 +63,9 @@ impl Default for ClientBuilder {
                 env_values: HashMap::new(),
             },
             policy: Policy::client(),
-            max_input: DEFAULT_MAX_INPUT,
-            max_output: DEFAULT_MAX_OUTPUT,
-            max_line: DEFAULT_MAX_LINE,
+            core: CoreConfig::default(),
             max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
             nodelay: true,
-            reader_stack_size: DEFAULT_READER_STACK,
         }
     }
 }
@@ -102,7 +85,7 @@ impl ClientBuilder {
     /// The default timeout of every operation given `None` (reads, writes, flush,
     /// `wait_for`). `None`, the default, waits forever.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+        self.core.default_timeout = timeout;
         self
     }
 
@@ -204,20 +187,20 @@ impl ClientBuilder {
     /// Bounds the received data waiting to be read (default 1 MiB). When it is full the
     /// reader stops reading and TCP flow control holds the peer back; nothing is dropped.
     pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.max_input = bytes.max(1);
+        self.core.max_input = bytes.max(1);
         self
     }
 
     /// Bounds the bytes queued for sending (default 1 MiB); a write waits, within its
     /// timeout, while the queue is over it.
     pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.max_output = bytes.max(1);
+        self.core.max_outgoing = bytes.max(1);
         self
     }
 
     /// The longest line `readline` returns (default 64 KiB); longer is `LineTooLong`.
     pub fn max_line(mut self, bytes: usize) -> Self {
-        self.max_line = bytes.max(1);
+        self.core.max_line = bytes.max(1);
         self
     }
 
@@ -235,7 +218,7 @@ impl ClientBuilder {
 
     /// The reader thread's stack size (default 256 KiB).
     pub fn reader_stack_size(mut self, bytes: usize) -> Self {
-        self.reader_stack_size = bytes;
+        self.core.reader_stack_size = bytes;
         self
     }
 
@@ -251,16 +234,8 @@ impl ClientBuilder {
             charset_generation: 0,
             force_binary: self.force_binary,
         };
-        let config = CoreConfig {
-            max_input: self.max_input,
-            max_outgoing: self.max_output,
-            max_line: self.max_line,
-            reader_stack_size: self.reader_stack_size,
-            default_timeout: self.timeout,
-            idle_timeout: None,
-        };
         Ok(TelnetConnection {
-            core: Core::spawn(stream, link, self.role, config)?,
+            core: Core::spawn(stream, link, self.role, self.core)?,
         })
     }
 }

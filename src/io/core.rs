@@ -167,7 +167,17 @@ pub(crate) struct ReadSide {
     pub skip_lf: bool,
 }
 
-/// Limits and settings of one connection's core.
+/// The default input buffer bound: 1 MiB.
+pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
+/// The default longest line `readline` returns: 64 KiB.
+pub const DEFAULT_MAX_LINE: usize = 64 << 10;
+/// The default bound on bytes queued for sending: 1 MiB.
+pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
+/// The default reader thread stack: 256 KiB (event hooks run on it).
+pub const DEFAULT_READER_STACK: usize = 256 << 10;
+
+/// Limits and settings of one connection's core, shared by the client and server
+/// builders.
 #[derive(Debug, Clone)]
 pub(crate) struct CoreConfig {
     pub max_input: usize,
@@ -178,6 +188,19 @@ pub(crate) struct CoreConfig {
     /// Close the connection after this long without application data, sending
     /// `\r\nTimeout.\r\n` first.
     pub idle_timeout: Option<Duration>,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            max_input: DEFAULT_MAX_INPUT,
+            max_outgoing: DEFAULT_MAX_OUTPUT,
+            max_line: DEFAULT_MAX_LINE,
+            reader_stack_size: DEFAULT_READER_STACK,
+            default_timeout: None,
+            idle_timeout: None,
+        }
+    }
 }
 
 pub(crate) struct Shared<R> {

@@ -15,5 +15,8 @@ mod waiting;
 
 pub(crate) use self::api::connection_api;
 pub(crate) use self::core::{Core, CoreConfig, DataSink, EventHook, Link, Role, State, deadline};
+pub use self::core::{
+    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
+};
 pub use self::reading::ExpectMatch;
 pub use self::waiting::Want;

@@ -58,16 +58,19 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
         if received == buffer.len() && buffer.len() < MAX_READ_CHUNK {
             buffer.resize(buffer.len() * 2, 0);
         }
-        let wants_close = {
+        let (wants_close, replies) = {
             let mut state = shared.state.lock();
             if state.closed {
                 return;
             }
             process(&mut state, &buffer[..received], &mut events);
-            state.role.wants_close()
+            (state.role.wants_close(), !state.outgoing.is_empty())
         };
-        if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
-            log::debug!("replies to {:?} delayed: {error}", shared.peer);
+        // Plain data (the common case) has nothing to send back.
+        if replies {
+            if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
+                log::debug!("replies to {:?} delayed: {error}", shared.peer);
+            }
         }
         // The hook sees each event before any caller is woken to read the data that
         // followed it (a NAWS resize lands before the keys typed after it).

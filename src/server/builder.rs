@@ -7,11 +7,9 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::client::{
-    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
-};
 use crate::codec::Charset;
 use crate::error::{Error, Result};
+use crate::io::{CoreConfig, DEFAULT_MAX_LINE};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
 
 use super::TelnetServer;
@@ -25,14 +23,9 @@ pub(crate) struct Settings {
     pub charset: Charset,
     pub force_binary: bool,
     pub max_connections: usize,
-    pub max_input: usize,
-    pub max_output: usize,
-    pub max_line: usize,
+    pub core: CoreConfig,
     pub max_subnegotiation: usize,
-    pub reader_stack_size: usize,
     pub handler_stack_size: usize,
-    pub timeout: Option<Duration>,
-    pub idle_timeout: Option<Duration>,
     pub connect_maxwait: Duration,
     pub nodelay: bool,
     pub never_send_ga: bool,
@@ -84,14 +77,9 @@ impl Default for ServerBuilder {
                 charset: Charset::Standard(encoding_rs::UTF_8),
                 force_binary: false,
                 max_connections: 1000,
-                max_input: DEFAULT_MAX_INPUT,
-                max_output: DEFAULT_MAX_OUTPUT,
-                max_line: DEFAULT_MAX_LINE,
+                core: CoreConfig::default(),
                 max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
-                reader_stack_size: DEFAULT_READER_STACK,
                 handler_stack_size: 2 << 20,
-                timeout: None,
-                idle_timeout: None,
                 connect_maxwait: Duration::from_secs(4),
                 nodelay: true,
                 never_send_ga: false,
@@ -125,7 +113,7 @@ impl ServerBuilder {
     /// Close a client after this long without input, sending `\r\nTimeout.\r\n` first
     /// (default: never).
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.settings.idle_timeout = timeout;
+        self.settings.core.idle_timeout = timeout;
         self
     }
 
@@ -139,7 +127,7 @@ impl ServerBuilder {
     /// The default timeout of every blocking call on a connection given `None`
     /// (default: wait forever).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.settings.timeout = timeout;
+        self.settings.core.default_timeout = timeout;
         self
     }
 
@@ -196,20 +184,20 @@ impl ServerBuilder {
 
     /// Bounds each client's unread input (default 1 MiB; TCP then holds it back).
     pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.settings.max_input = bytes.max(1);
+        self.settings.core.max_input = bytes.max(1);
         self
     }
 
     /// Bounds each client's unsent output (default 1 MiB); past it `send` drops the
     /// client.
     pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.settings.max_output = bytes.max(1);
+        self.settings.core.max_outgoing = bytes.max(1);
         self
     }
 
     /// The longest line (default 64 KiB).
     pub fn max_line(mut self, bytes: usize) -> Self {
-        self.settings.max_line = bytes.max(1);
+        self.settings.core.max_line = bytes.max(1);
         self.role.max_line = bytes.max(1);
         self
     }
@@ -228,7 +216,7 @@ impl ServerBuilder {
 
     /// Each reader thread's stack size (default 256 KiB).
     pub fn reader_stack_size(mut self, bytes: usize) -> Self {
-        self.settings.reader_stack_size = bytes;
+        self.settings.core.reader_stack_size = bytes;
         self
     }
 
