@@ -9,6 +9,7 @@ use std::fmt;
 use std::net::ToSocketAddrs;
 
 pub use builder::ClientBuilder;
+pub(crate) use builder::connect_tcp;
 
 use crate::error::Result;
 use crate::io::Core;

@@ -40,6 +40,7 @@ mod error;
 mod io;
 pub mod proto;
 mod server;
+pub mod telnetlib;
 
 pub use client::{ClientBuilder, TelnetConnection};
 pub use error::{Error, Result};
@@ -48,6 +49,7 @@ pub use io::{
     Want,
 };
 pub use server::{ServerBuilder, ServerConnection, TelnetServer, xterm};
+pub use telnetlib::Telnet;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

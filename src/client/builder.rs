@@ -241,7 +241,7 @@ impl ClientBuilder {
 }
 
 /// Tries each resolved address in turn, each within `timeout`.
-fn connect_tcp<A: ToSocketAddrs + fmt::Debug>(
+pub(crate) fn connect_tcp<A: ToSocketAddrs + fmt::Debug>(
     target: &A,
     timeout: Option<Duration>,
     nodelay: bool,
