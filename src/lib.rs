@@ -7,6 +7,9 @@
 //!   `expect`, `readline`, `wait_for`, …), safe to share between threads;
 //! - [`TelnetServer`] and [`ServerConnection`]: `telnetlib3`'s blocking server and
 //!   miniboa's game loop (`poll`, `send`, `get_command`, …) on one thread per client;
+//! - [`Telnet`]: CPython's `telnetlib.Telnet`, method for method and byte for byte,
+//!   for scripts ported from Python (module [`telnetlib`](mod@crate::telnetlib), with
+//!   telnetlib's constants);
 //! - [`proto`]: the sans-IO engine underneath: a Telnet parser whose state survives any
 //!   split of the input, the RFC 1143 "Q method" for both sides of every option,
 //!   bounded subnegotiations, and the NVT byte rules; reusable with any IO model;
