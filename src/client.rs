@@ -115,6 +115,13 @@ impl TelnetConnection {
         self.core.lock().role.x_display.clone()
     }
 
+    /// How the server told us to do flow control (LFLOW, RFC 1372); the default until
+    /// it says otherwise. The library has no terminal to stop: an interactive program
+    /// applies it to its own display.
+    pub fn flow_control(&self) -> crate::proto::lflow::FlowControl {
+        self.core.lock().link.options.flow
+    }
+
     /// The text encoding in use: the one configured, or the one agreed through CHARSET
     /// (`charset`).
     pub fn encoding(&self) -> String {

@@ -82,6 +82,16 @@ pub enum Error {
         /// The queue's size in bytes.
         limit: usize,
     },
+    /// The peer refused an option the call needs (`request_status` when the peer
+    /// will not send STATUS reports, for example).
+    Refused {
+        /// The call that needs the option.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// The option refused.
+        opt: crate::proto::Opt,
+    },
     /// A setting or argument is not valid (an unknown encoding name, for example).
     InvalidInput {
         /// What is wrong with it.
@@ -155,6 +165,15 @@ impl fmt::Display for Error {
                 "{operation}{}: the peer is not reading and {limit} bytes are already queued; nothing more was queued",
                 Peer(*peer)
             ),
+            Error::Refused {
+                operation,
+                peer,
+                opt,
+            } => write!(
+                f,
+                "{operation}{}: the peer refused {opt}, which this call needs",
+                Peer(*peer)
+            ),
             Error::InvalidInput { message } => f.write_str(message),
         }
     }
@@ -193,6 +212,7 @@ impl From<Error> for io::Error {
             Error::LineTooLong { .. } | Error::BufferFull { .. } | Error::InvalidInput { .. } => {
                 io::ErrorKind::InvalidData
             }
+            Error::Refused { .. } => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, error)
     }

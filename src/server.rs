@@ -534,6 +534,7 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
         charset: settings.charset,
         charset_generation: 0,
         force_binary: settings.force_binary,
+        options: Default::default(),
     };
     let config = settings.core.clone();
     let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));

@@ -151,7 +151,10 @@ fn the_reference_answer_table() {
         (b"\xff\xfd\x63", b"\xff\xfc\x63"), // unknown DO -> WONT
         (b"\xff\xfb\x1f", b"\xff\xfe\x1f"), // WILL NAWS (wrong direction) -> DONT
         (b"\xff\xfb\x12", b"\xff\xfe\x12"), // WILL LOGOUT -> DONT
-        (b"\xff\xfd\x24", b"\xff\xfc\x24"), // DO OLD_ENVIRON -> WONT
+        (b"\xff\xfd\x24", b"\xff\xfb\x24"), // DO OLD_ENVIRON -> WILL (RFC 1408; telnetlib3 refuses)
+        (b"\xff\xfd\x05", b"\xff\xfb\x05"), // DO STATUS -> WILL
+        (b"\xff\xfb\x05", b"\xff\xfd\x05"), // WILL STATUS -> DO
+        (b"\xff\xfd\x17", b"\xff\xfc\x17"), // DO SNDLOC without a location -> WONT
         (b"\xff\xfd\x06", b"\xff\xfb\x06"), // DO TM -> WILL TM
         (b"\xff\xfd\x06", b"\xff\xfb\x06"), // ... every time
         (b"\xff\xfe\x03", b""),             // DONT SGA (never enabled) -> nothing

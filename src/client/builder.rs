@@ -61,6 +61,8 @@ impl Default for ClientBuilder {
                     .map(String::from)
                     .to_vec(),
                 env_values: HashMap::new(),
+                location: None,
+                old_environ_dialect: Default::default(),
             },
             policy: Policy::client(),
             core: CoreConfig::default(),
@@ -129,8 +131,16 @@ impl ClientBuilder {
         self
     }
 
-    /// The environment variables the client may reveal through NEW_ENVIRON (replaces
-    /// the default allow-list). TERM, LANG, COLUMNS and LINES take their values from
+    /// The location sent with SNDLOC (RFC 779) when the server asks for it; without
+    /// one, the client refuses SNDLOC.
+    pub fn location(mut self, location: &str) -> Self {
+        self.role.location = Some(location.to_owned());
+        self.policy = self.policy.accept(Side::Local, Opt::SNDLOC);
+        self
+    }
+
+    /// The environment variables the client may reveal through NEW_ENVIRON and
+    /// OLD-ENVIRON (replaces the default allow-list). TERM, LANG, COLUMNS and LINES take their values from
     /// the connection's settings, others from [`env`](Self::env) or the process.
     pub fn send_environ<I, S>(mut self, names: I) -> Self
     where
@@ -233,6 +243,7 @@ impl ClientBuilder {
             charset,
             charset_generation: 0,
             force_binary: self.force_binary,
+            options: Default::default(),
         };
         Ok(TelnetConnection {
             core: Core::spawn(stream, link, self.role, self.core)?,

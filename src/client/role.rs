@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use crate::codec::Charset;
-use crate::io::{Link, Role};
+use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
+use crate::proto::old_environ::{self, Dialect};
 use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, naws, terminal};
 
 /// The client's answers, configured by the builder.
@@ -20,6 +21,11 @@ pub(crate) struct ClientRole {
     pub send_environ: Vec<String>,
     /// Values given explicitly; others come from the connection or the process.
     pub env_values: HashMap<String, String>,
+    /// Sent with SNDLOC (RFC 779) when the server asks.
+    pub location: Option<String>,
+    /// How the server numbers OLD-ENVIRON's VAR and VALUE: once a request shows the
+    /// BSD numbering, it is used from then on (RFC 1571).
+    pub old_environ_dialect: Dialect,
 }
 
 impl ClientRole {
@@ -126,8 +132,18 @@ impl Role for ClientRole {
     }
 
     fn on_event(&mut self, event: &OwnedEvent, link: &mut Link) {
+        on_common_option_event(event, link);
         let enabled = |link: &Link, opt| link.engine.is_enabled(Side::Local, opt);
         match event {
+            OwnedEvent::OptionEnabled {
+                side: Side::Local,
+                opt: Opt::SNDLOC,
+            } => {
+                if let Some(location) = &self.location {
+                    link.engine
+                        .send_subnegotiation(Opt::SNDLOC, location.as_bytes());
+                }
+            }
             // Every DO NAWS (the first one and any repeat) gets the current size.
             OwnedEvent::Negotiation {
                 verb: Verb::Do,
@@ -152,6 +168,18 @@ impl Role for ClientRole {
                             let answer = self.environment_answer(&requested, link);
                             link.engine
                                 .send_subnegotiation(opt, &environ::answer(&answer));
+                        }
+                    }
+                    Opt::OLD_ENVIRON if enabled(link, opt) => {
+                        if old_environ::dialect_of_request(data) == Some(Dialect::Reversed) {
+                            self.old_environ_dialect = Dialect::Reversed;
+                        }
+                        let dialect = self.old_environ_dialect;
+                        let request = old_environ::convert(data, dialect);
+                        if let Some(requested) = environ::parse_request(&request) {
+                            let answer = self.environment_answer(&requested, link);
+                            let answer = old_environ::convert(&environ::answer(&answer), dialect);
+                            link.engine.send_subnegotiation(opt, &answer);
                         }
                     }
                     Opt::CHARSET

@@ -176,6 +176,31 @@ macro_rules! connection_api {
                 })
             }
 
+            /// Sends `IAC EOR` (RFC 885) after a record, typically a prompt, when we
+            /// perform EOR; returns whether it was sent (nothing is sent otherwise).
+            pub fn send_eor(&self) -> $crate::Result<bool> {
+                let deadline = self.core.deadline_for(None);
+                let mut sent = false;
+                self.core.send("send_eor", deadline, |state| {
+                    let engine = &mut state.link.engine;
+                    sent = engine.is_enabled($crate::proto::Side::Local, $crate::proto::Opt::EOR);
+                    if sent {
+                        engine.send_command($crate::proto::Command::Eor);
+                    }
+                })?;
+                Ok(sent)
+            }
+
+            /// The peer's view of every option (STATUS, RFC 859): asks it to perform
+            /// STATUS if it does not yet, sends `SB STATUS SEND` and waits for the report.
+            /// `Err(Refused)` when the peer will not send reports.
+            pub fn request_status(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<$crate::proto::status::StatusReport> {
+                self.core.request_status(timeout)
+            }
+
             /// Closes the connection: sends what is queued (for up to a second), shuts the
             /// socket down, wakes every blocked call and joins the reader thread. Idempotent.
             pub fn close(&self) {

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::proto::{Engine, Opt, OwnedEvent, Side};
 
 use super::input::InputBuffer;
+use super::options::Options;
 use super::reader;
 
 /// How long the reader thread may spend pushing negotiation replies into a socket whose
@@ -84,6 +85,8 @@ pub(crate) struct Link {
     pub charset_generation: u64,
     /// Treat both directions as BINARY for newline and NUL handling.
     pub force_binary: bool,
+    /// State of the options both roles handle alike (STATUS, LFLOW).
+    pub options: Options,
 }
 
 impl Link {
@@ -558,7 +561,25 @@ impl<R> Shared<R> {
                 };
             };
             loop {
-                let bytes = std::mem::take(&mut self.state.lock().outgoing);
+                let bytes = {
+                    let mut state = self.state.lock();
+                    // XOFF from a client whose flow control we do (LFLOW OFF): the
+                    // output waits for XON, and a blocking writer with it.
+                    while state.link.options.output_stopped() && !state.closed {
+                        if !wait_for_writer {
+                            return Ok(());
+                        }
+                        match deadline {
+                            None => self.changed.wait(&mut state),
+                            Some(at) => {
+                                if self.changed.wait_until(&mut state, at).timed_out() {
+                                    return Err(io::ErrorKind::TimedOut.into());
+                                }
+                            }
+                        }
+                    }
+                    std::mem::take(&mut state.outgoing)
+                };
                 if bytes.is_empty() {
                     break;
                 }

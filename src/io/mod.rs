@@ -9,6 +9,7 @@
 mod api;
 mod core;
 mod input;
+mod options;
 mod reader;
 mod reading;
 mod waiting;
@@ -18,5 +19,6 @@ pub(crate) use self::core::{Core, CoreConfig, DataSink, EventHook, Link, Role, S
 pub use self::core::{
     DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
 };
+pub(crate) use self::options::on_event as on_common_option_event;
 pub use self::reading::ExpectMatch;
 pub use self::waiting::Want;

@@ -104,13 +104,24 @@ fn is_timeout(error: &io::Error) -> bool {
 /// timeout reached, or closed).
 fn next_read_timeout<R: Role>(shared: &Shared<R>, socket: &TcpStream) -> Option<Option<Duration>> {
     loop {
-        let (queued, idle_left, closed) = {
-            let state = shared.state.lock();
+        let (queued, idle_left, closed, stopped) = {
+            let mut state = shared.state.lock();
             let idle_left = shared
                 .config
                 .idle_timeout
                 .map(|idle| idle.saturating_sub(state.last_input.elapsed()));
-            (state.outgoing.len(), idle_left, state.closed)
+            let queued = state.outgoing.len();
+            if queued >= shared.config.max_outgoing && state.link.options.output_stopped() {
+                // Stopped by XOFF with the queue full: reading must go on (XON comes
+                // that way), so the stop gives way rather than memory.
+                log::debug!(
+                    "{:?}: output queue full while stopped by XOFF; restarting output",
+                    shared.peer
+                );
+                state.link.options.gate.stopped = false;
+            }
+            let stopped = state.link.options.output_stopped();
+            (queued, idle_left, state.closed, stopped)
         };
         if closed {
             return None;
@@ -129,7 +140,7 @@ fn next_read_timeout<R: Role>(shared: &Shared<R>, socket: &TcpStream) -> Option<
                 }
             }
         }
-        let flush = (queued > 0).then_some(FLUSH_INTERVAL);
+        let flush = (queued > 0 && !stopped).then_some(FLUSH_INTERVAL);
         return Some(match (idle_left, flush) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -203,7 +214,14 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
         local_echo: link.engine.is_enabled(Side::Local, Opt::ECHO),
     };
     let length_before = sink.input.len();
+    let flow_here = link.options.flow_here;
+    let restart_any = link.options.flow.restart_any;
+    let gate = &mut link.options.gate;
     link.engine.receive(chunk, |event| match event {
+        // XON/XOFF are ours to act on, not data, when we do the client's flow control.
+        Event::Data(data) if flow_here => {
+            gate.filter(data, restart_any, |run| role.on_data(run, &mut sink))
+        }
         Event::Data(data) => role.on_data(data, &mut sink),
         other => {
             // Keep the data's interpretation in step with options changing mid-chunk.

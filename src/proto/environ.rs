@@ -88,6 +88,30 @@ pub fn request(names: &[(VarKind, &[u8])]) -> Vec<u8> {
     out
 }
 
+/// [`request`] split into `SEND` payloads of at most `max_len` bytes (before IAC
+/// doubling), for peers with small buffers: GNU inetutils' telnetd keeps 256 bytes.
+/// A name longer than `max_len` gets a frame of its own.
+///
+/// ```
+/// use telnetlib::proto::environ::{request_frames, VarKind};
+/// let frames = request_frames(&[(VarKind::Var, b"USER"), (VarKind::Var, b"LANG")], 8);
+/// assert_eq!(frames, [b"\x01\x00USER".to_vec(), b"\x01\x00LANG".to_vec()]);
+/// ```
+pub fn request_frames(names: &[(VarKind, &[u8])], max_len: usize) -> Vec<Vec<u8>> {
+    let mut frames = Vec::new();
+    let mut frame = vec![SEND];
+    for (kind, name) in names {
+        let mut item = vec![kind.byte()];
+        push_escaped(&mut item, name);
+        if frame.len() > 1 && frame.len() + item.len() > max_len {
+            frames.push(std::mem::replace(&mut frame, vec![SEND]));
+        }
+        frame.extend(item);
+    }
+    frames.push(frame);
+    frames
+}
+
 /// An `IS` payload answering with `variables`.
 ///
 /// ```
@@ -109,7 +133,7 @@ pub fn answer(variables: &[Variable]) -> Vec<u8> {
 }
 
 /// Splits a message body into `(type byte, unescaped text)` items.
-fn items(body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+pub(super) fn items(body: &[u8]) -> Vec<(u8, Vec<u8>)> {
     let mut items: Vec<(u8, Vec<u8>)> = Vec::new();
     let mut bytes = body.iter().copied();
     while let Some(byte) = bytes.next() {

@@ -10,7 +10,9 @@
 //! - [`Opt`], [`Command`], [`Verb`] and the byte constants in [`command`];
 //! - [`nvt`]: IAC doubling and the NVT newline rules, for data you send and receive;
 //! - subnegotiation payloads, one module per option family: [`naws`], [`terminal`]
-//!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`charset`].
+//!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`old_environ`] (OLD-ENVIRON
+//!   and RFC 1571's VAR/VALUE guessing), [`charset`], [`status`] (STATUS), [`lflow`]
+//!   (TOGGLE-FLOW-CONTROL).
 //!
 //! ```
 //! use telnetlib::proto::{Engine, Event, Opt, Policy, Side};
@@ -39,11 +41,14 @@ pub mod command;
 mod engine;
 pub mod environ;
 mod event;
+pub mod lflow;
 pub mod naws;
 pub mod nvt;
+pub mod old_environ;
 mod option;
 mod policy;
 mod qmethod;
+pub mod status;
 pub mod terminal;
 
 pub use command::{Command, Verb};

@@ -84,10 +84,11 @@ impl Policy {
     }
 
     /// The answers of a Telnet client, as `telnetlib3`'s client gives them
-    /// (reference notes §2.5): it offers BINARY, TTYPE, NAWS, TSPEED, XDISPLOC,
-    /// NEW_ENVIRON, CHARSET, LFLOW, EOR and TM when asked, lets the server perform
-    /// BINARY, ECHO, SGA, EOR and CHARSET, refuses `DO ECHO`, refuses every option it
-    /// does not know, and requests nothing on start.
+    /// (reference notes §2.5), plus the RFCs telnetlib3 gets wrong or lacks: it
+    /// offers BINARY, TTYPE, NAWS, TSPEED, XDISPLOC, NEW_ENVIRON, OLD_ENVIRON, CHARSET,
+    /// LFLOW, EOR, STATUS and TM when asked, lets the server perform BINARY, ECHO,
+    /// SGA, EOR, CHARSET and STATUS, refuses `DO ECHO`, refuses every option it does
+    /// not know, and requests nothing on start.
     pub fn client() -> Policy {
         let mut policy = Policy::new();
         for opt in [
@@ -101,10 +102,19 @@ impl Policy {
             Opt::LFLOW,
             Opt::EOR,
             Opt::TM,
+            Opt::STATUS,
+            Opt::OLD_ENVIRON,
         ] {
             policy = policy.accept(Side::Local, opt);
         }
-        for opt in [Opt::BINARY, Opt::ECHO, Opt::SGA, Opt::EOR, Opt::CHARSET] {
+        for opt in [
+            Opt::BINARY,
+            Opt::ECHO,
+            Opt::SGA,
+            Opt::EOR,
+            Opt::CHARSET,
+            Opt::STATUS,
+        ] {
             policy = policy.accept(Side::Remote, opt);
         }
         policy
@@ -112,8 +122,9 @@ impl Policy {
 
     /// The answers of a Telnet server, as `telnetlib3`'s server gives them (reference
     /// notes §2.4): it requests only TTYPE on start (`IAC DO TTYPE`), performs SGA,
-    /// ECHO, BINARY, EOR, CHARSET and TM when asked, lets the client perform TTYPE,
-    /// NAWS, NEW_ENVIRON, CHARSET, BINARY, TSPEED, XDISPLOC, LFLOW, SGA and EOR, and
+    /// ECHO, BINARY, EOR, CHARSET, STATUS and TM when asked, lets the client perform
+    /// TTYPE, NAWS, NEW_ENVIRON, OLD_ENVIRON, CHARSET, BINARY, TSPEED, XDISPLOC,
+    /// SNDLOC, LFLOW, SGA, EOR and STATUS, and
     /// refuses the client-only options on its own side (`DO TTYPE` gets `WONT TTYPE`).
     pub fn server() -> Policy {
         let mut policy = Policy::new().request(Side::Remote, Opt::TTYPE);
@@ -124,6 +135,7 @@ impl Policy {
             Opt::EOR,
             Opt::CHARSET,
             Opt::TM,
+            Opt::STATUS,
         ] {
             policy = policy.accept(Side::Local, opt);
         }
@@ -137,6 +149,9 @@ impl Policy {
             Opt::LFLOW,
             Opt::SGA,
             Opt::EOR,
+            Opt::STATUS,
+            Opt::SNDLOC,
+            Opt::OLD_ENVIRON,
         ] {
             policy = policy.accept(Side::Remote, opt);
         }

@@ -68,6 +68,7 @@ impl Default for ServerBuilder {
             default_term: "ANSI".to_owned(),
             default_size: (80, 24),
             max_line: DEFAULT_MAX_LINE,
+            environ_names: super::role::ENVIRON_REQUEST.map(String::from).to_vec(),
         };
         ServerBuilder {
             encoding: "utf-8".to_owned(),
@@ -140,6 +141,20 @@ impl ServerBuilder {
     /// Treat both directions as BINARY (no CR LF translation, CR NUL kept).
     pub fn force_binary(mut self, on: bool) -> Self {
         self.settings.force_binary = on;
+        self
+    }
+
+    /// The environment variables asked of each client through NEW_ENVIRON (or
+    /// OLD-ENVIRON), replacing telnetlib3's list (USER, LOGNAME, DISPLAY, LANG, TERM,
+    /// TERM_PROGRAM, COLUMNS, LINES, COLORTERM, EDITOR, IPADDRESS). A bare VAR and
+    /// USERVAR ("everything else") always follow. Long lists go out in several
+    /// requests of at most 240 bytes, each after the answer to the one before.
+    pub fn environ_request<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.role.environ_names = names.into_iter().map(Into::into).collect();
         self
     }
 

@@ -12,6 +12,7 @@ use memchr::memchr2;
 
 use crate::error::{Error, Result};
 use crate::io::{Core, State, deadline};
+use crate::proto::lflow::FlowControl;
 use crate::proto::{Command, Opt, RequestOutcome, Side, nvt};
 
 use super::role::ServerRole;
@@ -193,6 +194,23 @@ impl ServerConnection {
         self.core.lock().role.x_display.clone()
     }
 
+    /// The location the client sent with SNDLOC (RFC 779), once asked with
+    /// [`request_location`](Self::request_location).
+    pub fn location(&self) -> Option<String> {
+        self.core.lock().role.location.clone()
+    }
+
+    /// The LFLOW settings last sent with [`set_flow_control`](Self::set_flow_control).
+    pub fn flow_control(&self) -> FlowControl {
+        self.core.lock().link.options.flow
+    }
+
+    /// Whether output to the client is stopped by its XOFF (only after the client was
+    /// told to pass XON/XOFF through: `set_flow_control` with `client_side: false`).
+    pub fn output_stopped(&self) -> bool {
+        self.core.lock().link.options.output_stopped()
+    }
+
     /// Bytes queued for the client and not yet written.
     pub fn queued_output(&self) -> usize {
         self.core.queued()
@@ -338,6 +356,56 @@ impl ServerConnection {
     /// `IAC DO TTYPE`; when the client agrees, its terminal type is asked for.
     pub fn request_terminal_type(&self) -> Result<RequestOutcome> {
         self.request_now(Side::Remote, Opt::TTYPE, true)
+    }
+
+    /// `IAC DO TSPEED`; when the client agrees, its speed is asked for and shows in
+    /// [`terminal_speed`](Self::terminal_speed).
+    pub fn request_terminal_speed(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::TSPEED, true)
+    }
+
+    /// `IAC DO XDISPLOC`; when the client agrees, its X display is asked for and shows
+    /// in [`x_display`](Self::x_display).
+    pub fn request_x_display(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::XDISPLOC, true)
+    }
+
+    /// `IAC DO SNDLOC`; a client that agrees sends its location, shown by
+    /// [`location`](Self::location).
+    pub fn request_location(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::SNDLOC, true)
+    }
+
+    /// `IAC DO LFLOW`: asks the client to take flow-control commands
+    /// ([`set_flow_control`](Self::set_flow_control)).
+    pub fn request_flow_control(&self) -> Result<RequestOutcome> {
+        self.request_now(Side::Remote, Opt::LFLOW, true)
+    }
+
+    /// Tells the client how to do XON/XOFF flow control (RFC 1372): with
+    /// `client_side`, it stops and restarts its own display; without, it passes XON
+    /// and XOFF through and this server honours them, holding output from XOFF until
+    /// XON (or, with `restart_any`, any other character). `Err(Refused)` unless the
+    /// client performs LFLOW.
+    pub fn set_flow_control(&self, flow: FlowControl) -> Result<()> {
+        if !self.remote_option(Opt::LFLOW) {
+            return Err(Error::Refused {
+                operation: "set_flow_control",
+                peer: self.core.peer(),
+                opt: Opt::LFLOW,
+            });
+        }
+        self.core.queue("set_flow_control", |state| {
+            for command in flow.commands() {
+                state.link.engine.send_subnegotiation(Opt::LFLOW, &command);
+            }
+            let options = &mut state.link.options;
+            options.flow = flow;
+            options.flow_here = !flow.client_side;
+            if flow.client_side {
+                options.gate = Default::default();
+            }
+        })
     }
 
     /// Hides what the client types: the server claims ECHO (`IAC WILL ECHO` if it was

@@ -11,8 +11,11 @@ use crossbeam_channel::Sender;
 
 use crate::client::answer_charset_request;
 use crate::codec::Charset;
-use crate::io::{DataSink, Link, Role};
+use std::collections::VecDeque;
+
+use crate::io::{DataSink, Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind};
+use crate::proto::old_environ::{self, Dialect};
 use crate::proto::{Opt, OwnedEvent, Side, charset, naws, terminal};
 
 use super::editor::LineEditor;
@@ -50,8 +53,12 @@ const MUD_OPTIONS: [Opt; 6] = [
     Opt::AARDWOLF,
 ];
 
+/// The longest environment request sent in one subnegotiation: GNU inetutils'
+/// telnetd reads them into 256 bytes (telnetlib3 uses the same figure).
+const MAX_ENVIRON_FRAME: usize = 240;
+
 /// The environment variables a server asks for (telnetlib3's list).
-const ENVIRON_REQUEST: [&str; 11] = [
+pub(crate) const ENVIRON_REQUEST: [&str; 11] = [
     "USER",
     "LOGNAME",
     "DISPLAY",
@@ -79,6 +86,8 @@ pub(crate) struct ServerSettings {
     pub default_term: String,
     pub default_size: (u16, u16),
     pub max_line: usize,
+    /// The environment variables asked for through NEW_ENVIRON or OLD-ENVIRON.
+    pub environ_names: Vec<String>,
 }
 
 /// Tells the server that a connection's negotiation settled, or that something
@@ -116,6 +125,12 @@ pub(crate) struct ServerRole {
     echo_decided: bool,
     environ_decided: bool,
     awaiting: Awaiting,
+    /// Environment requests not yet sent (each goes after the answer to the last).
+    environ_frames: VecDeque<Vec<u8>>,
+    /// OLD-ENVIRON was asked for, after NEW_ENVIRON was refused.
+    old_environ_tried: bool,
+    /// How the client numbers OLD-ENVIRON's VAR and VALUE, once guessed (RFC 1571).
+    old_environ_dialect: Option<Dialect>,
     logout: bool,
     editor: LineEditor,
     /// Echo nothing typed (a password is being entered).
@@ -130,6 +145,8 @@ pub(crate) struct ServerRole {
     pub charset: Option<String>,
     pub speed: Option<(u32, u32)>,
     pub x_display: Option<String>,
+    /// What the client sent with SNDLOC (RFC 779).
+    pub location: Option<String>,
 }
 
 impl ServerRole {
@@ -143,6 +160,9 @@ impl ServerRole {
             echo_decided: false,
             environ_decided: false,
             awaiting: Awaiting::default(),
+            environ_frames: VecDeque::new(),
+            old_environ_tried: false,
+            old_environ_dialect: None,
             logout: false,
             editor: LineEditor::default(),
             password_mode: false,
@@ -155,6 +175,7 @@ impl ServerRole {
             charset: None,
             speed: None,
             x_display: None,
+            location: None,
         }
     }
 
@@ -243,26 +264,60 @@ impl ServerRole {
         }
     }
 
-    fn request_environ(&mut self, link: &mut Link) {
+    /// Asks for the environment through `opt` (NEW_ENVIRON, or OLD-ENVIRON in RFC
+    /// 1408 numbering), in frames of at most [`MAX_ENVIRON_FRAME`] bytes sent one
+    /// after another's answer.
+    fn request_environ(&mut self, opt: Opt, link: &mut Link) {
         let microsoft =
             self.ttypes.len() >= 2 && self.ttypes[0] == "ANSI" && self.ttypes[1] == "VT100";
-        let mut names: Vec<(VarKind, &[u8])> = ENVIRON_REQUEST
+        let mut names: Vec<(VarKind, &[u8])> = self
+            .settings
+            .environ_names
             .iter()
-            .filter(|name| !(microsoft && **name == "USER"))
+            .filter(|name| !(microsoft && *name == "USER"))
             .map(|name| (VarKind::Var, name.as_bytes()))
             .collect();
         names.push((VarKind::Var, b""));
         names.push((VarKind::UserVar, b""));
-        link.engine
-            .send_subnegotiation(Opt::NEW_ENVIRON, &environ::request(&names));
-        self.awaiting.environ = true;
+        self.environ_frames = environ::request_frames(&names, MAX_ENVIRON_FRAME).into();
+        self.send_environ_frame(opt, link);
     }
 
-    fn on_environ(&mut self, payload: &[u8], link: &mut Link) {
+    /// Sends the next environment request, if any; true if one went out.
+    fn send_environ_frame(&mut self, opt: Opt, link: &mut Link) -> bool {
+        let Some(frame) = self.environ_frames.pop_front() else {
+            return false;
+        };
+        link.engine.send_subnegotiation(opt, &frame);
+        self.awaiting.environ = true;
+        true
+    }
+
+    /// An OLD-ENVIRON answer: guessed numbering (RFC 1571) from the first one, then
+    /// read as NEW_ENVIRON.
+    fn on_old_environ(&mut self, payload: &[u8], link: &mut Link) {
+        let dialect = match self.old_environ_dialect {
+            Some(dialect) => dialect,
+            None => {
+                let Some(guess) = old_environ::dialect_of_answer(payload) else {
+                    return;
+                };
+                log::debug!("OLD-ENVIRON numbering of the client: {guess:?}");
+                *self.old_environ_dialect.insert(guess)
+            }
+        };
+        self.on_environ(
+            Opt::OLD_ENVIRON,
+            &old_environ::convert(payload, dialect),
+            link,
+        );
+    }
+
+    fn on_environ(&mut self, opt: Opt, payload: &[u8], link: &mut Link) {
         let Some((_, variables)) = environ::parse_answer(payload) else {
             return;
         };
-        self.awaiting.environ = false;
+        self.awaiting.environ = self.send_environ_frame(opt, link);
         for variable in variables {
             let Some(value) = variable.value.filter(|v| !v.is_empty()) else {
                 continue;
@@ -333,7 +388,7 @@ impl ServerRole {
             (Side::Remote, Opt::CHARSET) if self.settings.offer_charset => {
                 self.offer_charsets(link);
             }
-            (Side::Remote, Opt::NEW_ENVIRON) => self.request_environ(link),
+            (Side::Remote, Opt::NEW_ENVIRON | Opt::OLD_ENVIRON) => self.request_environ(opt, link),
             (Side::Remote, Opt::TSPEED) => {
                 link.engine
                     .send_subnegotiation(Opt::TSPEED, &[terminal::SEND]);
@@ -360,7 +415,14 @@ impl ServerRole {
                 self.decide_echo(link);
                 self.decide_environ(link);
             }
-            (Side::Remote, Opt::NEW_ENVIRON) => self.awaiting.environ = false,
+            (Side::Remote, Opt::NEW_ENVIRON) => {
+                self.awaiting.environ = false;
+                // A client without NEW_ENVIRON may have RFC 1408's older option.
+                if !std::mem::replace(&mut self.old_environ_tried, true) {
+                    link.engine.request(Side::Remote, Opt::OLD_ENVIRON, true);
+                }
+            }
+            (Side::Remote, Opt::OLD_ENVIRON) => self.awaiting.environ = false,
             (Side::Remote, Opt::CHARSET) => self.awaiting.charset = false,
             (Side::Remote, Opt::TSPEED) => self.awaiting.tspeed = false,
             (Side::Remote, Opt::XDISPLOC) => self.awaiting.xdisploc = false,
@@ -390,6 +452,7 @@ impl Role for ServerRole {
     }
 
     fn on_event(&mut self, event: &OwnedEvent, link: &mut Link) {
+        on_common_option_event(event, link);
         match event {
             OwnedEvent::OptionEnabled { side, opt } => self.on_option_enabled(*side, *opt, link),
             OwnedEvent::OptionDisabled { side, opt } | OwnedEvent::OptionRefused { side, opt } => {
@@ -412,7 +475,11 @@ impl Role for ServerRole {
                         }
                     }
                 }
-                Opt::NEW_ENVIRON => self.on_environ(data, link),
+                Opt::NEW_ENVIRON => self.on_environ(Opt::NEW_ENVIRON, data, link),
+                Opt::OLD_ENVIRON => self.on_old_environ(data, link),
+                Opt::SNDLOC => {
+                    self.location = Some(String::from_utf8_lossy(data).into_owned());
+                }
                 Opt::CHARSET => self.on_charset(data, link),
                 Opt::TSPEED => {
                     if let Some(text) = terminal::parse_is(data) {
