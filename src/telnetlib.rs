@@ -202,6 +202,12 @@ impl Default for Telnet {
     }
 }
 
+impl Drop for Telnet {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 impl fmt::Debug for Telnet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Telnet")
@@ -260,7 +266,9 @@ impl Telnet {
         self.debug.host = Some(host.to_owned());
         self.debug.port = port;
         self.timeout = timeout;
-        self.sock = None;
+        if let Some(previous) = self.sock.take() {
+            let _ = previous.shutdown(std::net::Shutdown::Both);
+        }
         self.peer = None;
         let stream = crate::client::connect_tcp(&(host, port), timeout, true)?;
         let setup = |stream: &TcpStream| -> io::Result<()> {
@@ -280,7 +288,11 @@ impl Telnet {
     /// Closes the connection (Python: `close()`). Buffered data stays readable with
     /// `read_very_lazy` and friends; idempotent. Dropping a `Telnet` closes it too.
     pub fn close(&mut self) {
-        self.sock = None;
+        if let Some(socket) = self.sock.take() {
+            // The peer sees the end now, even while `interact`'s input thread still
+            // holds a clone of the socket.
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
         self.eof = true;
         self.parser.reset();
     }
