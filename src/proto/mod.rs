@@ -12,7 +12,8 @@
 //! - subnegotiation payloads, one module per option family: [`naws`], [`terminal`]
 //!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`old_environ`] (OLD-ENVIRON
 //!   and RFC 1571's VAR/VALUE guessing), [`charset`], [`status`] (STATUS), [`lflow`]
-//!   (TOGGLE-FLOW-CONTROL).
+//!   (TOGGLE-FLOW-CONTROL);
+//! - MUD protocols: [`gmcp`], [`msdp`], [`mssp`].
 //!
 //! ```
 //! use telnetlib::proto::{Engine, Event, Opt, Policy, Side};
@@ -41,7 +42,10 @@ pub mod command;
 mod engine;
 pub mod environ;
 mod event;
+pub mod gmcp;
 pub mod lflow;
+pub mod msdp;
+pub mod mssp;
 pub mod naws;
 pub mod nvt;
 pub mod old_environ;
