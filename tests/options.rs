@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use support::loopback::loopback;
 use support::peer::{DEADLINE, Peer};
 use telnetlib::proto::lflow::FlowControl;
 use telnetlib::proto::{Command, Engine, Opt, OwnedEvent, Policy, Side};
@@ -47,21 +48,6 @@ fn server_with_peer(
         accepted.join().unwrap()
     });
     (server, connection, peer, engine)
-}
-
-/// Our client connected to our server; returns both ends once negotiation settled.
-fn loopback(
-    server: ServerBuilder,
-    client: ClientBuilder,
-) -> (TelnetServer, Arc<ServerConnection>, TelnetConnection) {
-    let server = server.bind("127.0.0.1:0").unwrap();
-    let address = server.local_addr();
-    let (conn, connection) = thread::scope(|scope| {
-        let accepted = scope.spawn(|| server.accept(WAIT).unwrap());
-        let conn = client.connect(address).unwrap();
-        (conn, accepted.join().unwrap())
-    });
-    (server, connection, conn)
 }
 
 /// Polls `condition` until it holds (a state another thread changes), failing at the

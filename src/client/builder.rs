@@ -63,6 +63,12 @@ impl Default for ClientBuilder {
                 env_values: HashMap::new(),
                 location: None,
                 old_environ_dialect: Default::default(),
+                gmcp_modules: Some(
+                    super::role::GMCP_MODULES
+                        .iter()
+                        .map(|(name, version)| ((*name).to_owned(), *version))
+                        .collect(),
+                ),
             },
             policy: Policy::client(),
             core: CoreConfig::default(),
@@ -136,6 +142,20 @@ impl ClientBuilder {
     pub fn location(mut self, location: &str) -> Self {
         self.role.location = Some(location.to_owned());
         self.policy = self.policy.accept(Side::Local, Opt::SNDLOC);
+        self
+    }
+
+    /// The GMCP modules announced with `Core.Supports.Set` (after `Core.Hello`) when
+    /// the server starts GMCP; default telnetlib3's list (`char 1`, `char.vitals 1`,
+    /// `char.items 1`, `room 1`, `room.info 1`, `comm 1`, `comm.channel 1`, `group 1`).
+    /// `None` announces nothing.
+    pub fn gmcp_modules(mut self, modules: Option<&[(&str, u32)]>) -> Self {
+        self.role.gmcp_modules = modules.map(|modules| {
+            modules
+                .iter()
+                .map(|(name, version)| ((*name).to_owned(), *version))
+                .collect()
+        });
         self
     }
 

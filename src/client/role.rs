@@ -7,7 +7,7 @@ use crate::codec::Charset;
 use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
 use crate::proto::old_environ::{self, Dialect};
-use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, naws, terminal};
+use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, gmcp, naws, terminal};
 
 /// The client's answers, configured by the builder.
 #[derive(Debug, Clone)]
@@ -26,7 +26,22 @@ pub(crate) struct ClientRole {
     /// How the server numbers OLD-ENVIRON's VAR and VALUE: once a request shows the
     /// BSD numbering, it is used from then on (RFC 1571).
     pub old_environ_dialect: Dialect,
+    /// GMCP modules announced with `Core.Supports.Set` when the server starts GMCP;
+    /// `None` announces nothing (not even `Core.Hello`).
+    pub gmcp_modules: Option<Vec<(String, u32)>>,
 }
+
+/// The GMCP modules telnetlib3's client announces (reference notes §3.1).
+pub(crate) const GMCP_MODULES: [(&str, u32); 8] = [
+    ("char", 1),
+    ("char.vitals", 1),
+    ("char.items", 1),
+    ("room", 1),
+    ("room.info", 1),
+    ("comm", 1),
+    ("comm.channel", 1),
+    ("group", 1),
+];
 
 impl ClientRole {
     /// The value the client reveals for `name`, if it is allowed and defined.
@@ -135,6 +150,25 @@ impl Role for ClientRole {
         on_common_option_event(event, link);
         let enabled = |link: &Link, opt| link.engine.is_enabled(Side::Local, opt);
         match event {
+            OwnedEvent::OptionEnabled {
+                side: Side::Remote,
+                opt: Opt::GMCP,
+            } => {
+                if let Some(modules) = &self.gmcp_modules {
+                    let hello = gmcp::hello("telnetlib", env!("CARGO_PKG_VERSION"));
+                    link.engine
+                        .send_subnegotiation(Opt::GMCP, &gmcp::encode("Core.Hello", Some(&hello)));
+                    let modules: Vec<(&str, u32)> = modules
+                        .iter()
+                        .map(|(name, v)| (name.as_str(), *v))
+                        .collect();
+                    let supports = gmcp::supports(&modules);
+                    link.engine.send_subnegotiation(
+                        Opt::GMCP,
+                        &gmcp::encode("Core.Supports.Set", Some(&supports)),
+                    );
+                }
+            }
             OwnedEvent::OptionEnabled {
                 side: Side::Local,
                 opt: Opt::SNDLOC,

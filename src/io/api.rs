@@ -201,6 +201,60 @@ macro_rules! connection_api {
                 self.core.request_status(timeout)
             }
 
+            // ----------------------------------------------------------------- MUD protocols
+
+            /// Sends a GMCP message, `package` then the JSON text if any (`Room.Info
+            /// {"num":1}`); `Err(Refused)` unless GMCP was agreed.
+            pub fn send_gmcp(&self, package: &str, json: Option<&str>) -> $crate::Result<()> {
+                let payload = $crate::proto::gmcp::encode(package, json);
+                self.core
+                    .send_mud("send_gmcp", $crate::proto::Opt::GMCP, &payload)
+            }
+
+            /// The next GMCP message received: `(package, JSON text)`, oldest first (up
+            /// to 1,024 are kept unread).
+            pub fn read_gmcp(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<(String, String)> {
+                self.core.read_gmcp(timeout)
+            }
+
+            /// Sends MSDP variables; `Err(Refused)` unless MSDP was agreed.
+            pub fn send_msdp(
+                &self,
+                variables: &[(String, $crate::proto::msdp::Value)],
+            ) -> $crate::Result<()> {
+                let payload = $crate::proto::msdp::encode(variables);
+                self.core
+                    .send_mud("send_msdp", $crate::proto::Opt::MSDP, &payload)
+            }
+
+            /// Sends an MSDP command (`LIST`, `REPORT`, `SEND`, `UNREPORT`, `RESET`) with
+            /// its arguments; `Err(Refused)` unless MSDP was agreed.
+            pub fn send_msdp_command(
+                &self,
+                command: $crate::proto::msdp::Command,
+                arguments: &[&str],
+            ) -> $crate::Result<()> {
+                let payload = $crate::proto::msdp::command(command, arguments);
+                self.core
+                    .send_mud("send_msdp_command", $crate::proto::Opt::MSDP, &payload)
+            }
+
+            /// The next MSDP message received (its variables), oldest first.
+            pub fn read_msdp(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<(String, $crate::proto::msdp::Value)>> {
+                self.core.read_msdp(timeout)
+            }
+
+            /// The MSSP variables last received, each with its values.
+            pub fn mssp(&self) -> Option<Vec<(String, Vec<String>)>> {
+                self.core.lock().link.options.mssp.clone()
+            }
+
             /// Closes the connection: sends what is queued (for up to a second), shuts the
             /// socket down, wakes every blocked call and joins the reader thread. Idempotent.
             pub fn close(&self) {

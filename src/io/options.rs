@@ -1,12 +1,15 @@
-//! Options both ends handle alike, whatever their role: STATUS reports both ways, and
-//! LFLOW's settings with the XON/XOFF gate on output.
+//! Options both ends handle alike, whatever their role: STATUS reports both ways,
+//! LFLOW's settings with the XON/XOFF gate on output, and the MUD protocols' messages
+//! (GMCP, MSDP, MSSP) queued for the application.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::proto::lflow::{FlowControl, OutputGate};
 use crate::proto::status::{self, StatusReport};
 use crate::proto::{Opt, OwnedEvent, Side};
+use crate::proto::{gmcp, msdp, mssp};
 
 use super::core::{Core, Link, Role};
 
@@ -25,6 +28,24 @@ pub(crate) struct Options {
     pub flow_here: bool,
     /// Output stopped by XOFF while `flow_here`.
     pub gate: OutputGate,
+    /// GMCP messages received and not yet read: (package, JSON text).
+    pub gmcp: VecDeque<(String, String)>,
+    /// MSDP messages received and not yet read.
+    pub msdp: VecDeque<Vec<(String, msdp::Value)>>,
+    /// The last MSSP variables received.
+    pub mssp: Option<Vec<(String, Vec<String>)>>,
+}
+
+/// The most MUD messages of each kind kept unread; older ones are dropped first (a
+/// client that never reads them must not grow memory without bound).
+pub(crate) const MAX_QUEUED_MESSAGES: usize = 1024;
+
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, what: &str) {
+    if queue.len() >= MAX_QUEUED_MESSAGES {
+        log::debug!("{what} queue full: dropping the oldest unread message");
+        queue.pop_front();
+    }
+    queue.push_back(item);
 }
 
 impl Options {
@@ -64,6 +85,20 @@ pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
         } if link.engine.is_enabled(Side::Local, Opt::LFLOW) && !link.options.flow.apply(data) => {
             log::debug!("unknown LFLOW command {data:?} ignored");
         }
+        // MUD messages count whichever side agreed to the option.
+        OwnedEvent::Subnegotiation { opt, data } if is_on(link, *opt) => match *opt {
+            Opt::GMCP => {
+                if let Some(message) = gmcp::decode(data) {
+                    push_bounded(&mut link.options.gmcp, message, "GMCP");
+                }
+            }
+            Opt::MSDP => match msdp::decode(data) {
+                Some(variables) => push_bounded(&mut link.options.msdp, variables, "MSDP"),
+                None => log::debug!("malformed MSDP message ignored"),
+            },
+            Opt::MSSP => link.options.mssp = Some(mssp::decode(data)),
+            _ => {}
+        },
         OwnedEvent::OptionDisabled {
             side: Side::Remote,
             opt: Opt::LFLOW,
@@ -75,7 +110,58 @@ pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
     }
 }
 
+fn is_on(link: &Link, opt: Opt) -> bool {
+    link.engine.is_enabled(Side::Local, opt) || link.engine.is_enabled(Side::Remote, opt)
+}
+
 impl<R: Role> Core<R> {
+    /// Waits for the next GMCP message: (package, JSON text).
+    pub fn read_gmcp(&self, timeout: Option<Duration>) -> Result<(String, String)> {
+        self.next_message("read_gmcp", timeout, |options| options.gmcp.pop_front())
+    }
+
+    /// Waits for the next MSDP message.
+    pub fn read_msdp(&self, timeout: Option<Duration>) -> Result<Vec<(String, msdp::Value)>> {
+        self.next_message("read_msdp", timeout, |options| options.msdp.pop_front())
+    }
+
+    /// Waits until `take` finds a queued message, or the connection ends.
+    fn next_message<T>(
+        &self,
+        operation: &'static str,
+        timeout: Option<Duration>,
+        take: impl Fn(&mut Options) -> Option<T>,
+    ) -> Result<T> {
+        let peer = self.peer();
+        self.wait(operation, self.deadline_for(timeout), |state| {
+            match take(&mut state.link.options) {
+                Some(message) => Some(Ok(message)),
+                None => state.end_error(operation, peer).map(Err),
+            }
+        })
+    }
+
+    /// Sends a MUD protocol message when either side performs `opt`; `Err(Refused)`
+    /// otherwise (nothing is sent).
+    pub fn send_mud(&self, operation: &'static str, opt: Opt, payload: &[u8]) -> Result<()> {
+        let peer = self.peer();
+        let mut refused = false;
+        self.send(operation, self.deadline_for(None), |state| {
+            refused = !is_on(&state.link, opt);
+            if !refused {
+                state.link.engine.send_subnegotiation(opt, payload);
+            }
+        })?;
+        if refused {
+            return Err(Error::Refused {
+                operation,
+                peer,
+                opt,
+            });
+        }
+        Ok(())
+    }
+
     /// Asks the peer for its STATUS report: `DO STATUS` unless it performs STATUS
     /// already, then `SB STATUS SEND`; waits for the `IS` that answers.
     pub fn request_status(&self, timeout: Option<Duration>) -> Result<StatusReport> {

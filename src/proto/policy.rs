@@ -87,7 +87,7 @@ impl Policy {
     /// (reference notes §2.5), plus the RFCs telnetlib3 gets wrong or lacks: it
     /// offers BINARY, TTYPE, NAWS, TSPEED, XDISPLOC, NEW_ENVIRON, OLD_ENVIRON, CHARSET,
     /// LFLOW, EOR, STATUS and TM when asked, lets the server perform BINARY, ECHO,
-    /// SGA, EOR, CHARSET and STATUS, refuses `DO ECHO`, refuses every option it does
+    /// SGA, EOR, CHARSET, STATUS, GMCP, MSDP and MSSP, refuses `DO ECHO`, refuses every option it does
     /// not know, and requests nothing on start.
     pub fn client() -> Policy {
         let mut policy = Policy::new();
@@ -114,6 +114,9 @@ impl Policy {
             Opt::EOR,
             Opt::CHARSET,
             Opt::STATUS,
+            Opt::GMCP,
+            Opt::MSDP,
+            Opt::MSSP,
         ] {
             policy = policy.accept(Side::Remote, opt);
         }

@@ -69,6 +69,7 @@ impl Default for ServerBuilder {
             default_size: (80, 24),
             max_line: DEFAULT_MAX_LINE,
             environ_names: super::role::ENVIRON_REQUEST.map(String::from).to_vec(),
+            mssp: Vec::new(),
         };
         ServerBuilder {
             encoding: "utf-8".to_owned(),
@@ -174,6 +175,35 @@ impl ServerBuilder {
     /// Whether to offer CHARSET (default on).
     pub fn offer_charset(mut self, on: bool) -> Self {
         self.role.offer_charset = on;
+        self
+    }
+
+    /// Offers GMCP (`IAC WILL GMCP` on connect): `send_gmcp` and `read_gmcp` then work
+    /// once the client agrees.
+    pub fn offer_gmcp(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::GMCP, on);
+        self
+    }
+
+    /// Offers MSDP (`IAC WILL MSDP` on connect): `send_msdp` and `read_msdp`.
+    pub fn offer_msdp(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::MSDP, on);
+        self
+    }
+
+    /// Offers MSSP (`IAC WILL MSSP` on connect) and sends these variables to each
+    /// client that agrees (MUD crawlers ask this way): `NAME`, `PLAYERS`, `UPTIME`, …
+    pub fn mssp<I, N, V>(mut self, variables: I) -> Self
+    where
+        I: IntoIterator<Item = (N, Vec<V>)>,
+        N: Into<String>,
+        V: Into<String>,
+    {
+        self.role.mssp = variables
+            .into_iter()
+            .map(|(name, values)| (name.into(), values.into_iter().map(Into::into).collect()))
+            .collect();
+        self.settings.policy = offer(self.settings.policy, Opt::MSSP, true);
         self
     }
 
@@ -306,4 +336,13 @@ fn offered_charsets(ours: Charset) -> Vec<String> {
         }
     }
     names
+}
+
+/// `policy` with `opt` offered on our side from the start, or not at all.
+fn offer(policy: Policy, opt: Opt, on: bool) -> Policy {
+    if on {
+        policy.request(Side::Local, opt)
+    } else {
+        policy.refuse(Side::Local, opt)
+    }
 }

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use crate::io::{DataSink, Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind};
 use crate::proto::old_environ::{self, Dialect};
-use crate::proto::{Opt, OwnedEvent, Side, charset, naws, terminal};
+use crate::proto::{Opt, OwnedEvent, Side, charset, mssp, naws, terminal};
 
 use super::editor::LineEditor;
 
@@ -88,6 +88,8 @@ pub(crate) struct ServerSettings {
     pub max_line: usize,
     /// The environment variables asked for through NEW_ENVIRON or OLD-ENVIRON.
     pub environ_names: Vec<String>,
+    /// The MSSP variables sent to a client that agrees to MSSP.
+    pub mssp: Vec<(String, Vec<String>)>,
 }
 
 /// Tells the server that a connection's negotiation settled, or that something
@@ -400,6 +402,20 @@ impl ServerRole {
                 self.awaiting.xdisploc = true;
             }
             (Side::Local, Opt::LOGOUT) => self.logout = true,
+            (Side::Local, Opt::MSSP) => {
+                let variables: Vec<(&str, Vec<&str>)> = self
+                    .settings
+                    .mssp
+                    .iter()
+                    .map(|(name, values)| {
+                        (name.as_str(), values.iter().map(String::as_str).collect())
+                    })
+                    .collect();
+                let variables: Vec<(&str, &[&str])> =
+                    variables.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+                link.engine
+                    .send_subnegotiation(Opt::MSSP, &mssp::encode(&variables));
+            }
             _ => {}
         }
     }

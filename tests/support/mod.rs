@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod loopback;
 pub mod peer;
 
 use telnetlib::proto::{Engine, Event, ProtocolError};

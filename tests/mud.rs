@@ -1,0 +1,175 @@
+//! MUD protocols between our server and our client: MSSP on connect, GMCP with the
+//! client's `Core.Hello`/`Core.Supports.Set`, MSDP both ways, and the exact bytes of
+//! each against a scripted peer.
+
+mod support;
+
+use std::time::Duration;
+
+use support::loopback::loopback;
+use support::peer::{DEADLINE, Peer};
+use telnetlib::proto::Opt;
+use telnetlib::proto::msdp::{Command, Value};
+use telnetlib::{Error, ServerBuilder, TelnetConnection, TelnetServer, Want};
+
+const WAIT: Option<Duration> = Some(DEADLINE);
+
+fn mud_server() -> ServerBuilder {
+    TelnetServer::builder()
+        .offer_gmcp(true)
+        .offer_msdp(true)
+        .mssp([("NAME", vec!["Test Realm"]), ("PORT", vec!["4000", "4001"])])
+}
+
+#[test]
+fn a_mud_session_uses_mssp_gmcp_and_msdp() {
+    let (server, connection, conn) = loopback(mud_server(), TelnetConnection::builder());
+    conn.wait_for(
+        &[
+            Want::RemoteEnabled(Opt::GMCP),
+            Want::RemoteEnabled(Opt::MSDP),
+            Want::RemoteEnabled(Opt::MSSP),
+        ],
+        WAIT,
+    )
+    .unwrap();
+
+    // The client announced itself as soon as GMCP was on.
+    let (package, json) = connection.read_gmcp(WAIT).unwrap();
+    assert_eq!(package, "Core.Hello");
+    assert_eq!(
+        json,
+        format!(
+            r#"{{"client":"telnetlib","version":"{}"}}"#,
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let (package, json) = connection.read_gmcp(WAIT).unwrap();
+    assert_eq!(package, "Core.Supports.Set");
+    assert!(json.starts_with(r#"["char 1","char.vitals 1""#), "{json}");
+
+    // GMCP both ways, text kept as sent (including a 0xFF-free UTF-8 payload).
+    connection
+        .send_gmcp("Room.Info", Some(r#"{"num":6008,"name":"Caf\u00e9"}"#))
+        .unwrap();
+    assert_eq!(
+        conn.read_gmcp(WAIT).unwrap(),
+        (
+            "Room.Info".to_owned(),
+            r#"{"num":6008,"name":"Caf\u00e9"}"#.to_owned()
+        )
+    );
+    conn.send_gmcp("Core.Ping", None).unwrap();
+    assert_eq!(
+        connection.read_gmcp(WAIT).unwrap(),
+        ("Core.Ping".to_owned(), String::new())
+    );
+
+    // MSDP: the client asks for reports, the server sends a nested value.
+    conn.send_msdp_command(Command::Report, &["HEALTH", "MANA"])
+        .unwrap();
+    assert_eq!(
+        connection.read_msdp(WAIT).unwrap(),
+        [(
+            "REPORT".to_owned(),
+            Value::Array(vec!["HEALTH".into(), "MANA".into()])
+        )]
+    );
+    let room = Value::Table(vec![
+        ("VNUM".into(), "6008".into()),
+        ("EXITS".into(), Value::Array(vec!["n".into(), "e".into()])),
+    ]);
+    connection
+        .send_msdp(&[("ROOM".to_owned(), room.clone())])
+        .unwrap();
+    assert_eq!(conn.read_msdp(WAIT).unwrap(), [("ROOM".to_owned(), room)]);
+
+    // MSSP arrived on its own.
+    assert_eq!(
+        conn.mssp().unwrap(),
+        [
+            ("NAME".to_owned(), vec!["Test Realm".to_owned()]),
+            (
+                "PORT".to_owned(),
+                vec!["4000".to_owned(), "4001".to_owned()]
+            ),
+        ]
+    );
+    drop(server);
+}
+
+#[test]
+fn sending_a_protocol_nobody_agreed_to_is_refused() {
+    let (server, connection, conn) = loopback(TelnetServer::builder(), TelnetConnection::builder());
+    assert!(matches!(
+        connection.send_gmcp("Room.Info", None),
+        Err(Error::Refused { opt: Opt::GMCP, .. })
+    ));
+    assert!(matches!(
+        conn.send_msdp_command(Command::List, &["COMMANDS"]),
+        Err(Error::Refused { opt: Opt::MSDP, .. })
+    ));
+    drop(server);
+}
+
+#[test]
+fn the_client_says_hello_in_telnetlib3s_bytes_and_can_stay_quiet() {
+    let mut peer = Peer::bind();
+    let _conn = TelnetConnection::builder()
+        .gmcp_modules(Some(&[("Char", 1)]))
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    peer.send(b"\xff\xfb\xc9");
+    let hello = format!(
+        "\u{ff}\u{fd}\u{c9}\u{ff}\u{fa}\u{c9}Core.Hello {{\"client\":\"telnetlib\",\"version\":\"{}\"}}\u{ff}\u{f0}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let hello: Vec<u8> = hello.chars().map(|c| c as u8).collect();
+    peer.expect(&hello);
+    peer.expect(b"\xff\xfa\xc9Core.Supports.Set [\"Char 1\"]\xff\xf0");
+
+    let mut peer = Peer::bind();
+    let _conn = TelnetConnection::builder()
+        .gmcp_modules(None)
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    peer.send(b"\xff\xfb\xc9");
+    peer.expect(b"\xff\xfd\xc9");
+    peer.expect_nothing_more();
+}
+
+#[test]
+fn mssp_is_sent_to_a_crawler_that_says_do() {
+    let server = mud_server().bind("127.0.0.1:0").unwrap();
+    let mut crawler = Peer::connect(server.local_addr());
+    // Our offers of MSDP, MSSP and GMCP (in option-code order), then DO TTYPE.
+    crawler.expect(b"\xff\xfb\x45\xff\xfb\x46\xff\xfb\xc9\xff\xfd\x18");
+    crawler.send(b"\xff\xfd\x46");
+    crawler.expect(b"\xff\xfa\x46\x01NAME\x02Test Realm\x01PORT\x024000\x024001\xff\xf0");
+}
+
+#[test]
+fn unread_messages_are_bounded() {
+    let mut peer = Peer::bind();
+    let conn = TelnetConnection::connect(peer.addr()).unwrap();
+    peer.accept();
+    peer.send(b"\xff\xfb\xc9");
+    peer.receive_until(|got| got.ends_with(b"\xff\xf0") && got.len() > 40);
+    for i in 0..2000 {
+        peer.send(
+            format!("\u{ff}\u{fa}\u{c9}Msg.N {i}\u{ff}\u{f0}")
+                .chars()
+                .map(|c| c as u8)
+                .collect::<Vec<u8>>()
+                .as_slice(),
+        );
+    }
+    peer.expect_nothing_more();
+    // The oldest were dropped: the first one left is number 2000 - 1024.
+    assert_eq!(
+        conn.read_gmcp(WAIT).unwrap(),
+        ("Msg.N".to_owned(), "976".to_owned())
+    );
+}
