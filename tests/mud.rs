@@ -173,3 +173,64 @@ fn unread_messages_are_bounded() {
         ("Msg.N".to_owned(), "976".to_owned())
     );
 }
+
+#[test]
+fn read_prompt_returns_text_up_to_each_ga_or_eor() {
+    let mut peer = Peer::bind();
+    let conn = TelnetConnection::connect(peer.addr()).unwrap();
+    peer.accept();
+    peer.send(b"Welcome!\r\nHP 10> \xff\xf9look\r\nA room.\r\nHP 9> \xff\xef\xff\xf9tail");
+    assert_eq!(conn.read_prompt(WAIT).unwrap(), b"Welcome!\r\nHP 10> ");
+    assert_eq!(
+        conn.read_prompt_str(WAIT).unwrap(),
+        "look\r\nA room.\r\nHP 9> "
+    );
+    assert_eq!(conn.read_prompt(WAIT).unwrap(), b"", "GA right after EOR");
+    assert!(
+        conn.read_prompt(Some(Duration::from_millis(50)))
+            .unwrap_err()
+            .is_timeout()
+    );
+    assert_eq!(conn.read_some(WAIT).unwrap(), b"tail");
+    // A mark whose data another read consumed is passed over.
+    peer.send(b"one> \xff\xf9two> \xff\xf9");
+    assert_eq!(conn.read_until(b"two> ", WAIT).unwrap(), b"one> two> ");
+    peer.send(b"three> \xff\xf9");
+    assert_eq!(conn.read_prompt(WAIT).unwrap(), b"");
+    assert_eq!(conn.read_prompt(WAIT).unwrap(), b"three> ");
+}
+
+#[test]
+fn our_server_prompts_end_in_eor_for_our_client() {
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder(),
+        TelnetConnection::builder().always_do(Opt::EOR),
+    );
+    conn.wait_for(&[Want::RemoteEnabled(Opt::EOR)], WAIT)
+        .unwrap();
+    connection.send("You see a door.\n").unwrap();
+    connection.send_prompt("HP 10> ").unwrap();
+    assert_eq!(
+        conn.read_prompt_str(WAIT).unwrap(),
+        "You see a door.\r\nHP 10> "
+    );
+    drop(server);
+}
+
+#[test]
+fn mud_clients_are_recognised_by_name_with_a_version_and_not_offered_echo() {
+    for (term, expected) in [
+        ("Mudlet 4.17.2", Some("Mudlet 4.17.2")),
+        ("tintin++", Some("tintin++")),
+        ("MUSHclient-5.07", Some("MUSHclient-5.07")),
+        ("xterm-256color", None),
+    ] {
+        let (server, connection, conn) = loopback(
+            TelnetServer::builder(),
+            TelnetConnection::builder().terminal_type(term),
+        );
+        assert_eq!(connection.mud_client().as_deref(), expected, "{term}");
+        assert_eq!(conn.remote_option(Opt::ECHO), expected.is_none(), "{term}");
+        drop(server);
+    }
+}

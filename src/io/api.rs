@@ -76,6 +76,25 @@ macro_rules! connection_api {
                 self.core.expect(patterns, timeout)
             }
 
+            /// The data up to the peer's next `IAC GA` or `IAC EOR`: a MUD or BBS
+            /// prompt, whatever its text. GA/EOR marks are kept in order (up to 4,096);
+            /// data consumed by other reads is skipped. `Err(Eof)` at the end of the
+            /// stream (what is buffered stays readable with `read_some`).
+            pub fn read_prompt(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<u8>> {
+                self.core.read_prompt(timeout)
+            }
+
+            /// [`read_prompt`](Self::read_prompt), decoded.
+            pub fn read_prompt_str(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<String> {
+                self.core.read_prompt_str(timeout)
+            }
+
             /// [`read`](Self::read), decoded with the connection's encoding (a multi-byte
             /// character split across reads is decoded when complete).
             pub fn read_str(

@@ -7,6 +7,7 @@
 //! interleave mid-sequence); whoever holds `writer` moves them to the socket. Lock order
 //! is `reading` → `writer` → `state`, and `state` is only ever taken last and briefly.
 
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -133,7 +134,12 @@ pub(crate) struct State<R> {
     pub closed: bool,
     /// When application data last arrived.
     pub last_input: Instant,
+    /// Stream positions where the peer sent GA or EOR (prompt ends), oldest first.
+    pub prompts: VecDeque<u64>,
 }
+
+/// The most prompt marks kept; older ones are forgotten first.
+pub(crate) const MAX_PROMPT_MARKS: usize = 4096;
 
 impl<R> State<R> {
     /// Moves what the engine queued into the outgoing bytes. Called before the state
@@ -261,6 +267,7 @@ impl<R: Role> Core<R> {
             end: None,
             closed: false,
             last_input: Instant::now(),
+            prompts: VecDeque::new(),
         };
         state.commit_output();
         let shared = Arc::new(Shared {

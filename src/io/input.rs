@@ -9,6 +9,9 @@
 pub(crate) struct InputBuffer {
     bytes: Vec<u8>,
     start: usize,
+    /// Bytes consumed since the connection began: with `len`, positions in the stream
+    /// that survive reads (prompt marks).
+    consumed: u64,
 }
 
 impl InputBuffer {
@@ -41,9 +44,21 @@ impl InputBuffer {
         taken
     }
 
+    /// The stream position just after the last byte received.
+    pub fn end_position(&self) -> u64 {
+        self.consumed + self.len() as u64
+    }
+
+    /// The stream position of the first unread byte.
+    pub fn start_position(&self) -> u64 {
+        self.consumed
+    }
+
     /// Drops the first `n` unread bytes.
     pub fn discard(&mut self, n: usize) {
-        self.start += n.min(self.len());
+        let n = n.min(self.len());
+        self.consumed += n as u64;
+        self.start += n;
         if self.start == self.bytes.len() {
             self.bytes.clear();
             self.start = 0;

@@ -8,7 +8,9 @@ use memchr::memmem;
 
 use crate::proto::{Command, Event, Opt, OwnedEvent, Side};
 
-use super::core::{DataSink, End, REPLY_WRITE_BUDGET, Role, Shared, State, deadline};
+use super::core::{
+    DataSink, End, MAX_PROMPT_MARKS, REPLY_WRITE_BUDGET, Role, Shared, State, deadline,
+};
 use super::input::InputBuffer;
 
 /// The first read buffer: small, because most connections are idle or interactive and
@@ -203,6 +205,7 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
         after_cr,
         outgoing,
         last_input,
+        prompts,
         ..
     } = state;
     let force_binary = link.force_binary;
@@ -229,6 +232,13 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
                 // `IAC <undefined byte>`: the byte is delivered as data, as telnetlib3
                 // does (and still reported to the hook).
                 Event::Command(Command::Unknown(byte)) => role.on_data(&[byte], &mut sink),
+                // A prompt ends here: `read_prompt` reads up to this point.
+                Event::Command(Command::Ga | Command::Eor) => {
+                    if prompts.len() >= MAX_PROMPT_MARKS {
+                        prompts.pop_front();
+                    }
+                    prompts.push_back(sink.input.end_position());
+                }
                 Event::OptionEnabled {
                     side: Side::Remote,
                     opt: Opt::BINARY,

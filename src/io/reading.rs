@@ -238,6 +238,39 @@ impl<R: Role> Core<R> {
         )
     }
 
+    /// Everything up to the next prompt end (the peer's GA or EOR), without the
+    /// command; marks for data already consumed by other reads are passed over.
+    fn attempt_prompt(
+        state: &mut State<R>,
+        operation: &'static str,
+        peer: Option<SocketAddr>,
+    ) -> Option<Result<Vec<u8>>> {
+        let start = state.input.start_position();
+        while state.prompts.front().is_some_and(|&mark| mark < start) {
+            state.prompts.pop_front();
+        }
+        match state.prompts.pop_front() {
+            Some(mark) => Some(Ok(state.input.take((mark - start) as usize))),
+            None => state.end_error(operation, peer).map(Err),
+        }
+    }
+
+    /// The data up to the peer's next GA or EOR: a MUD or BBS prompt, whatever its
+    /// text. Waits for one; at the end of the stream `Err(Eof)` (the data stays
+    /// readable with the other reads).
+    pub fn read_prompt(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+        self.read_with("read_prompt", timeout, |state, _, peer| {
+            Self::attempt_prompt(state, "read_prompt", peer)
+        })
+    }
+
+    /// [`read_prompt`](Self::read_prompt), decoded.
+    pub fn read_prompt_str(&self, timeout: Option<Duration>) -> Result<String> {
+        self.read_text("read_prompt_str", timeout, false, |state, _, peer| {
+            Self::attempt_prompt(state, "read_prompt_str", peer)
+        })
+    }
+
     fn attempt_read_all(
         &self,
         state: &mut State<R>,

@@ -148,6 +148,15 @@ impl ServerConnection {
         self.core.lock().role.ttypes.clone()
     }
 
+    /// The MUD client on the other end (Mudlet, TinTin++, MUSHclient, zMUD, CMUD, …),
+    /// from its TTYPE answers, MTTS, or a MUD-only option such as GMCP; `None` for
+    /// other clients. MUD clients echo for themselves: the server does not offer
+    /// ECHO to them.
+    pub fn mud_client(&self) -> Option<String> {
+        let state = self.core.lock();
+        state.role.mud_client(&state.link)
+    }
+
     /// Window width from NAWS (default 80).
     pub fn columns(&self) -> u16 {
         self.core.lock().role.cols

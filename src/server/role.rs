@@ -194,13 +194,28 @@ impl ServerRole {
         !link.engine.any_pending() && !self.awaiting.any()
     }
 
-    fn is_mud_client(&self, link: &Link) -> bool {
-        self.ttypes
+    /// The MUD client on the other end, by name: a TTYPE answer whose first word
+    /// names a known MUD client (`Mudlet 4.17`, `tintin++`), else the first answer
+    /// when the client speaks MTTS or a MUD-only option (GMCP, MSDP, …). `None` for
+    /// other clients.
+    pub fn mud_client(&self, link: &Link) -> Option<String> {
+        let first_word = |t: &String| {
+            let word = t.split([' ', '/', '-']).next().unwrap_or_default();
+            MUD_CLIENTS.contains(&word.to_ascii_lowercase().as_str())
+        };
+        if let Some(name) = self.ttypes.iter().find(|t| first_word(t)) {
+            return Some(name.clone());
+        }
+        let mtts = self.ttypes.iter().any(|t| t.starts_with("MTTS "));
+        let mud_option = MUD_OPTIONS
             .iter()
-            .any(|t| MUD_CLIENTS.contains(&t.to_ascii_lowercase().as_str()))
-            || MUD_OPTIONS
-                .iter()
-                .any(|&opt| link.engine.is_enabled(Side::Remote, opt))
+            .any(|&opt| link.engine.is_enabled(Side::Remote, opt));
+        (mtts || mud_option).then(|| {
+            self.ttypes
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "unknown MUD client".to_owned())
+        })
     }
 
     /// What a server offers once the client has spoken (answered TTYPE either way).
@@ -222,7 +237,7 @@ impl ServerRole {
         if std::mem::replace(&mut self.echo_decided, true) {
             return;
         }
-        if !self.settings.line_mode && !self.is_mud_client(link) {
+        if !self.settings.line_mode && self.mud_client(link).is_none() {
             link.engine.request(Side::Local, Opt::ECHO, true);
         }
     }
