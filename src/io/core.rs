@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -197,6 +197,8 @@ pub(crate) struct CoreConfig {
     /// Close the connection after this long without application data, sending
     /// `\r\nTimeout.\r\n` first.
     pub idle_timeout: Option<Duration>,
+    /// The connection starts with a PROXY protocol header naming the real peer.
+    pub proxy_protocol: bool,
 }
 
 impl Default for CoreConfig {
@@ -208,6 +210,7 @@ impl Default for CoreConfig {
             reader_stack_size: DEFAULT_READER_STACK,
             default_timeout: None,
             idle_timeout: None,
+            proxy_protocol: false,
         }
     }
 }
@@ -224,7 +227,10 @@ pub(crate) struct Shared<R> {
     /// Held by whoever moves queued bytes to the socket.
     writer: Mutex<()>,
     hook: Mutex<Option<EventHook>>,
+    /// The socket's peer (a load balancer's, behind the PROXY protocol).
     pub peer: Option<SocketAddr>,
+    /// The real client, from a PROXY protocol header.
+    pub proxied_peer: OnceLock<SocketAddr>,
     pub local: Option<SocketAddr>,
     pub config: CoreConfig,
 }
@@ -283,6 +289,7 @@ impl<R: Role> Core<R> {
             writer: Mutex::new(()),
             hook: Mutex::new(None),
             peer,
+            proxied_peer: OnceLock::new(),
             config,
         });
         let name = match peer {
@@ -304,8 +311,9 @@ impl<R: Role> Core<R> {
         Ok(core)
     }
 
+    /// The peer: the real client named by a PROXY protocol header, else the socket's.
     pub fn peer(&self) -> Option<SocketAddr> {
-        self.shared.peer
+        self.shared.proxied_peer.get().copied().or(self.shared.peer)
     }
 
     pub fn lock(&self) -> MutexGuard<'_, State<R>> {

@@ -10,6 +10,7 @@ mod api;
 mod core;
 mod input;
 mod options;
+mod proxy;
 mod reader;
 mod reading;
 mod waiting;

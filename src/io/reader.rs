@@ -12,6 +12,7 @@ use super::core::{
     DataSink, End, MAX_PROMPT_MARKS, REPLY_WRITE_BUDGET, Role, Shared, State, deadline,
 };
 use super::input::InputBuffer;
+use super::proxy::{self, ProxyError, ProxyHeader};
 
 /// The first read buffer: small, because most connections are idle or interactive and
 /// thousands of them must fit in little memory.
@@ -19,6 +20,9 @@ const FIRST_READ_CHUNK: usize = 2 * 1024;
 /// The most read from the socket in one call; the buffer doubles up to it whenever a
 /// read fills it (a bulk transfer).
 const MAX_READ_CHUNK: usize = 64 * 1024;
+
+/// How long a connection may take to send its PROXY protocol header.
+const PROXY_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// While bytes wait to be written, how often the reader thread wakes to push them out
 /// (the thread that queued them may have moved on to wait for something else).
@@ -30,6 +34,14 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
     let mut buffer = vec![0u8; FIRST_READ_CHUNK];
     let mut events = Vec::new();
     let mut read_timeout = None;
+    if shared.config.proxy_protocol {
+        let Some(first) = read_proxy_header(shared) else {
+            return;
+        };
+        if !first.is_empty() && !deliver(shared, &first, &mut events) {
+            return;
+        }
+    }
     loop {
         let Some(room) = wait_for_room(shared) else {
             return;
@@ -60,36 +72,86 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
         if received == buffer.len() && buffer.len() < MAX_READ_CHUNK {
             buffer.resize(buffer.len() * 2, 0);
         }
-        let (wants_close, replies) = {
-            let mut state = shared.state.lock();
-            if state.closed {
-                return;
-            }
-            process(&mut state, &buffer[..received], &mut events);
-            (state.role.wants_close(), !state.outgoing.is_empty())
-        };
-        // Plain data (the common case) has nothing to send back.
-        if replies {
-            if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
-                log::debug!("replies to {:?} delayed: {error}", shared.peer);
-            }
-        }
-        // The hook sees each event before any caller is woken to read the data that
-        // followed it (a NAWS resize lands before the keys typed after it).
-        if !events.is_empty() {
-            if let Some(hook) = shared.hook() {
-                events.iter().for_each(|event| hook(event));
-            }
-            events.clear();
-        }
-        shared.changed.notify_all();
-        if wants_close {
-            log::debug!("{:?} asked to log out; closing", shared.peer);
-            let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
-            let _ = socket.shutdown(std::net::Shutdown::Both);
-            return finish(shared, End::Eof);
+        if !deliver(shared, &buffer[..received], &mut events) {
+            return;
         }
     }
+}
+
+/// Processes received bytes: data buffered, replies sent, the hook told, waiters
+/// woken. False when the connection is over (closed here, or the peer logged out).
+fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEvent>) -> bool {
+    let (wants_close, replies) = {
+        let mut state = shared.state.lock();
+        if state.closed {
+            return false;
+        }
+        process(&mut state, bytes, events);
+        (state.role.wants_close(), !state.outgoing.is_empty())
+    };
+    // Plain data (the common case) has nothing to send back.
+    if replies {
+        if let Err(error) = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false) {
+            log::debug!("replies to {:?} delayed: {error}", shared.peer);
+        }
+    }
+    // The hook sees each event before any caller is woken to read the data that
+    // followed it (a NAWS resize lands before the keys typed after it).
+    if !events.is_empty() {
+        if let Some(hook) = shared.hook() {
+            events.iter().for_each(|event| hook(event));
+        }
+        events.clear();
+    }
+    shared.changed.notify_all();
+    if wants_close {
+        log::debug!("{:?} asked to log out; closing", shared.peer);
+        let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
+        let _ = shared.socket.shutdown(std::net::Shutdown::Both);
+        finish(shared, End::Eof);
+        return false;
+    }
+    true
+}
+
+/// Reads the PROXY protocol header a load balancer sends first, and records the real
+/// client. Returns the Telnet bytes that followed it, or `None` when the header was
+/// malformed, late or missing (the connection is then over).
+fn read_proxy_header<R: Role>(shared: &Shared<R>) -> Option<Vec<u8>> {
+    let deadline = Instant::now() + PROXY_HEADER_TIMEOUT;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 512];
+    let failure = loop {
+        match proxy::parse(&received) {
+            Ok(Some((header, used))) => {
+                if let ProxyHeader::Proxied(client) = header {
+                    log::debug!("{:?} is a proxy for {client}", shared.peer);
+                    let _ = shared.proxied_peer.set(client);
+                }
+                return Some(received.split_off(used));
+            }
+            Ok(None) => {}
+            Err(ProxyError(why)) => break why.to_owned(),
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break "no complete PROXY header in time".to_owned();
+        }
+        if let Err(error) = shared.socket.set_read_timeout(Some(left)) {
+            break error.to_string();
+        }
+        match (&shared.socket).read(&mut buffer) {
+            Ok(0) => break "the connection ended before its PROXY header".to_owned(),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) => {}
+            Err(error) => break error.to_string(),
+        }
+    };
+    log::info!("{:?}: {failure}; closing", shared.peer);
+    let _ = shared.socket.shutdown(std::net::Shutdown::Both);
+    finish(shared, End::Failed(io::ErrorKind::InvalidData, failure));
+    None
 }
 
 fn is_timeout(error: &io::Error) -> bool {

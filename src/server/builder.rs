@@ -207,6 +207,16 @@ impl ServerBuilder {
         self
     }
 
+    /// Expects each connection to start with a PROXY protocol header (version 1 or 2,
+    /// as HAProxy and other TCP load balancers send): `address()` and `port()` then
+    /// give the real client. A connection without a valid header within 10 seconds is
+    /// closed. Off by default: with it on, anyone who can reach the port directly can
+    /// claim any address, so only enable it behind a balancer.
+    pub fn proxy_protocol(mut self, on: bool) -> Self {
+        self.settings.core.proxy_protocol = on;
+        self
+    }
+
     /// Never send `IAC GA` after prompts.
     pub fn never_send_ga(mut self, on: bool) -> Self {
         self.settings.never_send_ga = on;
