@@ -10,7 +10,9 @@
 //! - [`Opt`], [`Command`], [`Verb`] and the byte constants in [`command`];
 //! - [`nvt`]: IAC doubling and the NVT newline rules, for data you send and receive;
 //! - subnegotiation payloads, one module per option family: [`naws`], [`terminal`]
-//!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`charset`].
+//!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`charset`], and
+//!   [`linemode`] (LINEMODE: its messages, SLC table and the negotiation state of
+//!   either side).
 //!
 //! ```
 //! use telnetlib::proto::{Engine, Event, Opt, Policy, Side};
@@ -39,6 +41,7 @@ pub mod command;
 mod engine;
 pub mod environ;
 mod event;
+pub mod linemode;
 pub mod naws;
 pub mod nvt;
 mod option;
