@@ -1,16 +1,59 @@
-//! LINEMODE (RFC 1184): the `MODE`, `FORWARDMASK` and `SLC` messages ([`Message`]) and
-//! the table of special characters ([`SlcTable`]).
+//! LINEMODE (RFC 1184): the `MODE`, `FORWARDMASK` and `SLC` messages ([`Message`]), the
+//! table of special characters ([`SlcTable`]), and the negotiation of either side
+//! ([`Linemode`]), which answers the peer by the RFC's rules and never answers a reply.
 //!
-//! Like the rest of [`proto`](super), nothing here does IO: payloads are the bytes after
-//! `IAC SB LINEMODE`, as [`Event::Subnegotiation`](super::Event::Subnegotiation)
-//! delivers them (`IAC IAC` already undoubled), and are sent with
-//! [`Engine::send_subnegotiation`](super::Engine::send_subnegotiation), which doubles
-//! IAC.
+//! Like the rest of [`proto`](super), nothing here does IO. A [`Linemode`] takes the
+//! payloads of `SB LINEMODE` (the bytes after the option byte, as
+//! [`Event::Subnegotiation`](super::Event::Subnegotiation) delivers them, `IAC IAC`
+//! already undoubled) and returns an [`Outcome`]: the payloads to send back, each with
+//! [`Engine::send_subnegotiation`](super::Engine::send_subnegotiation)`(Opt::LINEMODE, …)`
+//! (which doubles IAC), and the [`Change`]s the peer made.
+//!
+//! # Integration
+//!
+//! - **Server** (it sends `DO LINEMODE`): keep a [`Linemode::server`]. On
+//!   `OptionEnabled { side: Remote, opt: LINEMODE }` call [`Linemode::start`] and send
+//!   its payloads (`MODE`, the SLC table, `DO FORWARDMASK`); on `OptionDisabled` call
+//!   [`Linemode::reset`].
+//! - **Client** (it sends `WILL LINEMODE`): keep a [`Linemode::client`]. On
+//!   `OptionEnabled { side: Local, opt: LINEMODE }` call [`Linemode::start`] and send its
+//!   payload (the SLC import request, or the exported table); on `OptionDisabled` call
+//!   [`Linemode::reset`].
+//! - Both: on `Subnegotiation { opt: LINEMODE, data }` while the option is enabled, call
+//!   [`Linemode::receive`]`(data)`; send [`Outcome::send`] (or call
+//!   [`Outcome::send_to`]) and expose [`Outcome::changes`]. `None` means the payload was
+//!   malformed: nothing changed and nothing is to be sent. The current state is always
+//!   readable: [`Linemode::mode`], [`Linemode::slc`], [`Linemode::forwardmask`],
+//!   [`Linemode::forwards`] and [`SlcTable::function_for`].
+//!
+//! ```
+//! use telnetlib::proto::linemode::{Linemode, ModeMask, SLC_IP};
+//!
+//! let mut server = Linemode::server();
+//! let mut client = Linemode::client();
+//! // Both start at once, as they do when the option is enabled; then they exchange
+//! // payloads until neither has anything to say.
+//! let mut to_client = server.start().send;
+//! let mut to_server = client.start().send;
+//! while !to_client.is_empty() || !to_server.is_empty() {
+//!     let from_client: Vec<Vec<u8>> =
+//!         to_client.iter().flat_map(|p| client.receive(p).unwrap().send).collect();
+//!     to_client = to_server.iter().flat_map(|p| server.receive(p).unwrap().send).collect();
+//!     to_server = from_client;
+//! }
+//! assert_eq!(client.mode(), ModeMask::EDIT | ModeMask::TRAPSIG);
+//! assert_eq!(client.slc().get(SLC_IP).value, 0x03); // imported from the server: ^C
+//! assert_eq!(client.slc().function_for(0x03), Some(SLC_IP));
+//! assert!(client.forwards(b'\r'));
+//! ```
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::ops::BitOr;
 
 use super::command::Verb;
+use super::engine::Engine;
+use super::option::Opt;
 
 /// Suboption `MODE <mask>`: the sender asks for, or confirms, the mode `mask`.
 pub const MODE: u8 = 1;
@@ -546,6 +589,10 @@ impl Message {
             }
         }
     }
+
+    fn forwardmask(verb: Verb, mask: ForwardMask) -> Vec<u8> {
+        Message::Forwardmask { verb, mask }.encode()
+    }
 }
 
 impl fmt::Display for Message {
@@ -703,6 +750,561 @@ impl fmt::Debug for SlcTable {
     }
 }
 
+/// What the peer changed, as reported in an [`Outcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The mode in effect is now this (without [`MODE_ACK`]).
+    Mode(ModeMask),
+    /// This function's setting changed to this (`ack` clear).
+    Slc(SlcTriplet),
+    /// The forward mask in use: on a client the one it accepted (`None` after
+    /// `DONT FORWARDMASK`); on a server the one the client agreed to use (`None` after
+    /// `WONT FORWARDMASK`).
+    Forwardmask(Option<ForwardMask>),
+}
+
+/// The result of a call on [`Linemode`]: payloads to send, and what the peer changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// LINEMODE payloads to send in this order, each with
+    /// `engine.send_subnegotiation(Opt::LINEMODE, &payload)`.
+    pub send: Vec<Vec<u8>>,
+    /// What the peer's message changed, in order. Always empty for calls that are our
+    /// own requests (`start`, `set_mode`, …): the caller knows what it asked for.
+    pub changes: Vec<Change>,
+}
+
+impl Outcome {
+    /// Whether there is nothing to send and nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.send.is_empty() && self.changes.is_empty()
+    }
+
+    /// Appends each payload to `engine`'s output as `IAC SB LINEMODE … IAC SE`.
+    pub fn send_to(&self, engine: &mut Engine) {
+        for payload in &self.send {
+            engine.send_subnegotiation(Opt::LINEMODE, payload);
+        }
+    }
+
+    fn with_message(message: &Message) -> Outcome {
+        Outcome {
+            send: vec![message.encode()],
+            changes: Vec::new(),
+        }
+    }
+}
+
+/// How many of its `DO`/`DONT FORWARDMASK` a server remembers while it waits for their
+/// answers; a client answers each at once, so more means it does not answer at all.
+const MAX_UNANSWERED: usize = 16;
+
+/// The LINEMODE state of one side of a connection, and its answers to the peer.
+///
+/// The server is the side that sent `DO LINEMODE`, the client the one that sent
+/// `WILL LINEMODE`. The rules, from RFC 1184:
+///
+/// - **MODE.** The server proposes, the client confirms. A client adopts a `MODE m`
+///   (keeping the bits it supports, and always EDIT and TRAPSIG as given) and answers
+///   `MODE m|MODE_ACK` only when `m` differs from its current mode. A server accepts a
+///   client's request the same way, and switches to the mode of an acknowledgement that
+///   differs from its own. A `MODE` with `MODE_ACK` set is never answered.
+/// - **FORWARDMASK.** Only the server sends `DO`/`DONT`; the client answers every `DO`
+///   with `WILL` (or `WONT` if told not to use masks) and every `DONT` with `WONT`, so
+///   the server pairs each answer with its request, even when they cross.
+/// - **SLC**, per triplet: a setting equal to the current one is ignored; a triplet with
+///   `ACK` is never answered (a client adopts it and a server ignores it, so both
+///   settle on the client's value when they change a character at once); otherwise the
+///   receiver agrees (switches and echoes the triplet with `ACK`) or disagrees by
+///   answering what it has at a *lower* level, so every exchange ends. `DEFAULT` asks the
+///   receiver for its own default. `0 DEFAULT 0` from the client makes the server reset
+///   its table and send it; `0 VALUE 0` makes it send its current table.
+///
+/// A side agrees by its *defaults* table, the characters it can do: a `VALUE` there can
+/// be changed to anything, a `CANTCHANGE` only kept, a `NOSUPPORT` not supported, and
+/// `DEFAULT` (no preference) accepts whatever the peer proposes.
+#[derive(Debug, Clone)]
+pub struct Linemode {
+    server: bool,
+    /// Server: the mode `start` proposes.
+    proposed_mode: ModeMask,
+    /// Client: the mode bits it can do besides EDIT and TRAPSIG.
+    supported_modes: ModeMask,
+    mode: ModeMask,
+    /// The characters this side can do and its system defaults.
+    defaults: SlcTable,
+    /// Client: export `defaults` on start instead of importing the server's.
+    export: bool,
+    slc: SlcTable,
+    /// Server: send `DO FORWARDMASK` on start; client: accept `DO FORWARDMASK`.
+    use_forwardmask: bool,
+    /// Server: the mask of our last `DO FORWARDMASK`, until `DONT` or its refusal.
+    requested_mask: Option<ForwardMask>,
+    /// Server: our `DO FORWARDMASK` (`Some`) and `DONT` (`None`) not answered yet, in
+    /// order; at most [`MAX_UNANSWERED`] (a peer that never answers costs no memory).
+    unanswered: VecDeque<Option<ForwardMask>>,
+    /// Server: `requested_mask` follows the SLC table (it was not set by hand).
+    mask_follows_table: bool,
+    /// The mask in use (client: accepted; server: accepted by the client).
+    forwardmask: Option<ForwardMask>,
+}
+
+impl Linemode {
+    /// A server that proposes `EDIT|TRAPSIG`, offers the BSD table ([`SlcTable::bsd`])
+    /// and asks for a forward mask built from it ([`SlcTable::forwardmask`]).
+    ///
+    /// `EDIT|TRAPSIG` is RFC 1184's first state, "local line editing and local signal
+    /// trapping": the point of LINEMODE, a line per packet with the user's own editing
+    /// keys. telnetlib3 proposes `LIT_ECHO` (0x10) alone, which leaves both editing and
+    /// signals to the server (character mode, as if LINEMODE were off); its
+    /// `LinemodeServer` proposes `EDIT`. Use [`with_mode`](Linemode::with_mode) for
+    /// either.
+    pub fn server() -> Linemode {
+        Linemode {
+            server: true,
+            proposed_mode: ModeMask::EDIT | ModeMask::TRAPSIG,
+            supported_modes: ModeMask::ALL,
+            mode: ModeMask(0),
+            defaults: SlcTable::bsd(),
+            export: false,
+            slc: SlcTable::bsd(),
+            use_forwardmask: true,
+            requested_mask: None,
+            unanswered: VecDeque::new(),
+            mask_follows_table: true,
+            forwardmask: None,
+        }
+    }
+
+    /// A client that supports every mode bit, accepts forward masks and imports the
+    /// server's characters on start (`SLC 0 DEFAULT 0`, as telnetlib3's client does).
+    /// [`with_slc`](Linemode::with_slc) makes it export a table instead.
+    pub fn client() -> Linemode {
+        Linemode {
+            server: false,
+            defaults: SlcTable::no_preference(),
+            slc: SlcTable::unsupported(),
+            ..Linemode::server()
+        }
+    }
+
+    /// Server: the mode [`start`](Linemode::start) proposes ([`MODE_ACK`] is dropped).
+    pub fn with_mode(mut self, mode: ModeMask) -> Linemode {
+        self.proposed_mode = mode.without_ack();
+        self
+    }
+
+    /// Client: the mode bits it can do. EDIT and TRAPSIG are always accepted as the
+    /// server sets them (RFC 1184 §2.2: the client "MUST agree" with them); other bits
+    /// outside `modes` are cleared in its acknowledgement, which the server then adopts.
+    pub fn with_supported_modes(mut self, modes: ModeMask) -> Linemode {
+        self.supported_modes = modes.without_ack();
+        self
+    }
+
+    /// The characters this side can do and its defaults. A server sends this table on
+    /// start and after `0 DEFAULT 0`; a client exports it on start (instead of
+    /// importing), and agrees or disagrees with the server by it.
+    pub fn with_slc(mut self, table: SlcTable) -> Linemode {
+        self.defaults = table.clone();
+        self.slc = table;
+        self.export = true;
+        self
+    }
+
+    /// Server: whether [`start`](Linemode::start) asks for a forward mask (default
+    /// yes). Client: whether it accepts one (default yes; otherwise it answers
+    /// `WONT FORWARDMASK`).
+    pub fn with_forwardmask(mut self, enabled: bool) -> Linemode {
+        self.use_forwardmask = enabled;
+        self
+    }
+
+    /// Whether this is the server side.
+    pub fn is_server(&self) -> bool {
+        self.server
+    }
+
+    /// The current mode (without [`MODE_ACK`]). 0 until the server's first `MODE`.
+    pub fn mode(&self) -> ModeMask {
+        self.mode
+    }
+
+    /// The current special characters.
+    pub fn slc(&self) -> &SlcTable {
+        &self.slc
+    }
+
+    /// The forward mask in use, if any (see [`Change::Forwardmask`]).
+    pub fn forwardmask(&self) -> Option<&ForwardMask> {
+        self.forwardmask.as_ref()
+    }
+
+    /// Whether a client must send its buffered input when `byte` is typed, besides the
+    /// line terminators and signals it forwards anyway (RFC 1184 §5.6): `byte` is in
+    /// the forward mask in use, or is the SLC_FORW1 or SLC_FORW2 character.
+    pub fn forwards(&self, byte: u8) -> bool {
+        self.forwardmask.is_some_and(|mask| mask.contains(byte))
+            || [SLC_FORW1, SLC_FORW2]
+                .into_iter()
+                .any(|function| self.slc.get(function).active_value() == Some(byte))
+    }
+
+    /// Back to the state before [`start`](Linemode::start), for when the option is
+    /// disabled: mode 0, no forward mask, and the table of defaults (a client that
+    /// imports: every function `NOSUPPORT`).
+    pub fn reset(&mut self) {
+        self.mode = ModeMask(0);
+        self.slc = if self.server || self.export {
+            self.defaults.clone()
+        } else {
+            SlcTable::unsupported()
+        };
+        self.requested_mask = None;
+        self.unanswered.clear();
+        self.mask_follows_table = true;
+        self.forwardmask = None;
+    }
+
+    /// What to send once LINEMODE is enabled (after a [`reset`](Linemode::reset)).
+    ///
+    /// - Server: `MODE` with the configured mode, its SLC table (the functions its
+    ///   defaults support) and, unless disabled, `DO FORWARDMASK` with the table's mask.
+    /// - Client: `SLC 0 DEFAULT 0` to import the server's characters, or with
+    ///   [`with_slc`](Linemode::with_slc) its own table
+    ///   ([`export_slc`](Linemode::export_slc)).
+    pub fn start(&mut self) -> Outcome {
+        self.reset();
+        if !self.server {
+            return if self.export {
+                self.export_slc()
+            } else {
+                self.import_slc()
+            };
+        }
+        self.mode = self.proposed_mode;
+        let mut outcome = Outcome::with_message(&Message::Mode(self.mode));
+        outcome.send.push(Message::Slc(self.table()).encode());
+        if self.use_forwardmask {
+            let mask = self.slc.forwardmask();
+            outcome.send.push(self.send_forwardmask(Some(mask)));
+        }
+        outcome
+    }
+
+    /// Processes one LINEMODE payload from the peer. `None` when it is malformed (see
+    /// [`Message::parse`]); then nothing changed.
+    pub fn receive(&mut self, payload: &[u8]) -> Option<Outcome> {
+        let message = Message::parse(payload);
+        match &message {
+            Some(message) => log::debug!("recv LINEMODE {message}"),
+            None => log::debug!("recv LINEMODE: malformed payload {payload:02x?}"),
+        }
+        Some(self.handle(message?))
+    }
+
+    /// Processes one message from the peer.
+    pub fn handle(&mut self, message: Message) -> Outcome {
+        let mut outcome = Outcome::default();
+        match message {
+            Message::Mode(mode) => self.receive_mode(mode, &mut outcome),
+            Message::Forwardmask { verb, mask } => {
+                self.receive_forwardmask(verb, mask, &mut outcome);
+            }
+            Message::Slc(triplets) => self.receive_slc(&triplets, &mut outcome),
+        }
+        outcome
+    }
+
+    /// Asks for (server) or requests (client, RFC 1184 §5.1) the mode `mode`, and takes
+    /// it as the current one. Nothing is sent when it is the current mode already.
+    pub fn set_mode(&mut self, mode: ModeMask) -> Outcome {
+        let mode = mode.without_ack();
+        if mode == self.mode {
+            return Outcome::default();
+        }
+        self.mode = mode;
+        Outcome::with_message(&Message::Mode(mode))
+    }
+
+    /// Changes one special character (the triplet's `ack` is ignored), and proposes it
+    /// to the peer, as in RFC 1184's example "The user changes his erase character to
+    /// ^H". Nothing is sent when it is the current setting, or the function is outside
+    /// 1..=[`NSLC`]. A server whose forward mask follows its table asks for the new
+    /// mask too.
+    pub fn set_slc(&mut self, triplet: SlcTriplet) -> Outcome {
+        if !self.slc.set(triplet) {
+            return Outcome::default();
+        }
+        let mut outcome = Outcome::with_message(&Message::Slc(vec![triplet.acked(false)]));
+        self.follow_table(&mut outcome);
+        outcome
+    }
+
+    /// Client: asks for the server's defaults (`SLC 0 DEFAULT 0`). The table is
+    /// unchanged until they arrive, so the ones equal to it need no answer (as in
+    /// RFC 1184's example). Nothing on a server.
+    pub fn import_slc(&mut self) -> Outcome {
+        if self.server {
+            return Outcome::default();
+        }
+        Outcome::with_message(&Message::Slc(vec![SlcTriplet::new(0, Level::Default, 0)]))
+    }
+
+    /// Client: asks for the server's current characters (`SLC 0 VALUE 0`). Nothing on
+    /// a server.
+    pub fn request_slc(&mut self) -> Outcome {
+        if self.server {
+            return Outcome::default();
+        }
+        Outcome::with_message(&Message::Slc(vec![SlcTriplet::new(0, Level::Value, 0)]))
+    }
+
+    /// Client: goes back to its own characters (the [`with_slc`](Linemode::with_slc)
+    /// table) and sends them, "export" in RFC 1184's words. As BSD's client does, the
+    /// functions that table does not support are left out (the server's table, sent on
+    /// start, already had them answered), unless this reset changed them. Nothing on a
+    /// server.
+    pub fn export_slc(&mut self) -> Outcome {
+        if self.server {
+            return Outcome::default();
+        }
+        // Our own request: what it changes is not reported.
+        let table = self.reset_to_defaults(&mut Vec::new());
+        Outcome::with_message(&Message::Slc(table))
+    }
+
+    /// Server: asks the client to forward on `mask` (`DO FORWARDMASK`), which from now
+    /// on no longer follows the SLC table. Nothing on a client.
+    pub fn request_forwardmask(&mut self, mask: ForwardMask) -> Outcome {
+        if !self.server {
+            return Outcome::default();
+        }
+        self.mask_follows_table = false;
+        Outcome {
+            send: vec![self.send_forwardmask(Some(mask))],
+            changes: Vec::new(),
+        }
+    }
+
+    /// Server: asks the client to stop using a forward mask (`DONT FORWARDMASK`).
+    /// Nothing when none was asked for, or on a client.
+    pub fn stop_forwardmask(&mut self) -> Outcome {
+        if !self.server || self.requested_mask.is_none() {
+            return Outcome::default();
+        }
+        Outcome {
+            send: vec![self.send_forwardmask(None)],
+            changes: Vec::new(),
+        }
+    }
+
+    /// Server: the payload of `DO FORWARDMASK mask` or `DONT FORWARDMASK`, recorded as
+    /// awaiting its answer.
+    fn send_forwardmask(&mut self, mask: Option<ForwardMask>) -> Vec<u8> {
+        self.requested_mask = mask;
+        if self.unanswered.len() == MAX_UNANSWERED {
+            self.unanswered.pop_front();
+        }
+        self.unanswered.push_back(mask);
+        match mask {
+            Some(mask) => Message::forwardmask(Verb::Do, mask),
+            None => Message::forwardmask(Verb::Dont, ForwardMask::new()),
+        }
+    }
+
+    /// The triplets of a whole table: the functions this side's defaults support (as
+    /// BSD `telnetd` and `telnet` do), at their current setting.
+    fn table(&self) -> Vec<SlcTriplet> {
+        self.slc
+            .iter()
+            .filter(|t| self.supports(t.function))
+            .collect()
+    }
+
+    fn receive_mode(&mut self, mode: ModeMask, outcome: &mut Outcome) {
+        let ack = mode.is_ack();
+        let mode = mode.without_ack();
+        if mode == self.mode || (ack && !self.server) {
+            // The mode in use, or (client) an acknowledgement that differs: ignored.
+            return;
+        }
+        let adopted = if self.server {
+            mode
+        } else {
+            ModeMask(mode.0 & (self.supported_modes.0 | EDIT | TRAPSIG))
+        };
+        if adopted != self.mode {
+            self.mode = adopted;
+            outcome.changes.push(Change::Mode(adopted));
+        }
+        if !ack {
+            outcome
+                .send
+                .push(Message::Mode(adopted.with_ack()).encode());
+        }
+    }
+
+    fn receive_forwardmask(&mut self, verb: Verb, mask: ForwardMask, outcome: &mut Outcome) {
+        let (now, reply) = match (self.server, verb) {
+            // Only a server may send DO/DONT, only a client WILL/WONT (RFC 1184 §5.7).
+            (true, Verb::Do | Verb::Dont) | (false, Verb::Will | Verb::Wont) => return,
+            // The answer to our oldest unanswered request: WILL takes up the mask of a
+            // DO; WONT refuses a DO or confirms a DONT. Answers to nothing are ignored.
+            (true, Verb::Will) => match self.unanswered.pop_front() {
+                Some(Some(requested)) => (Some(requested), None),
+                _ => return,
+            },
+            (true, Verb::Wont) => {
+                if self.unanswered.pop_front().is_none() {
+                    return;
+                }
+                if self.unanswered.is_empty() {
+                    // Refused, and nothing newer asked: no more requests.
+                    self.requested_mask = None;
+                }
+                (None, None)
+            }
+            (false, Verb::Do) if self.use_forwardmask => (Some(mask), Some(Verb::Will)),
+            (false, Verb::Do | Verb::Dont) => (None, Some(Verb::Wont)),
+        };
+        if let Some(verb) = reply {
+            outcome
+                .send
+                .push(Message::forwardmask(verb, ForwardMask::new()));
+        }
+        if now != self.forwardmask {
+            self.forwardmask = now;
+            outcome.changes.push(Change::Forwardmask(now));
+        }
+    }
+
+    fn receive_slc(&mut self, triplets: &[SlcTriplet], outcome: &mut Outcome) {
+        let mut replies = Vec::new();
+        for &triplet in triplets {
+            if triplet.function == 0 {
+                self.receive_slc_request(triplet, &mut replies, &mut outcome.changes);
+            } else {
+                self.receive_triplet(triplet, &mut replies, &mut outcome.changes);
+            }
+        }
+        if !replies.is_empty() {
+            outcome.send.push(Message::Slc(replies).encode());
+        }
+        self.follow_table(outcome);
+    }
+
+    /// Server: after its table changed, asks for the forward mask that goes with it,
+    /// unless the mask was set by hand or is not wanted.
+    fn follow_table(&mut self, outcome: &mut Outcome) {
+        if let (true, true, Some(requested)) =
+            (self.server, self.mask_follows_table, self.requested_mask)
+        {
+            let mask = self.slc.forwardmask();
+            if mask != requested {
+                outcome.send.push(self.send_forwardmask(Some(mask)));
+            }
+        }
+    }
+
+    /// `0 DEFAULT 0` and `0 VALUE 0`: only a client sends them, only a server answers.
+    fn receive_slc_request(
+        &mut self,
+        triplet: SlcTriplet,
+        replies: &mut Vec<SlcTriplet>,
+        changes: &mut Vec<Change>,
+    ) {
+        if !self.server || triplet.ack {
+            return;
+        }
+        let table = match triplet.level {
+            Level::Default => self.reset_to_defaults(changes),
+            Level::Value => self.table(),
+            Level::CantChange | Level::NoSupport => return,
+        };
+        replies.extend(table);
+    }
+
+    /// Takes the defaults as the current table, and returns the whole table to send:
+    /// the functions the defaults support, and any other the reset changed (one set by
+    /// hand), or the peer would keep the setting we just dropped.
+    fn reset_to_defaults(&mut self, changes: &mut Vec<Change>) -> Vec<SlcTriplet> {
+        let mut reset = Vec::new();
+        for default in self.defaults.clone().iter() {
+            if self.switch(default, changes) {
+                reset.push(default.function);
+            }
+        }
+        self.slc
+            .iter()
+            .filter(|t| self.supports(t.function) || reset.contains(&t.function))
+            .collect()
+    }
+
+    /// Whether this side's defaults support `function` (it is in the tables it sends).
+    fn supports(&self, function: u8) -> bool {
+        self.defaults.get(function).level != Level::NoSupport
+    }
+
+    /// RFC 1184 §5.5 and the table of §5.9, for one function.
+    fn receive_triplet(
+        &mut self,
+        triplet: SlcTriplet,
+        replies: &mut Vec<SlcTriplet>,
+        changes: &mut Vec<Change>,
+    ) {
+        let current = self.slc.get(triplet.function);
+        if triplet.same_setting(&current) {
+            return; // 1) the same as the current setting
+        }
+        if triplet.ack {
+            // 2) A reply is never answered. The server has switched to what it
+            // acknowledges, so a client takes it and a server ignores it: both settle on
+            // the client's value when they change the same character at once. RFC 1184
+            // says so for the same level; at another level (BSD ignores those) taking
+            // it too is what keeps crossing requests from leaving the sides apart.
+            if !self.server {
+                self.switch(triplet, changes);
+            }
+            return;
+        }
+        // 3) agree: switch and echo it with ACK; 4) disagree: switch to, and send, what
+        // we have at a lower level, without ACK.
+        let function = triplet.function;
+        let mine = self.defaults.get(function);
+        let answer = match triplet.level {
+            Level::NoSupport => triplet.acked(true),
+            Level::CantChange
+                if mine.level >= Level::Value
+                    || (mine.level == Level::CantChange && mine.value == triplet.value) =>
+            {
+                triplet.acked(true)
+            }
+            Level::CantChange => SlcTriplet::nosupport(function),
+            Level::Value if mine.level >= Level::Value => triplet.acked(true),
+            Level::Value => match mine.level {
+                Level::CantChange => mine,
+                _ => SlcTriplet::nosupport(function),
+            },
+            // "Use your default": ours, or NOSUPPORT when we have none either.
+            Level::Default if mine.level == Level::Default => SlcTriplet::nosupport(function),
+            Level::Default => mine,
+        };
+        self.switch(answer, changes);
+        replies.push(answer);
+    }
+
+    /// Takes `triplet` as the current setting of its function; returns (and reports)
+    /// whether that changed it.
+    fn switch(&mut self, triplet: SlcTriplet, changes: &mut Vec<Change>) -> bool {
+        let changed = self.slc.set(triplet);
+        if changed {
+            changes.push(Change::Slc(triplet.acked(false)));
+        }
+        changed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -713,6 +1315,10 @@ mod tests {
             out.extend_from_slice(&[function, modifier, value]);
         }
         out
+    }
+
+    fn sends(outcome: &Outcome) -> Vec<Vec<u8>> {
+        outcome.send.clone()
     }
 
     #[test]
@@ -758,6 +1364,8 @@ mod tests {
         assert_eq!(Message::parse(&long), None);
         long.pop();
         assert!(Message::parse(&long).is_some());
+        let mut linemode = Linemode::client();
+        assert_eq!(linemode.receive(b"\x03\x01"), None);
     }
 
     #[test]
@@ -770,6 +1378,8 @@ mod tests {
                         if let Some(message) = Message::parse(payload) {
                             let _ = message.to_string();
                         }
+                        let _ = Linemode::server().receive(payload);
+                        let _ = Linemode::client().receive(payload);
                     }
                 }
             }
@@ -813,6 +1423,294 @@ mod tests {
         assert_eq!(
             format!("{:?}", ForwardMask::new().with(13)),
             "{13}".to_owned()
+        );
+    }
+
+    #[test]
+    fn the_client_acks_a_new_mode_once() {
+        let mut client = Linemode::client();
+        let outcome = client.receive(b"\x01\x03").unwrap();
+        assert_eq!(sends(&outcome), [b"\x01\x07"]);
+        assert_eq!(outcome.changes, [Change::Mode(ModeMask(3))]);
+        // The same mode again, or any acknowledgement: no answer.
+        assert!(client.receive(b"\x01\x03").unwrap().is_empty());
+        assert!(client.receive(b"\x01\x07").unwrap().is_empty());
+        assert!(client.receive(b"\x01\x04").unwrap().is_empty());
+        assert_eq!(client.mode(), ModeMask(3));
+    }
+
+    #[test]
+    fn a_client_keeps_edit_and_trapsig_but_drops_unsupported_bits() {
+        let mut client = Linemode::client().with_supported_modes(ModeMask(0));
+        let outcome = client
+            .receive(&[MODE, EDIT | TRAPSIG | SOFT_TAB | 0x40])
+            .unwrap();
+        assert_eq!(sends(&outcome), [vec![MODE, EDIT | TRAPSIG | MODE_ACK]]);
+        // Told SOFT_TAB alone: it stays at 0 but must say so.
+        let outcome = client.receive(&[MODE, SOFT_TAB]).unwrap();
+        assert_eq!(sends(&outcome), [vec![MODE, MODE_ACK]]);
+        assert_eq!(outcome.changes, [Change::Mode(ModeMask(0))]);
+    }
+
+    #[test]
+    fn the_server_follows_a_differing_ack_and_accepts_requests() {
+        let mut server = Linemode::server();
+        server.start();
+        let outcome = server.receive(&[MODE, EDIT | MODE_ACK]).unwrap();
+        assert!(outcome.send.is_empty());
+        assert_eq!(outcome.changes, [Change::Mode(ModeMask::EDIT)]);
+        let outcome = server.receive(&[MODE, TRAPSIG]).unwrap();
+        assert_eq!(sends(&outcome), [vec![MODE, TRAPSIG | MODE_ACK]]);
+        assert!(server.receive(&[MODE, TRAPSIG]).unwrap().is_empty());
+        assert_eq!(server.set_mode(ModeMask::TRAPSIG), Outcome::default());
+        assert_eq!(sends(&server.set_mode(ModeMask(0))), [vec![MODE, 0]]);
+    }
+
+    #[test]
+    fn slc_levels_agree_and_disagree_downwards() {
+        let mut defaults = SlcTable::unsupported();
+        defaults.set(SlcTriplet::new(SLC_EC, Level::Value, 0x7f));
+        defaults.set(SlcTriplet::new(SLC_EL, Level::CantChange, 0x15));
+        defaults.set(SlcTriplet::new(SLC_EW, Level::Default, 0));
+        let mut client = Linemode::client().with_slc(defaults);
+        let outcome = client
+            .receive(&slc(&[
+                (SLC_EC, SLC_VALUE, 8),       // agree
+                (SLC_EL, SLC_VALUE, 8),       // can't change: our value
+                (SLC_IP, SLC_VALUE, 3),       // not supported
+                (SLC_EW, SLC_CANTCHANGE, 23), // no preference: agree
+                (SLC_AO, SLC_NOSUPPORT, 0),   // already NOSUPPORT: ignored
+                (SLC_RP, SLC_DEFAULT, 0),     // our default: NOSUPPORT
+            ]))
+            .unwrap();
+        assert_eq!(
+            sends(&outcome),
+            [slc(&[
+                (SLC_EC, SLC_VALUE | SLC_ACK, 8),
+                (SLC_EL, SLC_CANTCHANGE, 0x15),
+                (SLC_IP, SLC_NOSUPPORT, 0),
+                (SLC_EW, SLC_CANTCHANGE | SLC_ACK, 23),
+                (SLC_RP, SLC_NOSUPPORT, 0),
+            ])]
+        );
+        assert_eq!(
+            outcome.changes,
+            [
+                Change::Slc(SlcTriplet::new(SLC_EC, Level::Value, 8)),
+                Change::Slc(SlcTriplet::new(SLC_EW, Level::CantChange, 23)),
+            ]
+        );
+        // The default of EC is its own value, at VALUE.
+        let outcome = client.receive(&slc(&[(SLC_EC, SLC_DEFAULT, 0)])).unwrap();
+        assert_eq!(sends(&outcome), [slc(&[(SLC_EC, SLC_VALUE, 0x7f)])]);
+    }
+
+    #[test]
+    fn an_ack_is_never_answered_and_the_client_takes_its_value() {
+        let mut client = Linemode::client().with_slc(SlcTable::bsd());
+        let outcome = client
+            .receive(&slc(&[(SLC_EC, SLC_VALUE | SLC_ACK, 8)]))
+            .unwrap();
+        assert!(outcome.send.is_empty());
+        assert_eq!(client.slc().get(SLC_EC).value, 8);
+        // At another level too (the server has switched to it), still unanswered.
+        let outcome = client
+            .receive(&slc(&[(SLC_EL, SLC_CANTCHANGE | SLC_ACK, 1)]))
+            .unwrap();
+        assert!(outcome.send.is_empty());
+        assert_eq!(
+            outcome.changes,
+            [Change::Slc(SlcTriplet::new(SLC_EL, Level::CantChange, 1))]
+        );
+
+        let mut server = Linemode::server();
+        let outcome = server
+            .receive(&slc(&[(SLC_EC, SLC_VALUE | SLC_ACK, 8)]))
+            .unwrap();
+        assert!(outcome.is_empty());
+        assert_eq!(server.slc().get(SLC_EC).value, 0x7f);
+    }
+
+    #[test]
+    fn the_special_triplets_are_for_the_server_only() {
+        let mut server = Linemode::server();
+        server.set_slc(SlcTriplet::new(SLC_EC, Level::Value, 8));
+        // 0 VALUE 0: the current table, EC ^H included.
+        let outcome = server.receive(&slc(&[(0, SLC_VALUE, 0)])).unwrap();
+        let Some(Message::Slc(table)) = Message::parse(&outcome.send[0]) else {
+            panic!("not an SLC table: {outcome:?}");
+        };
+        assert_eq!(table.len(), 16);
+        assert!(table.contains(&SlcTriplet::new(SLC_EC, Level::Value, 8)));
+        // 0 DEFAULT 0: back to DEL, reported as a change.
+        let outcome = server.receive(&slc(&[(0, SLC_DEFAULT, 0)])).unwrap();
+        assert_eq!(
+            outcome.changes,
+            [Change::Slc(SlcTriplet::new(SLC_EC, Level::Value, 0x7f))]
+        );
+        assert_eq!(server.slc(), &SlcTable::bsd());
+        // With ACK, or sent to a client: ignored.
+        assert!(
+            server
+                .receive(&slc(&[(0, SLC_DEFAULT | SLC_ACK, 0)]))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            Linemode::client()
+                .receive(&slc(&[(0, SLC_DEFAULT, 0)]))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn unknown_functions_are_not_supported() {
+        let mut server = Linemode::server();
+        let outcome = server
+            .receive(&slc(&[(99, SLC_VALUE, 1), (98, SLC_NOSUPPORT, 0)]))
+            .unwrap();
+        assert_eq!(sends(&outcome), [slc(&[(99, SLC_NOSUPPORT, 0)])]);
+        assert!(outcome.changes.is_empty());
+    }
+
+    #[test]
+    fn forwardmask_both_ways() {
+        let mask = SlcTable::bsd().forwardmask();
+        assert_eq!(mask.as_bytes(), [0x18, 0x25, 0x08, 0x28]);
+        let mut client = Linemode::client();
+        let mut payload = vec![Verb::Do.byte(), FORWARDMASK];
+        payload.extend_from_slice(mask.as_bytes());
+        let outcome = client.receive(&payload).unwrap();
+        assert_eq!(sends(&outcome), [vec![Verb::Will.byte(), FORWARDMASK]]);
+        assert_eq!(outcome.changes, [Change::Forwardmask(Some(mask))]);
+        assert!(client.forwards(3) && client.forwards(b'\n') && !client.forwards(b'a'));
+        let outcome = client.receive(&[Verb::Dont.byte(), FORWARDMASK]).unwrap();
+        assert_eq!(sends(&outcome), [vec![Verb::Wont.byte(), FORWARDMASK]]);
+        assert!(!client.forwards(3));
+        // DONT again: answered all the same (the server pairs answers with requests),
+        // but nothing changes.
+        let outcome = client.receive(&[Verb::Dont.byte(), FORWARDMASK]).unwrap();
+        assert_eq!(sends(&outcome), [vec![Verb::Wont.byte(), FORWARDMASK]]);
+        assert!(outcome.changes.is_empty());
+        // A client told not to use masks refuses.
+        let mut refusing = Linemode::client().with_forwardmask(false);
+        let outcome = refusing.receive(&payload).unwrap();
+        assert_eq!(sends(&outcome), [vec![Verb::Wont.byte(), FORWARDMASK]]);
+        assert!(outcome.changes.is_empty());
+    }
+
+    #[test]
+    fn the_server_records_what_the_client_said_of_its_mask() {
+        let mut server = Linemode::server();
+        // WILL before any DO: ignored.
+        assert!(
+            server
+                .receive(&[Verb::Will.byte(), FORWARDMASK])
+                .unwrap()
+                .is_empty()
+        );
+        server.start();
+        let mask = SlcTable::bsd().forwardmask();
+        let outcome = server.receive(&[Verb::Will.byte(), FORWARDMASK]).unwrap();
+        assert_eq!(outcome.changes, [Change::Forwardmask(Some(mask))]);
+        // An answer to no request: ignored.
+        assert!(
+            server
+                .receive(&[Verb::Wont.byte(), FORWARDMASK])
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(server.forwardmask(), Some(&mask));
+        server.stop_forwardmask();
+        let outcome = server.receive(&[Verb::Wont.byte(), FORWARDMASK]).unwrap();
+        assert_eq!(outcome.changes, [Change::Forwardmask(None)]);
+
+        // Refused: a changed table does not ask again.
+        let mut server = Linemode::server();
+        server.start();
+        let outcome = server.receive(&[Verb::Wont.byte(), FORWARDMASK]).unwrap();
+        assert!(outcome.is_empty());
+        let outcome = server.receive(&slc(&[(SLC_IP, SLC_VALUE, 5)])).unwrap();
+        assert_eq!(outcome.send.len(), 1);
+        assert_eq!(server.stop_forwardmask(), Outcome::default());
+    }
+
+    #[test]
+    fn crossing_forwardmask_requests_pair_with_their_answers() {
+        let mut server = Linemode::server();
+        let mut client = Linemode::client();
+        let mut requests = server.start().send.split_off(2); // DO FORWARDMASK
+        requests.extend(server.stop_forwardmask().send);
+        let custom = ForwardMask::new().with(b'x');
+        requests.extend(server.request_forwardmask(custom).send);
+        // The client answers WILL, WONT, WILL; the server sees each in turn.
+        let answers: Vec<Vec<u8>> = requests
+            .iter()
+            .flat_map(|p| client.receive(p).unwrap().send)
+            .collect();
+        assert_eq!(answers.len(), 3);
+        for answer in &answers {
+            server.receive(answer).unwrap();
+        }
+        assert_eq!(server.forwardmask(), Some(&custom));
+        assert_eq!(client.forwardmask(), Some(&custom));
+        // A peer that never answers costs a bounded memory.
+        for _ in 0..100 {
+            server.request_forwardmask(custom);
+        }
+        assert_eq!(server.unanswered.len(), MAX_UNANSWERED);
+    }
+
+    #[test]
+    fn the_server_asks_for_a_new_mask_when_its_table_changes() {
+        let mut server = Linemode::server();
+        server.start();
+        let outcome = server.receive(&slc(&[(SLC_IP, SLC_VALUE, 5)])).unwrap();
+        let mask = server.slc().forwardmask();
+        assert!(mask.contains(5) && !mask.contains(3));
+        let mut request = vec![Verb::Do.byte(), FORWARDMASK];
+        request.extend_from_slice(mask.as_bytes());
+        assert_eq!(
+            sends(&outcome),
+            [slc(&[(SLC_IP, SLC_VALUE | SLC_ACK, 5)]), request]
+        );
+        // A mask set by hand stays.
+        let custom = ForwardMask::new().with(b'x');
+        server.request_forwardmask(custom);
+        let outcome = server.receive(&slc(&[(SLC_IP, SLC_VALUE, 6)])).unwrap();
+        assert_eq!(outcome.send.len(), 1);
+        assert_eq!(
+            sends(&server.stop_forwardmask()),
+            [vec![Verb::Dont.byte(), FORWARDMASK]]
+        );
+    }
+
+    #[test]
+    fn reset_forgets_the_session() {
+        let mut client = Linemode::client();
+        client.receive(b"\x01\x03");
+        client.receive(&slc(&[(SLC_IP, SLC_VALUE, 3)]));
+        client.receive(b"\xfd\x02\x10");
+        client.reset();
+        assert_eq!(client.mode(), ModeMask(0));
+        assert_eq!(client.slc(), &SlcTable::unsupported());
+        assert_eq!(client.forwardmask(), None);
+    }
+
+    #[test]
+    fn role_specific_requests_do_nothing_on_the_other_side() {
+        let mut server = Linemode::server();
+        assert!(server.import_slc().is_empty());
+        assert!(server.request_slc().is_empty());
+        assert!(server.export_slc().is_empty());
+        let mut client = Linemode::client();
+        assert!(client.request_forwardmask(ForwardMask::new()).is_empty());
+        assert!(client.stop_forwardmask().is_empty());
+        assert!(
+            client
+                .set_slc(SlcTriplet::new(0, Level::Value, 1))
+                .is_empty()
         );
     }
 }
