@@ -51,7 +51,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::ops::BitOr;
 
-use super::command::Verb;
+use super::command::{Command, Verb};
 use super::engine::Engine;
 use super::option::Opt;
 
@@ -171,6 +171,33 @@ pub fn slc_name(function: u8) -> Option<&'static str> {
     SLC_NAMES
         .get(usize::from(function).checked_sub(1)?)
         .copied()
+}
+
+/// The Telnet command that stands for an SLC function "to be translated to its Telnet
+/// equivalent" (RFC 1184 §2.4): what a client in TRAPSIG mode sends instead of the
+/// character, and what a server acting on the character should do. `SLC_SYNCH` is
+/// `IAC DM` (sent as TCP urgent data: the Synch). The other functions are processed
+/// locally and have none.
+///
+/// ```
+/// use telnetlib::proto::Command;
+/// use telnetlib::proto::linemode::{command_for, SLC_EC, SLC_IP};
+/// assert_eq!(command_for(SLC_IP), Some(Command::Ip));
+/// assert_eq!(command_for(SLC_EC), None);
+/// ```
+pub fn command_for(function: u8) -> Option<Command> {
+    Some(match function {
+        SLC_SYNCH => Command::Dm,
+        SLC_BRK => Command::Brk,
+        SLC_IP => Command::Ip,
+        SLC_AO => Command::Ao,
+        SLC_AYT => Command::Ayt,
+        SLC_EOR => Command::Eor,
+        SLC_ABORT => Command::Abort,
+        SLC_EOF => Command::Eof,
+        SLC_SUSP => Command::Susp,
+        _ => return None,
+    })
 }
 
 /// A LINEMODE mode mask: [`EDIT`], [`TRAPSIG`], [`MODE_ACK`], [`SOFT_TAB`],
@@ -704,7 +731,8 @@ impl SlcTable {
 
     /// The function `byte` triggers, if any: the lowest function whose
     /// [`active_value`](SlcTriplet::active_value) is `byte`. A server in character mode
-    /// uses it to act on IP, EOF, SUSP, … typed as plain characters.
+    /// uses it (with [`command_for`]) to act on IP, EOF, SUSP, … typed as plain
+    /// characters.
     pub fn function_for(&self, byte: u8) -> Option<u8> {
         self.iter()
             .find(|triplet| triplet.active_value() == Some(byte))
@@ -1408,6 +1436,8 @@ mod tests {
         );
         assert_eq!(SlcTable::bsd().function_for(0x7f), Some(SLC_EC));
         assert_eq!(SlcTable::bsd().function_for(0), None);
+        let signal = SlcTable::bsd().function_for(0x1a).and_then(command_for);
+        assert_eq!(signal, Some(Command::Susp));
     }
 
     #[test]
