@@ -1012,7 +1012,9 @@ impl Linemode {
         }
         self.mode = self.proposed_mode;
         let mut outcome = Outcome::with_message(&Message::Mode(self.mode));
-        outcome.send.push(Message::Slc(self.table()).encode());
+        outcome
+            .send
+            .push(Message::Slc(self.table_with(&[])).encode());
         if self.use_forwardmask {
             let mask = self.slc.forwardmask();
             outcome.send.push(self.send_forwardmask(Some(mask)));
@@ -1098,8 +1100,8 @@ impl Linemode {
             return Outcome::default();
         }
         // Our own request: what it changes is not reported.
-        let table = self.reset_to_defaults(&mut Vec::new());
-        Outcome::with_message(&Message::Slc(table))
+        let reset = self.reset_to_defaults(&mut Vec::new());
+        Outcome::with_message(&Message::Slc(self.table_with(&reset)))
     }
 
     /// Server: asks the client to forward on `mask` (`DO FORWARDMASK`), which from now
@@ -1142,11 +1144,11 @@ impl Linemode {
     }
 
     /// The triplets of a whole table: the functions this side's defaults support (as
-    /// BSD `telnetd` and `telnet` do), at their current setting.
-    fn table(&self) -> Vec<SlcTriplet> {
+    /// BSD `telnetd` and `telnet` do) and the `extra` ones, at their current setting.
+    fn table_with(&self, extra: &[u8]) -> Vec<SlcTriplet> {
         self.slc
             .iter()
-            .filter(|t| self.supports(t.function))
+            .filter(|t| self.supports(t.function) || extra.contains(&t.function))
             .collect()
     }
 
@@ -1209,12 +1211,29 @@ impl Linemode {
 
     fn receive_slc(&mut self, triplets: &[SlcTriplet], outcome: &mut Outcome) {
         let mut replies = Vec::new();
+        // The functions to send besides the supported ones, when 0 DEFAULT 0 or
+        // 0 VALUE 0 asked for the table: it goes once, after the other replies, as it
+        // stands then, however many requests the message holds (the answer stays
+        // within a table's size of the question).
+        let mut table: Option<Vec<u8>> = None;
         for &triplet in triplets {
-            if triplet.function == 0 {
-                self.receive_slc_request(triplet, &mut replies, &mut outcome.changes);
-            } else {
+            if triplet.function != 0 {
                 self.receive_triplet(triplet, &mut replies, &mut outcome.changes);
+                continue;
             }
+            // Only a client sends them, only a server answers, and an ACK never.
+            if !self.server || triplet.ack {
+                continue;
+            }
+            let reset = match triplet.level {
+                Level::Default => self.reset_to_defaults(&mut outcome.changes),
+                Level::Value => Vec::new(),
+                Level::CantChange | Level::NoSupport => continue,
+            };
+            table.get_or_insert_with(Vec::new).extend(reset);
+        }
+        if let Some(reset) = table {
+            replies.extend(self.table_with(&reset));
         }
         if !replies.is_empty() {
             outcome.send.push(Message::Slc(replies).encode());
@@ -1235,38 +1254,17 @@ impl Linemode {
         }
     }
 
-    /// `0 DEFAULT 0` and `0 VALUE 0`: only a client sends them, only a server answers.
-    fn receive_slc_request(
-        &mut self,
-        triplet: SlcTriplet,
-        replies: &mut Vec<SlcTriplet>,
-        changes: &mut Vec<Change>,
-    ) {
-        if !self.server || triplet.ack {
-            return;
-        }
-        let table = match triplet.level {
-            Level::Default => self.reset_to_defaults(changes),
-            Level::Value => self.table(),
-            Level::CantChange | Level::NoSupport => return,
-        };
-        replies.extend(table);
-    }
-
-    /// Takes the defaults as the current table, and returns the whole table to send:
-    /// the functions the defaults support, and any other the reset changed (one set by
-    /// hand), or the peer would keep the setting we just dropped.
-    fn reset_to_defaults(&mut self, changes: &mut Vec<Change>) -> Vec<SlcTriplet> {
+    /// Takes the defaults as the current table; returns the functions outside them
+    /// that this changed (set by hand), which the whole table must include too, or the
+    /// peer would keep the setting we just dropped.
+    fn reset_to_defaults(&mut self, changes: &mut Vec<Change>) -> Vec<u8> {
         let mut reset = Vec::new();
         for default in self.defaults.clone().iter() {
-            if self.switch(default, changes) {
+            if self.switch(default, changes) && !self.supports(default.function) {
                 reset.push(default.function);
             }
         }
-        self.slc
-            .iter()
-            .filter(|t| self.supports(t.function) || reset.contains(&t.function))
-            .collect()
+        reset
     }
 
     /// Whether this side's defaults support `function` (it is in the tables it sends).
@@ -1579,6 +1577,12 @@ mod tests {
             [Change::Slc(SlcTriplet::new(SLC_EC, Level::Value, 0x7f))]
         );
         assert_eq!(server.slc(), &SlcTable::bsd());
+        // However many requests a message holds, one table answers them.
+        let requests: Vec<(u8, u8, u8)> = (0..1000)
+            .map(|n| (0, [SLC_DEFAULT, SLC_VALUE][n % 2], 0))
+            .collect();
+        let one = server.receive(&slc(&[(0, SLC_VALUE, 0)])).unwrap().send;
+        assert_eq!(server.receive(&slc(&requests)).unwrap().send, one);
         // With ACK, or sent to a client: ignored.
         assert!(
             server
