@@ -12,7 +12,8 @@
 //! - subnegotiation payloads, one module per option family: [`naws`], [`terminal`]
 //!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`old_environ`] (OLD-ENVIRON
 //!   and RFC 1571's VAR/VALUE guessing), [`charset`], [`status`] (STATUS), [`lflow`]
-//!   (TOGGLE-FLOW-CONTROL);
+//!   (TOGGLE-FLOW-CONTROL), [`linemode`] (LINEMODE: its messages, SLC table and the
+//!   negotiation state of either side);
 //! - MUD protocols: [`gmcp`], [`msdp`], [`mssp`].
 //!
 //! ```
@@ -44,6 +45,7 @@ pub mod environ;
 mod event;
 pub mod gmcp;
 pub mod lflow;
+pub mod linemode;
 pub mod msdp;
 pub mod mssp;
 pub mod naws;
