@@ -517,6 +517,12 @@ fn the_reader_thread_is_named_after_the_peer_and_ends_with_the_connection() {
         *seen.lock().unwrap() = thread::current().name().map(String::from);
     }));
     peer.expect_nothing_more();
+    // The hook runs just after the reply to DO TM goes out: wait for it.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while name.lock().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the hook never ran");
+        thread::yield_now();
+    }
     let expected = format!("telnet-rx-{}", peer.addr());
     assert_eq!(name.lock().unwrap().as_deref(), Some(expected.as_str()));
     drop(conn);

@@ -520,3 +520,60 @@ fn a_charset_request_with_nothing_we_know_is_rejected_not_accepted_empty() {
     peer.send(b"\xff\xfa\x2a\x01 klingon martian\xff\xf0");
     peer.expect(b"\xff\xfa\x2a\x03\xff\xf0");
 }
+
+// ------------------------------------------------------------------- LINEMODE (RFC 1184)
+
+#[test]
+fn a_line_mode_server_and_a_linemode_client_agree_on_mode_slc_and_forward_mask() {
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().line_mode(true),
+        TelnetConnection::builder().linemode(true),
+    );
+    let wanted =
+        telnetlib::proto::linemode::ModeMask::EDIT | telnetlib::proto::linemode::ModeMask::TRAPSIG;
+    eventually("the mode is agreed", || {
+        conn.linemode_mode() == Some(wanted) && connection.linemode_mode() == Some(wanted)
+    });
+    eventually("the forward mask arrives", || conn.linemode_forwards(b'\r'));
+    assert!(!conn.linemode_forwards(b'a'));
+    let slc = conn.linemode_slc().unwrap();
+    assert_eq!(
+        slc.function_for(0x03),
+        Some(telnetlib::proto::linemode::SLC_IP),
+        "^C interrupts"
+    );
+    assert_eq!(
+        connection.linemode_slc().unwrap().function_for(0x03),
+        Some(telnetlib::proto::linemode::SLC_IP)
+    );
+    assert!(!connection.local_option(Opt::ECHO));
+    drop(server);
+}
+
+#[test]
+fn a_line_mode_server_takes_the_clients_mode_acknowledgement() {
+    let policy = Policy::new().accept(Side::Local, Opt::LINEMODE);
+    let (_server, connection, mut peer, _engine) =
+        server_with_peer(TelnetServer::builder().line_mode(true), policy);
+    assert!(connection.remote_option(Opt::LINEMODE));
+    // The server proposed MODE EDIT|TRAPSIG during negotiation; the client's ACK
+    // makes it the agreed mode.
+    peer.send(b"\xff\xfa\x22\x01\x07\xff\xf0"); // MODE EDIT|TRAPSIG|ACK
+    eventually("the server records the acknowledged mode", || {
+        connection.linemode_mode().map(|m| m.bits()) == Some(0x03)
+    });
+}
+
+#[test]
+fn our_client_refuses_linemode_unless_asked_to_accept_it() {
+    let (mut peer, _conn) = client_with_peer(TelnetConnection::builder());
+    peer.send(b"\xff\xfd\x22");
+    peer.expect(b"\xff\xfc\x22");
+    let (mut peer, _conn) = client_with_peer(TelnetConnection::builder().linemode(true));
+    peer.send(b"\xff\xfd\x22");
+    peer.expect(b"\xff\xfb\x22");
+    peer.send(b"\xff\xfa\x22\x01\x03\xff\xf0"); // MODE EDIT|TRAPSIG
+    // WILL LINEMODE's start (import the server's SLC), then the MODE acknowledgement.
+    let got = peer.receive_until(|got| got.ends_with(b"\x01\x07\xff\xf0"));
+    assert!(got.ends_with(b"\xff\xfa\x22\x01\x07\xff\xf0"), "{got:?}");
+}

@@ -145,6 +145,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Accepts LINEMODE (RFC 1184) when the server asks (`DO LINEMODE`): the client
+    /// then answers MODE with its ACK, exchanges the SLC table and takes the forward
+    /// mask, all readable with `linemode_mode`, `linemode_slc` and `linemode_forwards`.
+    /// Off by default: the library does not edit lines itself, so accept it when your
+    /// program does (an interactive client in line mode).
+    pub fn linemode(mut self, on: bool) -> Self {
+        self.policy = if on {
+            self.policy.accept(Side::Local, Opt::LINEMODE)
+        } else {
+            self.policy.refuse(Side::Local, Opt::LINEMODE)
+        };
+        self
+    }
+
     /// The GMCP modules announced with `Core.Supports.Set` (after `Core.Hello`) when
     /// the server starts GMCP; default telnetlib3's list (`char 1`, `char.vitals 1`,
     /// `char.items 1`, `room 1`, `room.info 1`, `comm 1`, `comm.channel 1`, `group 1`).

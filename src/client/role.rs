@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::codec::Charset;
 use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
+use crate::proto::linemode::Linemode;
 use crate::proto::old_environ::{self, Dialect};
 use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, gmcp, naws, terminal};
 
@@ -143,6 +144,7 @@ pub(crate) fn answer_charset_request(offered: &[String], link: &mut Link) -> Vec
 
 impl Role for ClientRole {
     fn start(&mut self, link: &mut Link) {
+        link.options.linemode = Some(Linemode::client());
         link.engine.start();
     }
 

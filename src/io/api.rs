@@ -220,6 +220,52 @@ macro_rules! connection_api {
                 self.core.request_status(timeout)
             }
 
+            // ----------------------------------------------------------------- LINEMODE
+
+            /// The LINEMODE mode agreed (RFC 1184: EDIT, TRAPSIG, SOFT_TAB, LIT_ECHO);
+            /// `None` while LINEMODE is off.
+            pub fn linemode_mode(&self) -> Option<$crate::proto::linemode::ModeMask> {
+                let state = self.core.lock();
+                let on = state
+                    .link
+                    .engine
+                    .is_enabled($crate::proto::Side::Local, $crate::proto::Opt::LINEMODE)
+                    || state
+                        .link
+                        .engine
+                        .is_enabled($crate::proto::Side::Remote, $crate::proto::Opt::LINEMODE);
+                state
+                    .link
+                    .options
+                    .linemode
+                    .as_ref()
+                    .filter(|_| on)
+                    .map(|l| l.mode())
+            }
+
+            /// The SLC table (which character does IP, EC, EOF, …) as agreed so far.
+            pub fn linemode_slc(&self) -> Option<$crate::proto::linemode::SlcTable> {
+                self.core
+                    .lock()
+                    .link
+                    .options
+                    .linemode
+                    .as_ref()
+                    .map(|l| l.slc().clone())
+            }
+
+            /// Whether typing `byte` makes the client send its line at once (the
+            /// server's forward mask); false with no mask.
+            pub fn linemode_forwards(&self, byte: u8) -> bool {
+                self.core
+                    .lock()
+                    .link
+                    .options
+                    .linemode
+                    .as_ref()
+                    .is_some_and(|l| l.forwards(byte))
+            }
+
             // ----------------------------------------------------------------- MUD protocols
 
             /// Sends a GMCP message, `package` then the JSON text if any (`Room.Info

@@ -1,12 +1,14 @@
 //! Options both ends handle alike, whatever their role: STATUS reports both ways,
-//! LFLOW's settings with the XON/XOFF gate on output, and the MUD protocols' messages
-//! (GMCP, MSDP, MSSP) queued for the application.
+//! LFLOW's settings with the XON/XOFF gate on output, LINEMODE's negotiation (MODE,
+//! SLC, FORWARDMASK), and the MUD protocols' messages (GMCP, MSDP, MSSP) queued for
+//! the application.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::proto::lflow::{FlowControl, OutputGate};
+use crate::proto::linemode::Linemode;
 use crate::proto::status::{self, StatusReport};
 use crate::proto::{Opt, OwnedEvent, Side};
 use crate::proto::{gmcp, msdp, mssp};
@@ -34,6 +36,8 @@ pub(crate) struct Options {
     pub msdp: VecDeque<Vec<(String, msdp::Value)>>,
     /// The last MSSP variables received.
     pub mssp: Option<Vec<(String, Vec<String>)>>,
+    /// LINEMODE's state, for the side this connection plays (set by the role).
+    pub linemode: Option<Linemode>,
 }
 
 /// The most MUD messages of each kind kept unread; older ones are dropped first (a
@@ -84,6 +88,32 @@ pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
             data,
         } if link.engine.is_enabled(Side::Local, Opt::LFLOW) && !link.options.flow.apply(data) => {
             log::debug!("unknown LFLOW command {data:?} ignored");
+        }
+        // LINEMODE: the server's side is the peer's (it sends DO), the client's its own.
+        OwnedEvent::OptionEnabled {
+            opt: Opt::LINEMODE, ..
+        } => {
+            if let Some(linemode) = link.options.linemode.as_mut() {
+                linemode.start().send_to(&mut link.engine);
+            }
+        }
+        OwnedEvent::OptionDisabled {
+            opt: Opt::LINEMODE, ..
+        } => {
+            if let Some(linemode) = link.options.linemode.as_mut() {
+                linemode.reset();
+            }
+        }
+        OwnedEvent::Subnegotiation {
+            opt: Opt::LINEMODE,
+            data,
+        } if is_on(link, Opt::LINEMODE) => {
+            if let Some(linemode) = link.options.linemode.as_mut() {
+                match linemode.receive(data) {
+                    Some(outcome) => outcome.send_to(&mut link.engine),
+                    None => log::debug!("malformed LINEMODE subnegotiation ignored"),
+                }
+            }
         }
         // MUD messages count whichever side agreed to the option.
         OwnedEvent::Subnegotiation { opt, data } if is_on(link, *opt) => match *opt {

@@ -160,8 +160,15 @@ impl ServerBuilder {
     }
 
     /// Line mode: never offer ECHO or SGA; the client edits lines and echoes itself.
+    /// The server also asks for LINEMODE (RFC 1184, `DO LINEMODE`); a client that
+    /// agrees gets MODE EDIT|TRAPSIG, the BSD SLC table and a forward mask.
     pub fn line_mode(mut self, on: bool) -> Self {
         self.role.line_mode = on;
+        self.settings.policy = if on {
+            self.settings.policy.accept(Side::Remote, Opt::LINEMODE)
+        } else {
+            self.settings.policy.refuse(Side::Remote, Opt::LINEMODE)
+        };
         self
     }
 

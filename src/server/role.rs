@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 
 use crate::io::{DataSink, Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind};
+use crate::proto::linemode::Linemode;
 use crate::proto::old_environ::{self, Dialect};
 use crate::proto::{Opt, OwnedEvent, Side, charset, mssp, naws, terminal};
 
@@ -223,7 +224,10 @@ impl ServerRole {
         if std::mem::replace(&mut self.advanced, true) {
             return;
         }
-        if !self.settings.line_mode {
+        if self.settings.line_mode {
+            // RFC 1184: the client edits lines and traps signals itself.
+            link.engine.request(Side::Remote, Opt::LINEMODE, true);
+        } else {
             link.engine.request(Side::Local, Opt::SGA, true);
         }
         link.engine.request(Side::Local, Opt::BINARY, true);
@@ -479,6 +483,7 @@ impl ServerRole {
 
 impl Role for ServerRole {
     fn start(&mut self, link: &mut Link) {
+        link.options.linemode = Some(Linemode::server());
         link.engine.start();
     }
 
