@@ -577,3 +577,13 @@ fn our_client_refuses_linemode_unless_asked_to_accept_it() {
     let got = peer.receive_until(|got| got.ends_with(b"\x01\x07\xff\xf0"));
     assert!(got.ends_with(b"\xff\xfa\x22\x01\x07\xff\xf0"), "{got:?}");
 }
+
+/// inetutils telnetd asks for both environment options and, given both, waits for an
+/// OLD-ENVIRON answer it never requests: like BSD clients, ours takes OLD-ENVIRON
+/// only from a server without NEW_ENVIRON.
+#[test]
+fn the_client_prefers_new_environ_over_old_environ() {
+    let (mut peer, _conn) = client_with_peer(TelnetConnection::builder());
+    peer.send(b"\xff\xfd\x27\xff\xfd\x24");
+    peer.expect(b"\xff\xfb\x27\xff\xfc\x24");
+}

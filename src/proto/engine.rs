@@ -293,7 +293,11 @@ impl Engine {
         }
         let state = self.state(side, opt);
         let transition = if positive {
-            qmethod::on_positive(state, self.policy.accepts(side, opt))
+            let excluded = self
+                .policy
+                .excluded_by(side, opt)
+                .is_some_and(|other| self.is_enabled(side, other));
+            qmethod::on_positive(state, self.policy.accepts(side, opt) && !excluded)
         } else {
             qmethod::on_negative(state)
         };

@@ -74,6 +74,9 @@ pub struct Policy {
     accept_remote: OptSet,
     request_local: OptSet,
     request_remote: OptSet,
+    /// `(side, opt, other)`: `opt` is accepted only while `other` is not in effect on
+    /// that side.
+    exclusions: Vec<(Side, Opt, Opt)>,
 }
 
 impl Policy {
@@ -120,7 +123,10 @@ impl Policy {
         ] {
             policy = policy.accept(Side::Remote, opt);
         }
-        policy
+        // As BSD clients do: OLD-ENVIRON only for a server without NEW_ENVIRON.
+        // inetutils telnetd asks for both and, given both, waits for an OLD-ENVIRON
+        // answer it never requests.
+        policy.accept_unless(Side::Local, Opt::OLD_ENVIRON, Opt::NEW_ENVIRON)
     }
 
     /// The answers of a Telnet server, as `telnetlib3`'s server gives them (reference
@@ -188,6 +194,23 @@ impl Policy {
         accept.set(opt, true);
         request.set(opt, true);
         self
+    }
+
+    /// Accepts `opt` on `side`, but only while `other` is not in effect on that side
+    /// (the engine checks when the request arrives): a preference between an option
+    /// and its older form.
+    pub fn accept_unless(mut self, side: Side, opt: Opt, other: Opt) -> Policy {
+        self = self.accept(side, opt);
+        self.exclusions.push((side, opt, other));
+        self
+    }
+
+    /// The option whose being in effect makes us refuse `opt` on `side`, if any.
+    pub fn excluded_by(&self, side: Side, opt: Opt) -> Option<Opt> {
+        self.exclusions
+            .iter()
+            .find(|(s, o, _)| *s == side && *o == opt)
+            .map(|(_, _, other)| *other)
     }
 
     /// Whether we agree when the peer asks for `opt` on `side`.
