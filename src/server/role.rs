@@ -115,6 +115,8 @@ pub(crate) struct ServerRole {
     advanced: bool,
     echo_decided: bool,
     environ_decided: bool,
+    /// A bare `SEND` (all variables) followed an empty answer to our named one.
+    environ_asked_all: bool,
     awaiting: Awaiting,
     logout: bool,
     editor: LineEditor,
@@ -142,6 +144,7 @@ impl ServerRole {
             advanced: false,
             echo_decided: false,
             environ_decided: false,
+            environ_asked_all: false,
             awaiting: Awaiting::default(),
             logout: false,
             editor: LineEditor::default(),
@@ -259,9 +262,18 @@ impl ServerRole {
     }
 
     fn on_environ(&mut self, payload: &[u8], link: &mut Link) {
-        let Some((_, variables)) = environ::parse_answer(payload) else {
+        let Some((info, variables)) = environ::parse_answer(payload) else {
             return;
         };
+        if !info && variables.is_empty() && self.awaiting.environ && !self.environ_asked_all {
+            // netkit telnet (Debian's telnet and telnet-ssl 0.17) answers a SEND that
+            // names variables with an empty IS, yet sends what it exports (DISPLAY,
+            // USER, ...) for a bare SEND: ask once more, for everything.
+            self.environ_asked_all = true;
+            link.engine
+                .send_subnegotiation(Opt::NEW_ENVIRON, &environ::request(&[]));
+            return;
+        }
         self.awaiting.environ = false;
         for variable in variables {
             let Some(value) = variable.value.filter(|v| !v.is_empty()) else {
