@@ -1,0 +1,111 @@
+//! Matrix section 3: the command-line tools, scripted (standard input not a
+//! terminal): `telnetlib-client` against `telnetlib3-server`, and `telnetlib3-client`
+//! against `telnetlib-server`.
+
+use std::process::Command;
+
+use crate::harness::{Cell, Proc, Tap, free_port, venv, venv_python, wait_listening};
+
+const GROUP: &str = "command-line tools";
+const OUR_SERVER: &str = env!("CARGO_BIN_EXE_telnetlib-server");
+const OUR_CLIENT: &str = env!("CARGO_BIN_EXE_telnetlib-client");
+
+#[test]
+fn our_client_cli_against_telnetlib3_server() {
+    let mut cell = Cell::new(
+        "3a-cli-client-vs-telnetlib3-server",
+        GROUP,
+        "`telnetlib-client` → `telnetlib3-server` 5.0.1",
+        "scripted",
+    );
+    venv_python("telnetlib3");
+    let port = free_port();
+    let _server = Proc::spawn(
+        "telnetlib3-server",
+        Command::new(venv().join("bin/telnetlib3-server")).args(["127.0.0.1", &port.to_string()]),
+    );
+    let tap = Tap::new(wait_listening(port));
+    let mut client = Proc::spawn(
+        "telnetlib-client",
+        Command::new(OUR_CLIENT).args(["--term", "vt-cli", "127.0.0.1", &tap.port()]),
+    );
+    client.wait_output("tel:sh> ");
+    client.input("version\n");
+    client.wait_output("5.0.1");
+    client.input("writer\n");
+    let shown = client.wait_output("client-will:");
+    client.input("quit\n");
+    let (status, output) = client.wait_exit();
+    assert!(status.success(), "{output}");
+    assert!(
+        output.contains("Ready.") && output.contains("Goodbye."),
+        "{output}"
+    );
+    // The server's `writer` line lists what our client agreed to perform.
+    let writer = shown
+        .lines()
+        .find(|l| l.contains("client-will:"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    for option in ["NAWS", "NEW_ENVIRON", "TTYPE"] {
+        assert!(writer.contains(option), "{writer}");
+    }
+    cell.note(format!(
+        "prompt, `version`, `quit` → exit 0; server's view: {writer}"
+    ));
+    cell.note(tap.assert_no_loop(2));
+}
+
+#[test]
+fn telnetlib3_client_cli_against_our_server() {
+    let mut cell = Cell::new(
+        "3b-telnetlib3-client-vs-cli-server",
+        GROUP,
+        "`telnetlib3-client` 5.0.1 → `telnetlib-server`",
+        "scripted",
+    );
+    venv_python("telnetlib3");
+    let port = free_port();
+    let _server = Proc::spawn(
+        "telnetlib-server",
+        Command::new(OUR_SERVER).args(["127.0.0.1", &port.to_string()]),
+    );
+    let tap = Tap::new(wait_listening(port));
+    let mut client = Proc::spawn(
+        "telnetlib3-client",
+        Command::new(venv().join("bin/telnetlib3-client")).args([
+            "--term",
+            "vt-tl3cli",
+            "127.0.0.1",
+            &tap.port(),
+        ]),
+    );
+    client.wait_output("tel:sh> ");
+    client.input("info\n");
+    let info = client.wait_output("remote_options:");
+    client.input("quit\n");
+    let (status, output) = client.wait_exit();
+    assert!(status.success(), "{output}");
+    assert!(output.contains("Goodbye."), "{output}");
+    assert!(info.contains("terminal_type: vt-tl3cli"), "{info}");
+    assert!(
+        info.contains("binary_in: true") && info.contains("binary_out: true"),
+        "{info}"
+    );
+    let fact = |key: &str| {
+        info.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    cell.note(format!(
+        "`info` round trip, `quit` → exit 0; our server saw {}, {}, {}, {}",
+        fact("terminal_type:"),
+        fact("columns:"),
+        fact("rows:"),
+        fact("encoding:")
+    ));
+    cell.note(tap.assert_no_loop(2));
+}
