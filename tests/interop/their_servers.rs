@@ -180,21 +180,29 @@ fn miniboa_server() {
     cell.note(tap.assert_no_loop(2));
 }
 
-/// Our client against a telnetd running `login.sh`, which prints the TERM and window
-/// size telnetd gave its pseudo-terminal and echoes lines.
-/// `check` looks at the program's report.
+/// A telnetd command whose own environment cannot leak into what the program
+/// reports as coming from the client.
+fn without_client_env(command: &mut Command) -> &mut Command {
+    command
+        .env_remove("TERM")
+        .env_remove("DISPLAY")
+        .env_remove("INTEROP")
+}
+
+/// Our client against a telnetd running `login.sh`, which prints the environment
+/// telnetd gave it and the size of its pseudo-terminal, and echoes lines. `check`
+/// looks at the program's first report.
 fn against_login_sh(cell: &mut Cell, tap: &Tap, check: impl FnOnce(&str)) {
     let conn = our_client(tap.addr());
     let banner = conn.read_until_str("nologin> ", WAIT).expect("the prompt");
-    assert_eq!(
-        seen(&banner, "SIZE"),
-        format!("{ROWS} {COLS}"),
-        "{banner:?}"
-    );
     check(&banner);
     conn.write_str(&format!("{LINE}\n"), WAIT).unwrap();
     let echoed = conn.read_until_str("nologin> ", WAIT).expect("the echo");
     assert!(echoed.contains(&format!("GOT={LINE}")), "{echoed:?}");
+    // Our NAWS went before the line, so the pseudo-terminal has its size by now.
+    conn.write_str("size\n", WAIT).unwrap();
+    let size = conn.read_until_str("nologin> ", WAIT).expect("the size");
+    assert_eq!(seen(&size, "SIZE"), format!("{ROWS} {COLS}"), "{size:?}");
     cell.note(format!(
         "program saw TERM={}, DISPLAY={}, INTEROP={}, stty size {ROWS} {COLS}; UTF-8 \
          round trip ok; ECHO {} SGA {} BINARY {}/{}",
@@ -222,7 +230,7 @@ fn busybox_telnetd() {
     let login = script("login.sh");
     let _server = Proc::spawn(
         "busybox telnetd",
-        Command::new(busybox).args([
+        without_client_env(&mut Command::new(busybox)).args([
             "telnetd",
             "-F",
             "-b",
@@ -235,8 +243,9 @@ fn busybox_telnetd() {
     );
     let tap = Tap::new(wait_listening(port));
     against_login_sh(&mut cell, &tap, |report| {
-        // It never asks for TTYPE (nor environment): the program gets its default.
-        assert_eq!(seen(report, "TERM"), "xterm", "{report:?}");
+        // It never asks for TTYPE (nor the environment): the program inherits
+        // telnetd's own TERM, here none.
+        assert_eq!(seen(report, "TERM"), "", "{report:?}");
     });
 }
 
@@ -258,7 +267,7 @@ fn inetutils_telnetd() {
         let fd = OwnedFd::from(socket);
         Proc::spawn_with(
             "inetutils telnetd",
-            Command::new(telnetd)
+            without_client_env(&mut Command::new(telnetd))
                 .args(["-h", "--accept-env=INTEROP", "-E", login.to_str().unwrap()])
                 .stdin(Stdio::from(fd.try_clone().unwrap()))
                 .stdout(Stdio::from(fd)),

@@ -1,12 +1,15 @@
 #!/bin/sh
 # The "login program" busybox and inetutils telnetd run in the interop tests (no
-# login): it shows what telnetd told it about the client, then echoes lines.
+# login): it shows what telnetd told it about the client, then echoes lines; the
+# line "size" shows the window size again (telnetd applies NAWS as it arrives).
 echo "TERM=$TERM"
-echo "SIZE=$(stty size)"
 echo "DISPLAY=$DISPLAY"
 echo "INTEROP=$INTEROP"
 printf 'nologin> '
 while IFS= read -r line; do
-    echo "GOT=$line"
+    case "$line" in
+        size) echo "SIZE=$(stty size)" ;;
+        *) echo "GOT=$line" ;;
+    esac
     printf 'nologin> '
 done
