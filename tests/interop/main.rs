@@ -14,5 +14,6 @@
 
 mod clis;
 mod harness;
+mod ourselves;
 mod their_clients;
 mod their_servers;
