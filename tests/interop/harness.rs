@@ -399,7 +399,31 @@ impl Tmux {
             command,
         ]);
         tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
+        // Everything the program writes to its terminal, raw, from here on.
+        let _ = std::fs::remove_file(tmux.output_path());
+        let pipe = format!("cat > '{}'", tmux.output_path().display());
+        tmux.run(&["pipe-pane", "-o", &pipe]);
         tmux
+    }
+
+    fn output_path(&self) -> PathBuf {
+        std::env::temp_dir().join(format!("{}.out", self.socket))
+    }
+
+    /// The raw bytes the program wrote to its terminal since shortly after it started.
+    pub fn output(&self) -> Vec<u8> {
+        std::fs::read(self.output_path()).unwrap_or_default()
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.run(&[
+            "resize-window",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+        ]);
     }
 
     fn run(&self, args: &[&str]) -> String {
@@ -419,9 +443,9 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    /// Types `keys` (tmux key names, e.g. `Enter`, `C-]`) literally when `literal`.
-    pub fn keys(&self, keys: &str) {
-        self.run(&["send-keys", "-l", keys]);
+    /// Types `text` literally.
+    pub fn keys(&self, text: &str) {
+        self.run(&["send-keys", "-l", text]);
     }
 
     /// Presses one named key (`Enter`, `C-]`, …).
@@ -464,6 +488,7 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        let _ = std::fs::remove_file(self.output_path());
     }
 }
 

@@ -236,8 +236,11 @@ struct TerminalRun<'a> {
     command: &'a str,
     cols: u16,
     rows: u16,
-    /// Type a raw 0xFF byte (the client is in BINARY and passes 8-bit input).
-    type_ff: bool,
+    /// The client is in BINARY: type a raw 0xFF, and check that a 0xFF we send
+    /// reaches its terminal.
+    binary: bool,
+    /// The client reports a new window size when the terminal is resized.
+    resize: bool,
 }
 
 impl TerminalRun<'_> {
@@ -258,16 +261,27 @@ impl TerminalRun<'_> {
         let line = conn.readline_str(WAIT).expect("the typed line");
         assert_eq!(line.trim_end(), LINE, "the typed line arrives intact");
         cell.note("typed UTF-8 line intact; UTF-8 greeting shown");
-        if self.type_ff {
+        if self.binary {
             tmux.keys("bin:");
             tmux.bytes(b"\xff");
             tmux.keys("|");
             tmux.key("Enter");
             let raw = conn.read_until(b"|", WAIT).expect("the typed 0xFF");
             assert_eq!(escape(&raw), escape(b"bin:\xff|"), "a typed 0xFF");
-            cell.note("typed 0xFF arrives (IAC IAC on the wire, BINARY)");
+            conn.write(b"<\xff>", WAIT).unwrap();
+            poll_until("0xFF to reach the terminal", || {
+                tmux.output().windows(3).any(|w| w == b"<\xff>")
+            });
+            cell.note("0xFF both ways in BINARY: typed (IAC IAC on the wire) and shown");
         }
-        let _ = tmux.screen();
+        if self.resize {
+            let (cols, rows) = (self.cols + 7, self.rows + 3);
+            tmux.resize(cols, rows);
+            poll_until("the new window size", || {
+                (conn.columns(), conn.rows()) == (cols, rows)
+            });
+            cell.note(format!("resize to {cols}x{rows} seen through NAWS"));
+        }
         cell.note(tap.assert_no_loop(2));
         poll_until("the relay to see the line", || {
             tap.client_sent().windows(3).any(|w| w == "✓".as_bytes())
@@ -284,7 +298,8 @@ fn netkit_telnet_client() {
         command: "env TERM=vt220 DISPLAY=:7.0 /usr/bin/telnet-ssl -l interop 127.0.0.1 {port}",
         cols: 91,
         rows: 29,
-        type_ff: true,
+        binary: true,
+        resize: true,
     }
     .run(|conn, _| {
         assert_eq!(conn.terminal_type().to_ascii_lowercase(), "vt220");
@@ -314,7 +329,8 @@ fn inetutils_telnet_client() {
         command: "env TERM=xterm DISPLAY=:3.0 /usr/bin/inetutils-telnet -l interop 127.0.0.1 {port}",
         cols: 103,
         rows: 37,
-        type_ff: true,
+        binary: true,
+        resize: true,
     }
     .run(|conn, _| {
         assert_eq!(conn.terminal_type().to_ascii_lowercase(), "xterm");
@@ -336,7 +352,8 @@ fn libtelnet_client() {
         command: "env TERM=screen /usr/bin/telnet-client 127.0.0.1 {port}",
         cols: 80,
         rows: 24,
-        type_ff: false,
+        binary: false,
+        resize: false,
     }
     .run(|conn, _| {
         assert_eq!(conn.terminal_type(), "screen");
@@ -358,7 +375,8 @@ fn tintin_client() {
         command: "env TERM=xterm-256color /usr/games/tt++ -G -e '#session interop 127.0.0.1 {port}'",
         cols: 120,
         rows: 40,
-        type_ff: false,
+        binary: false,
+        resize: true,
     }
     .run(|conn, _| {
         // TTYPE cycle TINTIN++, $TERM, "MTTS <bits>": the second one is the terminal.
