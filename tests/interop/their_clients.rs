@@ -29,7 +29,11 @@ const REPLY: &[u8] = b"\xff\x80\xfe#END#";
 
 /// Our server, handing out each client once its negotiation has settled.
 fn our_server() -> TelnetServer {
-    TelnetServer::builder()
+    our_server_with(TelnetServer::builder())
+}
+
+fn our_server_with(builder: telnetlib::ServerBuilder) -> TelnetServer {
+    builder
         .connect_maxwait(Duration::from_secs(5))
         .timeout(WAIT)
         .bind("127.0.0.1:0")
@@ -241,12 +245,14 @@ struct TerminalRun<'a> {
     binary: bool,
     /// The client reports a new window size when the terminal is resized.
     resize: bool,
+    /// Our server in line mode (it offers neither ECHO nor SGA).
+    line_mode: bool,
 }
 
 impl TerminalRun<'_> {
     fn run(&self, check: impl FnOnce(&ServerConnection, &mut Cell)) {
         let mut cell = Cell::new(self.id, GROUP, self.peer, "client (terminal)");
-        let server = our_server();
+        let server = our_server_with(TelnetServer::builder().line_mode(self.line_mode));
         let tap = Tap::new(server.local_addr());
         let command = self.command.replace("{port}", &tap.port());
         let tmux = Tmux::start(self.id, self.cols, self.rows, &command);
@@ -300,6 +306,7 @@ fn netkit_telnet_client() {
         rows: 29,
         binary: true,
         resize: true,
+        line_mode: false,
     }
     .run(|conn, _| {
         assert_eq!(conn.terminal_type().to_ascii_lowercase(), "vt220");
@@ -321,6 +328,27 @@ fn netkit_telnet_client() {
 }
 
 #[test]
+fn netkit_telnet_client_with_our_server_in_line_mode() {
+    require("/usr/bin/telnet-ssl", "telnet-ssl");
+    TerminalRun {
+        id: "1d2-netkit-telnet-line-mode",
+        peer: "netkit telnet, our server in line mode",
+        command: "env TERM=vt100 /usr/bin/telnet-ssl 127.0.0.1 {port}",
+        cols: 80,
+        rows: 25,
+        binary: false,
+        resize: true,
+        line_mode: true,
+    }
+    .run(|conn, _| {
+        // Neither ECHO nor SGA: netkit edits and echoes lines itself.
+        assert!(!conn.local_option(Opt::ECHO) && !conn.local_option(Opt::SGA));
+        assert_eq!(conn.terminal_type().to_ascii_lowercase(), "vt100");
+        assert_eq!((conn.columns(), conn.rows()), (80, 25));
+    });
+}
+
+#[test]
 fn inetutils_telnet_client() {
     require("/usr/bin/inetutils-telnet", "inetutils-telnet");
     TerminalRun {
@@ -331,6 +359,7 @@ fn inetutils_telnet_client() {
         rows: 37,
         binary: true,
         resize: true,
+        line_mode: false,
     }
     .run(|conn, _| {
         assert_eq!(conn.terminal_type().to_ascii_lowercase(), "xterm");
@@ -354,6 +383,7 @@ fn libtelnet_client() {
         rows: 24,
         binary: false,
         resize: false,
+        line_mode: false,
     }
     .run(|conn, _| {
         assert_eq!(conn.terminal_type(), "screen");
@@ -377,6 +407,7 @@ fn tintin_client() {
         rows: 40,
         binary: false,
         resize: true,
+        line_mode: false,
     }
     .run(|conn, _| {
         // TTYPE cycle TINTIN++, $TERM, "MTTS <bits>": the second one is the terminal.
