@@ -171,7 +171,7 @@ impl ServerRole {
 
     /// No request of ours and no subnegotiation answer is outstanding.
     pub fn settled(&self, link: &Link) -> bool {
-        !link.engine.any_pending() && !self.awaiting.any()
+        !self.awaiting.any() && (!link.engine.any_pending() || only_courtesy_pending(link))
     }
 
     fn is_mud_client(&self, link: &Link) -> bool {
@@ -394,6 +394,16 @@ impl ServerRole {
             let _ = notifier.activity.try_send(());
         }
     }
+}
+
+/// Whether the only request of ours still unanswered is our WILL CHARSET. It only
+/// reciprocates the client's WILL (which is all the REQUEST needs), and TinTin++ never
+/// answers it: waiting for it held every such client back until `connect_maxwait`.
+fn only_courtesy_pending(link: &Link) -> bool {
+    (0..=u8::MAX).map(Opt).all(|opt| {
+        !link.engine.is_pending(Side::Remote, opt)
+            && (opt == Opt::CHARSET || !link.engine.is_pending(Side::Local, opt))
+    })
 }
 
 impl Role for ServerRole {
