@@ -5,7 +5,7 @@
 
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use telnetlib::proto::Opt;
 use telnetlib::{Error, ServerConnection, TelnetServer};
@@ -32,25 +32,43 @@ fn our_server() -> TelnetServer {
     our_server_with(TelnetServer::builder())
 }
 
+/// Our server's longest wait for a client's negotiation.
+const CONNECT_MAXWAIT: Duration = Duration::from_secs(5);
+
 fn our_server_with(builder: telnetlib::ServerBuilder) -> TelnetServer {
     builder
-        .connect_maxwait(Duration::from_secs(5))
+        .connect_maxwait(CONNECT_MAXWAIT)
         .timeout(WAIT)
         .bind("127.0.0.1:0")
         .expect("bind our server")
 }
 
-/// Accepts the peer's connection, failing early with its output if it dies first.
+/// Accepts the peer's connection, failing early with its output if it dies first,
+/// and checks that it was handed out because its negotiation settled, not because
+/// `CONNECT_MAXWAIT` ran out (timed from the first byte the relay saw).
 fn accept(
     server: &TelnetServer,
+    tap: &Tap,
     peer: &mut dyn FnMut() -> Option<String>,
 ) -> Arc<ServerConnection> {
-    let start = std::time::Instant::now();
+    let start = Instant::now();
+    let mut first_byte: Option<Instant> = None;
     loop {
-        match server.accept(Some(Duration::from_millis(200))) {
-            Ok(conn) => return conn,
+        match server.accept(Some(Duration::from_millis(50))) {
+            Ok(conn) => {
+                let settled = first_byte.map_or(Duration::ZERO, |t| t.elapsed());
+                assert!(
+                    settled < CONNECT_MAXWAIT - Duration::from_secs(1),
+                    "held back {settled:?}: {}",
+                    describe(&conn)
+                );
+                return conn;
+            }
             Err(Error::Timeout { .. }) => {}
             Err(e) => panic!("accept: {e}"),
+        }
+        if first_byte.is_none() && !tap.client_sent().is_empty() {
+            first_byte = Some(Instant::now());
         }
         if let Some(why) = peer() {
             panic!("the peer never got through negotiation: {why}");
@@ -59,8 +77,8 @@ fn accept(
     }
 }
 
-fn accept_from(server: &TelnetServer, peer: &mut Proc) -> Arc<ServerConnection> {
-    accept(server, &mut || peer.exited().then(|| peer.output()))
+fn accept_from(server: &TelnetServer, tap: &Tap, peer: &mut Proc) -> Arc<ServerConnection> {
+    accept(server, tap, &mut || peer.exited().then(|| peer.output()))
 }
 
 /// Decodes the hex a peer script printed.
@@ -128,7 +146,7 @@ fn scripted(
             .arg(script(peer_script))
             .args(["127.0.0.1", &tap.port()]),
     );
-    let conn = accept_from(&server, &mut peer);
+    let conn = accept_from(&server, &tap, &mut peer);
     let negotiated = describe(&conn);
     check(&conn);
     converse(&conn);
@@ -256,7 +274,7 @@ impl TerminalRun<'_> {
         let tap = Tap::new(server.local_addr());
         let command = self.command.replace("{port}", &tap.port());
         let tmux = Tmux::start(self.id, self.cols, self.rows, &command);
-        let conn = accept(&server, &mut || None);
+        let conn = accept(&server, &tap, &mut || None);
         cell.note(describe(&conn));
         check(&conn, &mut cell);
 
