@@ -1,6 +1,6 @@
 //! Matrix section 4: our `TelnetConnection` against our `TelnetServer`, one test per
 //! option both implement (BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON, CHARSET,
-//! TSPEED, XDISPLOC), each checking the state on both sides and the bytes a relay saw.
+//! TSPEED, XDISPLOC, and EOR and LOGOUT), each checking the state on both sides and the bytes a relay saw.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -248,4 +248,40 @@ fn xdisploc() {
     assert_eq!(p.conn.x_display().as_deref(), Some("example:0.0"));
     cell.note("client offers it (our server never asks); example:0.0 seen");
     cell.note(p.tap.assert_no_loop(2));
+}
+
+#[test]
+fn eor() {
+    let mut cell = cell("EOR");
+    let p = pair(TelnetConnection::builder().always_do(Opt::EOR));
+    p.client
+        .wait_for(&[Want::RemoteEnabled(Opt::EOR)], WAIT)
+        .unwrap();
+    assert!(p.conn.local_option(Opt::EOR));
+    // A prompt ends with IAC EOR (and no GA: SGA is on).
+    p.conn.send_prompt("eor> ").unwrap();
+    p.client.read_until(b"eor> ", WAIT).unwrap();
+    poll_until("the relay to pass the prompt", || {
+        p.tap.server_sent().ends_with(b"eor> \xff\xef")
+    });
+    cell.note("client asks DO EOR; prompts end with IAC EOR, stripped from the data");
+    cell.note(p.tap.assert_no_loop(2));
+}
+
+#[test]
+fn logout() {
+    let mut cell = cell("LOGOUT");
+    let p = pair(TelnetConnection::builder());
+    p.client.request_do(Opt::LOGOUT).unwrap();
+    // The server agrees and closes: the client reads to the end of the stream.
+    match p.client.read_some(WAIT) {
+        Err(telnetlib::Error::Eof { .. }) => {}
+        other => panic!("expected the server to close, got {other:?}"),
+    }
+    assert!(
+        p.tap.server_sent().ends_with(b"\xff\xfb\x12"),
+        "{}",
+        escape(&p.tap.server_sent())
+    );
+    cell.note("DO LOGOUT answered WILL LOGOUT, then the server closes");
 }
