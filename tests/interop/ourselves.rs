@@ -1,6 +1,7 @@
 //! Matrix section 4: our `TelnetConnection` against our `TelnetServer`, one test per
 //! option both implement (BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON, CHARSET,
-//! TSPEED, XDISPLOC, and EOR and LOGOUT), each checking the state on both sides and the bytes a relay saw.
+//! TSPEED, XDISPLOC, EOR, LOGOUT), each checking the state on both sides and the
+//! bytes a relay saw.
 
 use std::sync::Arc;
 use std::time::Duration;
