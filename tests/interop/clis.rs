@@ -1,10 +1,11 @@
 //! Matrix section 3: the command-line tools, scripted (standard input not a
 //! terminal): `telnetlib-client` against `telnetlib3-server`, and `telnetlib3-client`
-//! against `telnetlib-server`.
+//! against `telnetlib-server`; and our client interactive, in a terminal, against
+//! busybox telnetd.
 
 use std::process::Command;
 
-use crate::harness::{Cell, Proc, Tap, free_port, venv, venv_python, wait_listening};
+use crate::harness::{Cell, Proc, Tap, Tmux, free_port, venv, venv_python, wait_listening};
 
 const GROUP: &str = "command-line tools";
 const OUR_SERVER: &str = env!("CARGO_BIN_EXE_telnetlib-server");
@@ -107,5 +108,40 @@ fn telnetlib3_client_cli_against_our_server() {
         fact("rows:"),
         fact("encoding:")
     ));
+    cell.note(tap.assert_no_loop(2));
+}
+
+#[test]
+fn our_client_cli_interactive_against_busybox_telnetd() {
+    let mut cell = Cell::new(
+        "3c-cli-client-interactive-vs-busybox",
+        GROUP,
+        "`telnetlib-client` in a terminal → busybox telnetd",
+        "interactive (tmux)",
+    );
+    let (_server, address) = crate::their_servers::start_busybox_telnetd();
+    let tap = Tap::new(address);
+    let command = format!(
+        "{OUR_CLIENT} 127.0.0.1 {}; echo CLIENT-EXITED-$?; sleep 60",
+        tap.port()
+    );
+    let tmux = Tmux::start("3c", 97, 31, &command);
+    // (capture-pane drops trailing spaces)
+    tmux.wait_screen("nologin>");
+    // busybox asks us to echo (DO ECHO) and offers to echo itself (WILL ECHO): we
+    // refuse the first and accept the second, so each character shows once.
+    tmux.keys("héllo wörld ✓");
+    tmux.key("Enter");
+    let screen = tmux.wait_screen("GOT=héllo wörld ✓");
+    assert!(screen.contains("nologin> héllo wörld ✓\n"), "{screen}");
+    tmux.keys("size");
+    tmux.key("Enter");
+    tmux.wait_screen("SIZE=31 97");
+    tmux.key("C-]");
+    tmux.wait_screen("telnetlib>");
+    tmux.keys("quit");
+    tmux.key("Enter");
+    tmux.wait_screen("CLIENT-EXITED-0");
+    cell.note("prompt shown; typed UTF-8 line echoed once by the server; terminal size 97x31 reached the pty; Ctrl-] quit → exit 0");
     cell.note(tap.assert_no_loop(2));
 }

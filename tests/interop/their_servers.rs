@@ -217,18 +217,12 @@ fn against_login_sh(cell: &mut Cell, tap: &Tap, check: impl FnOnce(&str)) {
     cell.note(tap.assert_no_loop(2));
 }
 
-#[test]
-fn busybox_telnetd() {
-    let mut cell = Cell::new(
-        "2d-busybox-telnetd",
-        GROUP,
-        "busybox 1.35 telnetd (`busybox-static`)",
-        "server",
-    );
+/// busybox telnetd on a free port, running `login.sh`, once it listens.
+pub fn start_busybox_telnetd() -> (Proc, SocketAddr) {
     let busybox = require("/bin/busybox", "busybox-static");
     let port = free_port();
     let login = script("login.sh");
-    let _server = Proc::spawn(
+    let server = Proc::spawn(
         "busybox telnetd",
         without_client_env(&mut Command::new(busybox)).args([
             "telnetd",
@@ -241,7 +235,19 @@ fn busybox_telnetd() {
             login.to_str().unwrap(),
         ]),
     );
-    let tap = Tap::new(wait_listening(port));
+    (server, wait_listening(port))
+}
+
+#[test]
+fn busybox_telnetd() {
+    let mut cell = Cell::new(
+        "2d-busybox-telnetd",
+        GROUP,
+        "busybox 1.35 telnetd (`busybox-static`)",
+        "server",
+    );
+    let (_server, address) = start_busybox_telnetd();
+    let tap = Tap::new(address);
     against_login_sh(&mut cell, &tap, |report| {
         // It never asks for TTYPE (nor the environment): the program inherits
         // telnetd's own TERM, here none.
