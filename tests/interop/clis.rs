@@ -145,3 +145,38 @@ fn our_client_cli_interactive_against_busybox_telnetd() {
     cell.note("prompt shown; typed UTF-8 line echoed once by the server; terminal size 97x31 reached the pty; Ctrl-] quit → exit 0");
     cell.note(tap.assert_no_loop(2));
 }
+
+#[test]
+fn netkit_telnet_against_our_server_cli_pty_exec_shell() {
+    let mut cell = Cell::new(
+        "3d-netkit-vs-cli-server-pty-exec",
+        GROUP,
+        "netkit telnet in a terminal → `telnetlib-server --pty-exec /bin/sh`",
+        "interactive (tmux)",
+    );
+    crate::harness::require("/usr/bin/telnet-ssl", "telnet-ssl");
+    let port = free_port();
+    let _server = Proc::spawn(
+        "telnetlib-server",
+        Command::new(OUR_SERVER).args(["127.0.0.1", &port.to_string(), "--pty-exec", "/bin/sh"]),
+    );
+    let tap = Tap::new(wait_listening(port));
+    let command = format!(
+        "env TERM=vt220 /usr/bin/telnet-ssl 127.0.0.1 {}",
+        tap.port()
+    );
+    let tmux = Tmux::start("3d", 93, 27, &command);
+    // The shell's prompt: its terminal mode is set.
+    tmux.wait_screen_for("a shell prompt", |screen| {
+        screen.lines().any(|l| matches!(l.trim(), "#" | "$"))
+    });
+    // A real terminal's Enter is CR: the program must get it as the end of a line.
+    tmux.keys("echo pty-$((6*7)) $TERM; stty size");
+    tmux.key("Enter");
+    tmux.wait_screen("pty-42 vt220");
+    tmux.wait_screen("27 93");
+    cell.note(
+        "Enter (CR) ends the shell's line; TERM from TTYPE and 93x27 from NAWS reach the pty",
+    );
+    cell.note(tap.assert_no_loop(2));
+}

@@ -468,15 +468,20 @@ impl Tmux {
 
     /// Polls the screen until it contains `text` (a terminal cannot tell us).
     pub fn wait_screen(&self, text: &str) -> String {
+        self.wait_screen_for(&format!("{text:?}"), |screen| screen.contains(text))
+    }
+
+    /// Polls the screen until `shows` holds; `what` names it in the failure.
+    pub fn wait_screen_for(&self, what: &str, shows: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if shows(&screen) {
                 return screen;
             }
             assert!(
                 start.elapsed() < DEADLINE,
-                "the terminal never showed {text:?}; screen:\n{screen}"
+                "the terminal never showed {what}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
