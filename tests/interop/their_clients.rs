@@ -314,6 +314,33 @@ impl TerminalRun<'_> {
 }
 
 #[test]
+fn telnetlib3_client_cli_in_a_terminal() {
+    venv_python("telnetlib3");
+    let client = crate::harness::venv().join("bin/telnetlib3-client");
+    TerminalRun {
+        id: "1a2-telnetlib3-client-terminal",
+        peer: "`telnetlib3-client` 5.0.1 in a terminal",
+        command: &format!(
+            "env TERM=xterm-256color LANG=C.UTF-8 {} 127.0.0.1 {{port}}",
+            client.display()
+        ),
+        cols: 101,
+        rows: 33,
+        // It decodes what it shows as UTF-8: a raw 0xFF from us would be U+FFFD.
+        binary: false,
+        resize: true,
+        line_mode: false,
+    }
+    .run(|conn, _| {
+        assert_eq!(conn.terminal_type(), "xterm-256color");
+        assert_eq!((conn.columns(), conn.rows()), (101, 33));
+        assert_eq!(conn.charset().as_deref(), Some("UTF-8"));
+        assert!(conn.local_option(Opt::BINARY) && conn.remote_option(Opt::BINARY));
+        assert!(conn.local_option(Opt::ECHO));
+    });
+}
+
+#[test]
 fn netkit_telnet_client() {
     require("/usr/bin/telnet-ssl", "telnet-ssl");
     TerminalRun {
