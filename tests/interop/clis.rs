@@ -1,7 +1,7 @@
 //! Matrix section 3: the command-line tools, scripted (standard input not a
 //! terminal): `telnetlib-client` against `telnetlib3-server`, and `telnetlib3-client`
-//! against `telnetlib-server`; and our client interactive, in a terminal, against
-//! busybox telnetd.
+//! against `telnetlib-server`; our client interactive, in a terminal, against busybox
+//! and inetutils telnetd; netkit telnet against `telnetlib-server --pty-exec`.
 
 use std::process::Command;
 
@@ -111,6 +111,26 @@ fn telnetlib3_client_cli_against_our_server() {
     cell.note(tap.assert_no_loop(2));
 }
 
+/// Drives our interactive client in `tmux` through a `login.sh` session: a UTF-8
+/// line, `size` (expecting `rows cols`), then Ctrl-] quit and exit status 0. Returns
+/// the screen as it was after `size`.
+fn interactive_login_sh(tmux: &Tmux, size: &str) -> String {
+    // (capture-pane drops trailing spaces)
+    tmux.wait_screen("nologin>");
+    tmux.keys("héllo wörld ✓");
+    tmux.key("Enter");
+    tmux.wait_screen("GOT=héllo wörld ✓");
+    tmux.keys("size");
+    tmux.key("Enter");
+    let screen = tmux.wait_screen(&format!("SIZE={size}"));
+    tmux.key("C-]");
+    tmux.wait_screen("telnetlib>");
+    tmux.keys("quit");
+    tmux.key("Enter");
+    tmux.wait_screen("CLIENT-EXITED-0");
+    screen
+}
+
 #[test]
 fn our_client_cli_interactive_against_busybox_telnetd() {
     let mut cell = Cell::new(
@@ -126,22 +146,10 @@ fn our_client_cli_interactive_against_busybox_telnetd() {
         tap.port()
     );
     let tmux = Tmux::start("3c", 97, 31, &command);
-    // (capture-pane drops trailing spaces)
-    tmux.wait_screen("nologin>");
     // busybox asks us to echo (DO ECHO) and offers to echo itself (WILL ECHO): we
     // refuse the first and accept the second, so each character shows once.
-    tmux.keys("héllo wörld ✓");
-    tmux.key("Enter");
-    let screen = tmux.wait_screen("GOT=héllo wörld ✓");
+    let screen = interactive_login_sh(&tmux, "31 97");
     assert!(screen.contains("nologin> héllo wörld ✓\n"), "{screen}");
-    tmux.keys("size");
-    tmux.key("Enter");
-    tmux.wait_screen("SIZE=31 97");
-    tmux.key("C-]");
-    tmux.wait_screen("telnetlib>");
-    tmux.keys("quit");
-    tmux.key("Enter");
-    tmux.wait_screen("CLIENT-EXITED-0");
     cell.note("prompt shown; typed UTF-8 line echoed once by the server; terminal size 97x31 reached the pty; Ctrl-] quit → exit 0");
     cell.note(tap.assert_no_loop(2));
 }
@@ -179,4 +187,32 @@ fn netkit_telnet_against_our_server_cli_pty_exec_shell() {
         "Enter (CR) ends the shell's line; TERM from TTYPE and 93x27 from NAWS reach the pty",
     );
     cell.note(tap.assert_no_loop(2));
+}
+
+#[test]
+fn our_client_cli_interactive_against_inetutils_telnetd() {
+    let mut cell = Cell::new(
+        "3e-cli-client-interactive-vs-inetutils-telnetd",
+        GROUP,
+        "`telnetlib-client` in a terminal → inetutils telnetd",
+        "interactive (tmux)",
+    );
+    let (address, telnetd) = crate::their_servers::inetutils_telnetd_once();
+    let tap = Tap::new(address);
+    let command = format!(
+        "env TERM=xterm {OUR_CLIENT} 127.0.0.1 {}; echo CLIENT-EXITED-$?; sleep 60",
+        tap.port()
+    );
+    let tmux = Tmux::start("3e", 88, 26, &command);
+    let screen = interactive_login_sh(&tmux, "26 88");
+    // telnetd hands what we send in BINARY to its pty as it is: Enter must be one CR,
+    // or the program reads an extra empty line after each one.
+    assert!(screen.contains("TERM=xterm"), "{screen}");
+    assert!(
+        !screen.contains("GOT=\n"),
+        "an empty line was sent:\n{screen}"
+    );
+    cell.note("TERM and 88x26 reach the program; typed UTF-8 line shown once, Enter sent as a bare CR in BINARY (no extra empty line); Ctrl-] quit → exit 0");
+    cell.note(tap.assert_no_loop(2));
+    let _telnetd = telnetd.join().unwrap();
 }

@@ -255,18 +255,13 @@ fn busybox_telnetd() {
     });
 }
 
-#[test]
-fn inetutils_telnetd() {
-    let mut cell = Cell::new(
-        "2e-inetutils-telnetd",
-        GROUP,
-        "GNU inetutils telnetd 2.4 (inetd style)",
-        "server",
-    );
+/// inetutils telnetd has no listening mode: this plays inetd for one connection. The
+/// address accepts it and runs telnetd (with `login.sh`) on the socket; the thread
+/// returns the telnetd process.
+pub fn inetutils_telnetd_once() -> (SocketAddr, std::thread::JoinHandle<Proc>) {
     let telnetd = require("/usr/sbin/telnetd", "inetutils-telnetd");
-    // It has no listening mode: play inetd, giving it the accepted socket.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let tap = Tap::new(listener.local_addr().unwrap());
+    let address = listener.local_addr().unwrap();
     let login = script("login.sh");
     let acceptor = std::thread::spawn(move || {
         let (socket, _) = listener.accept().expect("accept for telnetd");
@@ -279,12 +274,25 @@ fn inetutils_telnetd() {
                 .stdout(Stdio::from(fd)),
         )
     });
+    (address, acceptor)
+}
+
+#[test]
+fn inetutils_telnetd() {
+    let mut cell = Cell::new(
+        "2e-inetutils-telnetd",
+        GROUP,
+        "GNU inetutils telnetd 2.4 (inetd style)",
+        "server",
+    );
+    let (address, telnetd) = inetutils_telnetd_once();
+    let tap = Tap::new(address);
     against_login_sh(&mut cell, &tap, |report| {
         assert_eq!(seen(report, "TERM"), TERM, "{report:?}");
         assert_eq!(seen(report, "DISPLAY"), DISPLAY, "{report:?}");
         assert_eq!(seen(report, "INTEROP"), "yes", "{report:?}");
     });
-    let _server = acceptor.join().unwrap();
+    let _server = telnetd.join().unwrap();
 }
 
 #[test]
