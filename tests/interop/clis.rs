@@ -23,7 +23,12 @@ fn our_client_cli_against_telnetlib3_server() {
     let port = free_port();
     let _server = Proc::spawn(
         "telnetlib3-server",
-        Command::new(venv().join("bin/telnetlib3-server")).args(["127.0.0.1", &port.to_string()]),
+        Command::new(venv().join("bin/telnetlib3-server")).args([
+            "127.0.0.1",
+            &port.to_string(),
+            "--connect-maxwait",
+            "10",
+        ]),
     );
     let tap = Tap::new(wait_listening(port));
     let mut client = Proc::spawn(
@@ -70,7 +75,7 @@ fn telnetlib3_client_cli_against_our_server() {
     let port = free_port();
     let _server = Proc::spawn(
         "telnetlib-server",
-        Command::new(OUR_SERVER).args(["127.0.0.1", &port.to_string()]),
+        Command::new(OUR_SERVER).args(["127.0.0.1", &port.to_string(), "--connect-maxwait", "10"]),
     );
     let tap = Tap::new(wait_listening(port));
     let mut client = Proc::spawn(
@@ -166,7 +171,14 @@ fn netkit_telnet_against_our_server_cli_pty_exec_shell() {
     let port = free_port();
     let _server = Proc::spawn(
         "telnetlib-server",
-        Command::new(OUR_SERVER).args(["127.0.0.1", &port.to_string(), "--pty-exec", "/bin/sh"]),
+        Command::new(OUR_SERVER).args([
+            "127.0.0.1",
+            &port.to_string(),
+            "--connect-maxwait",
+            "10",
+            "--pty-exec",
+            "/bin/sh",
+        ]),
     );
     let tap = Tap::new(wait_listening(port));
     let command = format!(
@@ -213,6 +225,36 @@ fn our_client_cli_interactive_against_inetutils_telnetd() {
         "an empty line was sent:\n{screen}"
     );
     cell.note("TERM and 88x26 reach the program; typed UTF-8 line shown once, Enter sent as a bare CR in BINARY (no extra empty line); Ctrl-] quit → exit 0");
+    cell.note(tap.assert_no_loop(2));
+    let _telnetd = telnetd.join().unwrap();
+}
+
+#[test]
+fn our_client_cli_scripted_against_inetutils_telnetd() {
+    let mut cell = Cell::new(
+        "3f-cli-client-scripted-vs-inetutils-telnetd",
+        GROUP,
+        "`telnetlib-client` scripted → inetutils telnetd",
+        "scripted",
+    );
+    let (address, telnetd) = crate::their_servers::inetutils_telnetd_once();
+    let tap = Tap::new(address);
+    let mut client = Proc::spawn(
+        "telnetlib-client",
+        Command::new(OUR_CLIENT).args(["--term", "vt-script", "127.0.0.1", &tap.port()]),
+    );
+    client.wait_output("nologin> ");
+    client.input("héllo wörld ✓\nbye\n");
+    let (status, output) = client.wait_exit();
+    assert!(status.success(), "{output}");
+    assert!(output.contains("TERM=vt-script"), "{output}");
+    assert!(output.contains("GOT=héllo wörld ✓"), "{output}");
+    // One line sent, one line read: no empty line from a CR LF in BINARY.
+    assert!(
+        !output.contains("GOT=\r\n"),
+        "an empty line was sent: {output:?}"
+    );
+    cell.note("TERM reaches the program; each line arrives once (bare CR in BINARY); `bye` ends the session → exit 0");
     cell.note(tap.assert_no_loop(2));
     let _telnetd = telnetd.join().unwrap();
 }

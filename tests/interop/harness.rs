@@ -11,8 +11,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long any single step may take before the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(20);
+/// How long any single step may take before the test fails: generous, because the
+/// peers are slow to start on a loaded machine; a working step takes well under 1 s.
+pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// `DEADLINE` as the `Option` the library's calls take.
 pub const WAIT: Option<Duration> = Some(DEADLINE);
@@ -104,6 +105,8 @@ pub struct Proc {
     name: String,
     child: Child,
     output: Arc<Mutex<Vec<u8>>>,
+    /// The threads copying its output; they end when it closes its pipes.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Proc {
@@ -128,19 +131,24 @@ impl Proc {
             .stderr
             .take()
             .map(|s| Box::new(s) as Box<dyn Read + Send>);
-        for mut stream in [stdout, stderr].into_iter().flatten() {
-            let output = Arc::clone(&output);
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 4096];
-                while let Ok(n @ 1..) = stream.read(&mut buffer) {
-                    output.lock().unwrap().extend_from_slice(&buffer[..n]);
-                }
-            });
-        }
+        let readers = [stdout, stderr]
+            .into_iter()
+            .flatten()
+            .map(|mut stream| {
+                let output = Arc::clone(&output);
+                std::thread::spawn(move || {
+                    let mut buffer = [0u8; 4096];
+                    while let Ok(n @ 1..) = stream.read(&mut buffer) {
+                        output.lock().unwrap().extend_from_slice(&buffer[..n]);
+                    }
+                })
+            })
+            .collect();
         Proc {
             name: name.to_owned(),
             child,
             output,
+            readers,
         }
     }
 
@@ -165,8 +173,7 @@ impl Proc {
                 return output;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                // Give the readers a moment to drain the pipes, then judge.
-                std::thread::sleep(Duration::from_millis(100));
+                self.drain();
                 let output = self.output();
                 assert!(
                     output.contains(text),
@@ -189,7 +196,7 @@ impl Proc {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for the peer") {
-                std::thread::sleep(Duration::from_millis(100));
+                self.drain();
                 return (status, self.output());
             }
             assert!(
@@ -199,6 +206,15 @@ impl Proc {
                 self.output()
             );
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Once it has exited: waits (with a deadline) until its pipes are read to the
+    /// end. A process it left behind may keep them open; then what arrived is it.
+    fn drain(&self) {
+        let start = Instant::now();
+        while !self.readers.iter().all(|r| r.is_finished()) && start.elapsed() < DEADLINE / 4 {
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 

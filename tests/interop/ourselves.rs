@@ -24,7 +24,7 @@ struct Pair {
 
 fn pair(client: ClientBuilder) -> Pair {
     let server = TelnetServer::builder()
-        .connect_maxwait(Duration::from_secs(5))
+        .connect_maxwait(Duration::from_secs(15))
         .timeout(WAIT)
         .bind("127.0.0.1:0")
         .unwrap();

@@ -131,7 +131,7 @@ fn telnetlib3_server_default_shell() {
     let port = free_port();
     let _server = Proc::spawn(
         "telnetlib3-server",
-        Command::new(cli).args(["127.0.0.1", &port.to_string(), "--loglevel", "info"]),
+        Command::new(cli).args(["127.0.0.1", &port.to_string(), "--connect-maxwait", "10"]),
     );
     let address = wait_listening(port);
     let tap = Tap::new(address);
@@ -305,7 +305,7 @@ fn libtelnet_proxy_in_front_of_our_server() {
     );
     let proxy = require("/usr/bin/telnet-proxy", "libtelnet-utils");
     let server = TelnetServer::builder()
-        .connect_maxwait(Duration::from_secs(5))
+        .connect_maxwait(Duration::from_secs(15))
         .timeout(WAIT)
         .bind("127.0.0.1:0")
         .unwrap();

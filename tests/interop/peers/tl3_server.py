@@ -34,7 +34,7 @@ async def shell(reader, writer):
 
 async def main(host, port):
     server = await telnetlib3.create_server(host, int(port), shell=shell,
-                                            connect_maxwait=2.0)
+                                            connect_maxwait=10.0)
     print("LISTENING=1", flush=True)
     await server.wait_closed()
 

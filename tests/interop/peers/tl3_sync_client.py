@@ -10,9 +10,9 @@ import sys
 from telnetlib3.sync import TelnetConnection
 from telnetlib3 import telopt
 
-conn = TelnetConnection(sys.argv[1], int(sys.argv[2]), timeout=15, encoding=False,
+conn = TelnetConnection(sys.argv[1], int(sys.argv[2]), timeout=50, encoding=False,
                         term="vt220-sync", cols=100, rows=30,
-                        connect_minwait=0.0, connect_maxwait=2.0)
+                        connect_minwait=0.0, connect_maxwait=10.0)
 conn.connect()
 greeting = conn.read_until(b"prompt> ")
 print("GREETING=" + greeting.hex(), flush=True)
