@@ -393,7 +393,8 @@ pub fn escape(bytes: &[u8]) -> String {
 /// A tmux session of a given size running one command, on a tmux server of its own
 /// (killed on drop, with everything in it).
 pub struct Tmux {
-    socket: String,
+    /// Names its socket and output files.
+    name: String,
 }
 
 impl Tmux {
@@ -401,7 +402,7 @@ impl Tmux {
     pub fn start(name: &str, cols: u16, rows: u16, command: &str) -> Tmux {
         require("/usr/bin/tmux", "tmux");
         let tmux = Tmux {
-            socket: format!("telnetlib-interop-{name}-{}", std::process::id()),
+            name: format!("telnetlib-interop-{name}-{}", std::process::id()),
         };
         tmux.run(&[
             "-f",
@@ -422,8 +423,13 @@ impl Tmux {
         tmux
     }
 
+    /// The tmux server's socket (tmux leaves it behind when killed).
+    fn socket_path(&self) -> PathBuf {
+        std::env::temp_dir().join(format!("{}.sock", self.name))
+    }
+
     fn output_path(&self) -> PathBuf {
-        std::env::temp_dir().join(format!("{}.out", self.socket))
+        std::env::temp_dir().join(format!("{}.out", self.name))
     }
 
     /// The raw bytes the program wrote to its terminal since shortly after it started.
@@ -445,8 +451,8 @@ impl Tmux {
     fn run(&self, args: &[&str]) -> String {
         let output = Command::new("tmux")
             .arg("-u")
-            .arg("-L")
-            .arg(&self.socket)
+            .arg("-S")
+            .arg(self.socket_path())
             .args(args)
             .env_remove("TMUX")
             .output()
@@ -507,8 +513,11 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
+            .arg("-S")
+            .arg(self.socket_path())
+            .arg("kill-server")
             .output();
+        let _ = std::fs::remove_file(self.socket_path());
         let _ = std::fs::remove_file(self.output_path());
     }
 }
