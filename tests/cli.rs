@@ -10,7 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use support::peer::{DEADLINE, Peer};
-use telnetlib::TelnetConnection;
+use telnetlib::proto::Opt;
+use telnetlib::{TelnetConnection, Want};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_telnetlib-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_telnetlib-client");
@@ -254,6 +255,20 @@ fn pty_exec_cat_echoes_and_is_reaped_when_the_client_leaves() {
     drop(conn);
     assert!(server.wait_log("/bin/cat ended").contains("ended"));
     server.wait_log("disconnect");
+}
+
+#[test]
+fn pty_exec_shell_ends_a_line_at_a_terminals_enter() {
+    // Terminal clients (netkit telnet in BINARY) send a bare CR for Enter.
+    let server = Server::start(&["--pty-exec", "/bin/sh"]);
+    let conn = TelnetConnection::connect(server.address).unwrap();
+    conn.wait_for(&[Want::LocalEnabled(Opt::BINARY)], WAIT)
+        .unwrap();
+    // Once the shell has run a command, its terminal mode is set.
+    conn.write(b"echo rea''dy\n", WAIT).unwrap();
+    assert!(conn.read_until(b"ready", WAIT).is_ok());
+    conn.write(b"echo pty-$((6*7))\r", WAIT).unwrap();
+    assert!(conn.read_until(b"pty-42", WAIT).is_ok());
 }
 
 /// Runs the client against a scripted peer: stdin given, returns (peer, child).

@@ -250,6 +250,61 @@ fn the_ttype_cycle_is_bounded() {
 }
 
 #[test]
+fn an_empty_answer_to_named_environ_variables_brings_a_request_for_all() {
+    // netkit telnet (Debian's telnet and telnet-ssl) answers a SEND naming variables
+    // with an empty IS, and sends its exported variables only for a bare SEND.
+    let (server, thread, handed) = handing_out(TelnetServer::builder().offer_charset(false));
+    let mut client = Peer::connect(server.local_addr());
+    client.expect(b"\xff\xfd\x18");
+    client.send(b"\xff\xfc\x18");
+    let offers = client.receive_until(|got| find(got, b"\xff\xfd\x27").is_some());
+    for (verb, opt) in negotiations(&offers) {
+        if opt != 0x27 {
+            client.send(&[0xff, if verb == 0xfb { 0xfe } else { 0xfc }, opt]);
+        }
+    }
+    client.send(b"\xff\xfb\x27");
+    client.receive_until(|got| find(got, b"IPADDRESS\x00\x03\xff\xf0").is_some());
+    client.send(b"\xff\xfa\x27\x00\xff\xf0");
+    client.expect(b"\xff\xfa\x27\x01\xff\xf0");
+    client.send(b"\xff\xfa\x27\x00\x00USER\x01interop\xff\xf0");
+    let connection = handed.recv_timeout(DEADLINE).expect("handed out");
+    assert_eq!(connection.env("USER").as_deref(), Some("interop"));
+    drop((client, connection));
+    stop(server, thread);
+}
+
+#[test]
+fn a_client_that_never_answers_our_will_charset_is_not_held_back() {
+    // TinTin++ sends WILL CHARSET and accepts our REQUEST, but never answers the WILL
+    // CHARSET the server reciprocates with.
+    let (server, thread, handed) =
+        handing_out(TelnetServer::builder().connect_maxwait(Duration::from_secs(30)));
+    let mut client = Peer::connect(server.local_addr());
+    client.expect(b"\xff\xfd\x18");
+    client.send(b"\xff\xfc\x18");
+    let offers = client.receive_until(|got| find(got, b"\xff\xfd\x27").is_some());
+    for (verb, opt) in negotiations(&offers) {
+        match opt {
+            0x2a => client.send(b"\xff\xfb\x2a"),
+            _ => client.send(&[0xff, if verb == 0xfb { 0xfe } else { 0xfc }, opt]),
+        }
+    }
+    // Refused NEW_ENVIRON brings a request for OLD-ENVIRON, refused too.
+    client.receive_until(|got| {
+        find(got, b"US-ASCII\xff\xf0").is_some() && find(got, b"\xff\xfd\x24").is_some()
+    });
+    client.send(b"\xff\xfc\x24");
+    client.send(b"\xff\xfa\x2a\x02UTF-8\xff\xf0");
+    let started = Instant::now();
+    let connection = handed.recv_timeout(DEADLINE).expect("handed out");
+    assert!(started.elapsed() < Duration::from_secs(5), "held back");
+    assert_eq!(connection.charset().as_deref(), Some("UTF-8"));
+    drop((client, connection));
+    stop(server, thread);
+}
+
+#[test]
 fn a_mud_client_is_not_offered_echo() {
     let (server, thread, handed) = handing_out(TelnetServer::builder());
     let client = TelnetConnection::builder()

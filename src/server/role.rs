@@ -127,6 +127,8 @@ pub(crate) struct ServerRole {
     advanced: bool,
     echo_decided: bool,
     environ_decided: bool,
+    /// A bare `SEND` (all variables) followed an empty answer to our named one.
+    environ_asked_all: bool,
     awaiting: Awaiting,
     /// Environment requests not yet sent (each goes after the answer to the last).
     environ_frames: VecDeque<Vec<u8>>,
@@ -162,6 +164,7 @@ impl ServerRole {
             advanced: false,
             echo_decided: false,
             environ_decided: false,
+            environ_asked_all: false,
             awaiting: Awaiting::default(),
             environ_frames: VecDeque::new(),
             old_environ_tried: false,
@@ -192,7 +195,7 @@ impl ServerRole {
 
     /// No request of ours and no subnegotiation answer is outstanding.
     pub fn settled(&self, link: &Link) -> bool {
-        !link.engine.any_pending() && !self.awaiting.any()
+        !self.awaiting.any() && (!link.engine.any_pending() || only_courtesy_pending(link))
     }
 
     /// The MUD client on the other end, by name: a TTYPE answer whose first word
@@ -335,10 +338,24 @@ impl ServerRole {
     }
 
     fn on_environ(&mut self, opt: Opt, payload: &[u8], link: &mut Link) {
-        let Some((_, variables)) = environ::parse_answer(payload) else {
+        let Some((info, variables)) = environ::parse_answer(payload) else {
             return;
         };
+        let answered_ours = !info && self.awaiting.environ;
         self.awaiting.environ = self.send_environ_frame(opt, link);
+        if answered_ours
+            && !self.awaiting.environ
+            && variables.is_empty()
+            && !self.environ_asked_all
+        {
+            // netkit telnet (Debian's telnet and telnet-ssl 0.17) answers a SEND that
+            // names variables with an empty IS, yet sends what it exports (DISPLAY,
+            // USER, ...) for a bare SEND: ask once more, for everything.
+            self.environ_asked_all = true;
+            link.engine.send_subnegotiation(opt, &environ::request(&[]));
+            self.awaiting.environ = true;
+            return;
+        }
         for variable in variables {
             let Some(value) = variable.value.filter(|v| !v.is_empty()) else {
                 continue;
@@ -479,6 +496,16 @@ impl ServerRole {
             let _ = notifier.activity.try_send(());
         }
     }
+}
+
+/// Whether the only request of ours still unanswered is our WILL CHARSET. It only
+/// reciprocates the client's WILL (which is all the REQUEST needs), and TinTin++ never
+/// answers it: waiting for it held every such client back until `connect_maxwait`.
+fn only_courtesy_pending(link: &Link) -> bool {
+    (0..=u8::MAX).map(Opt).all(|opt| {
+        !link.engine.is_pending(Side::Remote, opt)
+            && (opt == Opt::CHARSET || !link.engine.is_pending(Side::Local, opt))
+    })
 }
 
 impl Role for ServerRole {

@@ -147,7 +147,15 @@ impl Keyboard {
             if !server_echoes {
                 self.echo(bytes);
             }
-            self.send(bytes);
+            // Enter is CR LF in NVT. In BINARY there is no newline rule and telnetd
+            // hands the bytes to its pty as they are (two line ends): send a bare CR,
+            // as BSD telnet does.
+            let binary = self.conn.local_option(Opt::BINARY);
+            self.send(if byte == b'\r' && binary {
+                b"\r"
+            } else {
+                bytes
+            });
             return;
         }
         match byte {

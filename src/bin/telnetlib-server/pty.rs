@@ -1,6 +1,7 @@
 //! `--pty-exec PROGRAM [-- ARGS...]`: each client gets PROGRAM on a pseudo-terminal of
 //! its own, sized from NAWS (and resized on every update), with TERM from TTYPE. The
-//! terminal is raw by default (`stty raw -echo`; the program draws what it wants) and
+//! terminal is raw by default (`stty -icanon -echo`, telnetlib3's raw mode: the
+//! program reads keys as typed and draws what it wants; CR still ends a line) and
 //! cooked without echo with `--line-mode` (the client echoes and edits lines). The
 //! child is killed and reaped when the client leaves, and the client is closed when
 //! the child exits.
@@ -39,11 +40,14 @@ fn run(
     let pair = native_pty_system()
         .openpty(size(client.columns(), client.rows()))
         .map_err(|e| e.to_string())?;
-    // The terminal mode is set by stty in the child before it becomes PROGRAM.
+    // The terminal mode is set by stty in the child before it becomes PROGRAM. "Raw"
+    // is telnetlib3's: no echo and no line editing, but CR still maps to NL and NL
+    // still goes out as CR LF (`stty raw` would stop both, and a terminal's Enter,
+    // which sends CR, would never end a line).
     let stty = if line_mode {
         "stty -echo"
     } else {
-        "stty raw -echo"
+        "stty -icanon -echo"
     };
     let mut command = CommandBuilder::new("/bin/sh");
     command.arg("-c");

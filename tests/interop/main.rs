@@ -1,0 +1,19 @@
+//! Interoperability with real third-party Telnet peers (issue #9), built only with
+//! `--features interop`: `cargo test --features interop --test interop`.
+//!
+//! `.ci/run` installs every peer; a missing peer fails its test with what to install.
+//! Each test is one cell of the matrix (peer × direction) and checks bytes or parsed
+//! facts on both sides, over real loopback sockets, with a deadline on every step.
+//! Each cell writes its result to `target/interop-results/`; `tests/interop/results.sh`
+//! turns them into the table in COMPAT.md.
+//!
+//! - `their_clients`: their clients against our `TelnetServer`;
+//! - `their_servers`: our `TelnetConnection` against their servers;
+//! - `clis`: our command-line tools against telnetlib3's, both ways;
+//! - `ourselves`: our client against our server, option by option.
+
+mod clis;
+mod harness;
+mod ourselves;
+mod their_clients;
+mod their_servers;
