@@ -144,7 +144,7 @@ pub(crate) fn answer_charset_request(offered: &[String], link: &mut Link) -> Vec
 
 impl Role for ClientRole {
     fn start(&mut self, link: &mut Link) {
-        link.options.linemode = Some(Linemode::client());
+        link.options.new_linemode = Some(Linemode::client);
         link.engine.start();
     }
 

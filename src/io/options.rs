@@ -36,7 +36,10 @@ pub(crate) struct Options {
     pub msdp: VecDeque<Vec<(String, msdp::Value)>>,
     /// The last MSSP variables received.
     pub mssp: Option<Vec<(String, Vec<String>)>>,
-    /// LINEMODE's state, for the side this connection plays (set by the role).
+    /// Makes LINEMODE's state for the side this connection plays (set by the role).
+    pub new_linemode: Option<fn() -> Linemode>,
+    /// LINEMODE's state, made when the option is first enabled (most connections
+    /// never use it, and thousands of idle ones should not carry an SLC table).
     pub linemode: Option<Linemode>,
 }
 
@@ -93,7 +96,11 @@ pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
         OwnedEvent::OptionEnabled {
             opt: Opt::LINEMODE, ..
         } => {
-            if let Some(linemode) = link.options.linemode.as_mut() {
+            let options = &mut link.options;
+            if options.linemode.is_none() {
+                options.linemode = options.new_linemode.map(|new| new());
+            }
+            if let Some(linemode) = options.linemode.as_mut() {
                 linemode.start().send_to(&mut link.engine);
             }
         }

@@ -16,7 +16,7 @@ use super::proxy::{self, ProxyError, ProxyHeader};
 
 /// The first read buffer: small, because most connections are idle or interactive and
 /// thousands of them must fit in little memory.
-const FIRST_READ_CHUNK: usize = 2 * 1024;
+const FIRST_READ_CHUNK: usize = 512;
 /// The most read from the socket in one call; the buffer doubles up to it whenever a
 /// read fills it (a bulk transfer).
 const MAX_READ_CHUNK: usize = 64 * 1024;

@@ -510,7 +510,7 @@ fn only_courtesy_pending(link: &Link) -> bool {
 
 impl Role for ServerRole {
     fn start(&mut self, link: &mut Link) {
-        link.options.linemode = Some(Linemode::server());
+        link.options.new_linemode = Some(Linemode::server);
         link.engine.start();
     }
 
