@@ -385,6 +385,10 @@ impl<R: Role> Core<R> {
     }
 
     /// Makes room under `max_outgoing` by writing (nobody else may be), then queues.
+    ///
+    /// When the deadline passes before there is room, nothing of this call has been
+    /// queued: that is `OutputFull`, not `Timeout` (whose bytes stay queued and leave
+    /// later), so the caller knows to send them again.
     fn enqueue(
         &self,
         operation: &'static str,
@@ -409,7 +413,14 @@ impl<R: Role> Core<R> {
             }
             self.shared
                 .pump(deadline, true)
-                .map_err(|e| self.write_error(operation, e))?;
+                .map_err(|e| match self.write_error(operation, e) {
+                    Error::Timeout { peer, .. } => Error::OutputFull {
+                        operation,
+                        peer,
+                        limit,
+                    },
+                    other => other,
+                })?;
         }
     }
 
