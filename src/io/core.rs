@@ -502,10 +502,19 @@ impl<R: Role> Core<R> {
 
     /// Sends what is queued (for at most [`CLOSE_FLUSH_LIMIT`]), shuts the socket down,
     /// wakes every waiter and joins the reader thread. Idempotent.
+    ///
+    /// Bytes that could not be sent are not dropped silently: they stay counted in
+    /// [`queued`](Self::queued) and a warning is logged.
     pub fn close(&self) {
         let first = !self.lock().closed;
         if first {
-            let _ = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true);
+            if let Err(error) = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true) {
+                log::warn!(
+                    "closing the connection to {:?}: {} queued bytes were not sent ({error})",
+                    self.peer(),
+                    self.queued()
+                );
+            }
             self.lock().closed = true;
             let _ = self.shared.socket.shutdown(Shutdown::Both);
             self.shared.changed.notify_all();
