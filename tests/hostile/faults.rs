@@ -161,3 +161,53 @@ fn shutdown_mid_transfer_delivers_every_byte_send_reported() {
 fn shutdown_with_a_thousand_clients_mid_transfer_delivers_every_byte_send_reported() {
     shutdown_mid_transfer(1000);
 }
+
+/// In the game loop `send` queues and returns: at shutdown, every byte it accepted
+/// either reaches the client or is still counted by `queued_output` (and logged), so
+/// the server can tell what was not delivered.
+#[test]
+fn shutdown_in_the_game_loop_accounts_for_every_byte_send_accepted() {
+    let _serial = serial();
+    let baseline = Baseline::take();
+    let server = TelnetServer::builder()
+        .line_mode(true)
+        .connect_maxwait(Duration::from_millis(100))
+        .max_output_buffer(8 << 20)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut peer = Peer::connect(server.local_addr());
+    let started = Instant::now();
+    let client = loop {
+        server.poll(Duration::from_millis(10)).unwrap();
+        if let Some(client) = server.clients().first() {
+            break Arc::clone(client);
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the client was never handed out"
+        );
+    };
+    // The peer reads nothing: the kernel's buffers fill, then the queue grows.
+    let block = vec![b'y'; 16 << 10];
+    let mut accepted = 0;
+    while client.queued_output() < 2 << 20 {
+        client.send_bytes(&block).unwrap();
+        accepted += block.len();
+        assert!(accepted < 256 << 20, "the peer's buffers never filled");
+    }
+    server.shutdown();
+    let unsent = client.queued_output();
+    let received = peer.receive_to_end();
+    let delivered = received.iter().filter(|&&b| b == b'y').count();
+    eprintln!(
+        "game loop: send accepted {accepted} bytes; {delivered} delivered, {unsent} reported unsent"
+    );
+    assert!(unsent > 0, "the test did not leave bytes unsent");
+    assert_eq!(
+        delivered + unsent,
+        accepted,
+        "bytes send accepted were neither delivered nor reported"
+    );
+    drop((client, server, peer));
+    baseline.assert_restored("after a game-loop shutdown");
+}
