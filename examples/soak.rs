@@ -73,8 +73,9 @@ struct Stats {
     errors: AtomicUsize,
     /// Round trips since the last report.
     latencies: Mutex<Vec<Duration>>,
-    /// Every round trip, for the final figures.
-    all: Mutex<Vec<Duration>>,
+    /// Every round trip, for the final figures: a fixed-size histogram, so that the
+    /// soak's own bookkeeping does not grow the memory it reports.
+    all: Mutex<Histogram>,
     first_errors: Mutex<Vec<String>>,
 }
 
@@ -85,6 +86,48 @@ impl Stats {
         if first.len() < 10 {
             first.push(what);
         }
+    }
+}
+
+/// Round trips counted in 0.1 ms buckets up to 10 s (one more for anything longer).
+struct Histogram {
+    buckets: Vec<u64>,
+    max: Duration,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            buckets: vec![0; 100_001],
+            max: Duration::ZERO,
+        }
+    }
+}
+
+impl Histogram {
+    fn record(&mut self, sorted: &[Duration]) {
+        for &latency in sorted {
+            let bucket = (latency.as_micros() / 100).min(100_000) as usize;
+            self.buckets[bucket] += 1;
+        }
+        self.max = self.max.max(sorted.last().copied().unwrap_or_default());
+    }
+
+    fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
+
+    /// The upper edge of the bucket holding the `q`-quantile.
+    fn quantile(&self, q: f64) -> Duration {
+        let target = (self.count() as f64 * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (bucket, &n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= target {
+                return Duration::from_micros(bucket as u64 * 100 + 100).min(self.max);
+            }
+        }
+        self.max
     }
 }
 
@@ -295,7 +338,7 @@ fn main() -> ExitCode {
             count("/proc/self/task"),
             count("/proc/self/fd"),
         );
-        stats.all.lock().unwrap().extend(window);
+        stats.all.lock().unwrap().record(&window);
     }
     stop.store(true, Ordering::SeqCst);
     for client in clients {
@@ -304,19 +347,20 @@ fn main() -> ExitCode {
     server.shutdown();
     let _ = serve.join();
 
-    let mut all = std::mem::take(&mut *stats.all.lock().unwrap());
-    all.extend(std::mem::take(&mut *stats.latencies.lock().unwrap()));
-    all.sort();
+    let mut rest = std::mem::take(&mut *stats.latencies.lock().unwrap());
+    rest.sort();
+    let mut all = stats.all.lock().unwrap();
+    all.record(&rest);
     let errors = stats.errors.load(Ordering::SeqCst);
     println!(
         "total: {} clients connected, {} lines acknowledged, {} relayed, {} errors; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {:.1} s",
         stats.connected.load(Ordering::SeqCst),
-        all.len(),
+        all.count(),
         stats.relayed.load(Ordering::SeqCst),
         errors,
-        quantile(&all, 0.50).as_secs_f64() * 1e3,
-        quantile(&all, 0.99).as_secs_f64() * 1e3,
-        all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        all.quantile(0.50).as_secs_f64() * 1e3,
+        all.quantile(0.99).as_secs_f64() * 1e3,
+        all.max.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64(),
     );
     for error in stats.first_errors.lock().unwrap().iter() {
