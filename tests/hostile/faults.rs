@@ -15,13 +15,18 @@ use super::*;
 fn a_panicking_handler_ends_its_own_connection_only() {
     let _serial = serial();
     let baseline = Baseline::take();
-    let served = Served::start(TelnetServer::builder().line_mode(true), |client| {
-        let _ = client.send("ready\n");
-        while let Ok(line) = client.readline_str(None) {
-            assert_ne!(line.trim(), "panic", "the handler panics on purpose");
-            let _ = client.send(&format!("pong {}\n", line.trim()));
-        }
-    });
+    let served = Served::start(
+        TelnetServer::builder()
+            .line_mode(true)
+            .connect_maxwait(Duration::from_millis(200)),
+        |client| {
+            let _ = client.send("ready\n");
+            while let Ok(line) = client.readline_str(None) {
+                assert_ne!(line.trim(), "panic", "the handler panics on purpose");
+                let _ = client.send(&format!("pong {}\n", line.trim()));
+            }
+        },
+    );
     let mut probe = Probe::connect(served.addr(), DEADLINE);
     for _ in 0..3 {
         let mut victim = ready_peer(served.addr());

@@ -76,8 +76,10 @@ fn subnegotiation_flood(total: usize, filler: &[u8]) {
         total >> 20,
         probe.worst
     );
+    // Below half the flood, so that a buffered flood cannot pass.
+    let bound_kib = (24 << 10).min(total / 2048);
     assert!(
-        growth < 24 << 10,
+        growth < bound_kib,
         "memory grew by {growth} KiB during a {total}-byte subnegotiation"
     );
     drop((probe, peer));
@@ -92,7 +94,9 @@ fn an_endless_subnegotiation_is_capped_and_others_are_served() {
 
 #[test]
 fn an_endless_subnegotiation_of_escaped_iacs_is_capped() {
-    subnegotiation_flood(32 << 20, &[IAC, IAC]);
+    // Each `IAC IAC` pair goes through the parser's framing states (about 20 s for
+    // 32 MiB in a debug build): 4 MiB here, 100 MiB in the release run.
+    subnegotiation_flood(4 << 20, &[IAC, IAC]);
 }
 
 #[test]
