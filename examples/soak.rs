@@ -84,6 +84,7 @@ impl Stats {
         self.errors.fetch_add(1, Ordering::SeqCst);
         let mut first = self.first_errors.lock().unwrap();
         if first.len() < 10 {
+            eprintln!("error: {what}");
             first.push(what);
         }
     }
