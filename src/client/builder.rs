@@ -236,7 +236,8 @@ impl ClientBuilder {
     }
 
     /// Bounds the bytes queued for sending (default 1 MiB); a write waits, within its
-    /// timeout, while the queue is over it.
+    /// timeout, while the queue is over it, then fails with `OutputFull` having queued
+    /// nothing.
     pub fn max_output_buffer(mut self, bytes: usize) -> Self {
         self.core.max_outgoing = bytes.max(1);
         self

@@ -143,7 +143,9 @@ macro_rules! connection_api {
 
             /// Sends bytes with 0xFF doubled and no newline translation. Returns once they are
             /// handed to the socket; on `Timeout` they stay queued, in order, and go out with
-            /// the next write or flush.
+            /// the next write or flush. When `max_output_buffer` bytes are already queued
+            /// and the peer takes none before the deadline, the call fails with
+            /// [`Error::OutputFull`](crate::Error::OutputFull) and queues nothing.
             pub fn write(
                 &self,
                 data: &[u8],

@@ -403,6 +403,10 @@ impl<R: Role> Core<R> {
     }
 
     /// Makes room under `max_outgoing` by writing (nobody else may be), then queues.
+    ///
+    /// When the deadline passes before there is room, nothing of this call has been
+    /// queued: that is `OutputFull`, not `Timeout` (whose bytes stay queued and leave
+    /// later), so the caller knows to send them again.
     fn enqueue(
         &self,
         operation: &'static str,
@@ -427,7 +431,14 @@ impl<R: Role> Core<R> {
             }
             self.shared
                 .pump(deadline, true)
-                .map_err(|e| self.write_error(operation, e))?;
+                .map_err(|e| match self.write_error(operation, e) {
+                    Error::Timeout { peer, .. } => Error::OutputFull {
+                        operation,
+                        peer,
+                        limit,
+                    },
+                    other => other,
+                })?;
         }
     }
 
@@ -509,10 +520,19 @@ impl<R: Role> Core<R> {
 
     /// Sends what is queued (for at most [`CLOSE_FLUSH_LIMIT`]), shuts the socket down,
     /// wakes every waiter and joins the reader thread. Idempotent.
+    ///
+    /// Bytes that could not be sent are not dropped silently: they stay counted in
+    /// [`queued`](Self::queued) and a warning is logged.
     pub fn close(&self) {
         let first = !self.lock().closed;
         if first {
-            let _ = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true);
+            if let Err(error) = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true) {
+                log::warn!(
+                    "closing the connection to {:?}: {} queued bytes were not sent ({error})",
+                    self.peer(),
+                    self.queued()
+                );
+            }
             self.lock().closed = true;
             let _ = self.shared.socket.shutdown(Shutdown::Both);
             self.shared.changed.notify_all();

@@ -220,7 +220,9 @@ impl ServerConnection {
         self.core.lock().link.options.output_stopped()
     }
 
-    /// Bytes queued for the client and not yet written.
+    /// Bytes queued for the client and not yet written. After the connection is
+    /// closed (by `deactivate`, a dropped slow client, or server shutdown), the bytes
+    /// that `send` accepted but that could not be written before the close.
     pub fn queued_output(&self) -> usize {
         self.core.queued()
     }
