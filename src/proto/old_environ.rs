@@ -1,6 +1,6 @@
 //! OLD-ENVIRON (RFC 1408) and the RFC 1571 interoperability rules.
 //!
-//! OLD-ENVIRON's messages are NEW_ENVIRON's ([`environ`](super::environ)), but RFC 1408
+//! OLD-ENVIRON's messages are NEW_ENVIRON's ([`environ`]), but RFC 1408
 //! numbers VAR 0 and VALUE 1 while the BSD implementation it was meant to describe uses
 //! VAR 1 and VALUE 0. RFC 1571 says how each side guesses which numbering its peer
 //! uses; this module implements those guesses and converts payloads between the two, so
