@@ -86,7 +86,8 @@ pub(crate) struct Link {
     pub charset_generation: u64,
     /// Treat both directions as BINARY for newline and NUL handling.
     pub force_binary: bool,
-    /// State of the options both roles handle alike (STATUS, LFLOW).
+    /// State of the options both roles handle alike (STATUS, LFLOW, LINEMODE, the MUD
+    /// protocols).
     pub options: Options,
 }
 
