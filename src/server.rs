@@ -535,6 +535,7 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
         charset_generation: 0,
         force_binary: settings.force_binary,
         options: Default::default(),
+        compress_switches: Vec::new(),
     };
     let config = settings.core.clone();
     let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));

@@ -359,3 +359,33 @@ fn connect_maxwait_waits_for_our_requests_to_be_answered() {
     peer.close();
     assert!(child.wait_with_output().unwrap().status.success());
 }
+
+#[test]
+fn compression_flags_offer_and_refuse_mccp() {
+    // The server compresses for our client with --compression; the shell works as ever.
+    let server = Server::start(&["--compression"]);
+    let conn = session(&server);
+    assert_eq!(conn.compression(), (true, true));
+    assert!(run(&conn, "help").contains("quit"));
+    drop(conn);
+
+    // Without it, the server refuses MCCP2 when asked.
+    let server = Server::start(&[]);
+    let mut client = Peer::connect(server.address);
+    client.expect(b"\xff\xfd\x18");
+    client.send(b"\xff\xfd\x56");
+    client.expect(b"\xff\xfc\x56");
+
+    // The client accepts compression by default and refuses it with --no-compression.
+    for (args, answer) in [
+        (&[][..], b"\xff\xfd\x56"),
+        (&["--no-compression"][..], b"\xff\xfe\x56"),
+    ] {
+        let (mut peer, mut child) = client_against_peer(args, b"");
+        peer.send(b"\xff\xfb\x56");
+        // The answer comes after the client's own start-up requests, if any.
+        peer.receive_until(|got| got.windows(3).any(|w| w == answer));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::ops::ControlFlow;
+
 use proptest::prelude::*;
 use support::{EventLog, run_chunks};
 use telnetlib::proto::nvt::{NewlineDecoder, encode_text, escape_iac};
@@ -67,6 +69,32 @@ proptest! {
         let bytewise = run_chunks(&mut engine.clone(), input.chunks(1));
         prop_assert_eq!(&whole, &chunked);
         prop_assert_eq!(&whole, &bytewise);
+    }
+
+    /// Stopping after every subnegotiation and going on from the byte returned loses
+    /// and repeats nothing: the stream switch of MCCP relies on it.
+    #[test]
+    fn receive_until_stops_exactly_after_the_event(
+        input in proptest::collection::vec(telnet_byte(), 0..400),
+        policy in policy(),
+    ) {
+        let engine = Engine::new(policy);
+        let whole = run_chunks(&mut engine.clone(), [&input[..]]);
+        let mut stopping = engine.clone();
+        let mut log = EventLog::default();
+        let mut rest = &input[..];
+        while !rest.is_empty() {
+            let used = stopping.receive_until(rest, |event| {
+                log.record(&event);
+                match event {
+                    Event::Subnegotiation { .. } => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                }
+            });
+            prop_assert!(used > 0 && used <= rest.len());
+            rest = &rest[used..];
+        }
+        prop_assert_eq!(whole, (log.finish(), stopping.take_output()));
     }
 
     #[test]

@@ -159,6 +159,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Accepts MCCP2 and MCCP3 compression when the server offers it (default on, as
+    /// MUD clients do): the server's output is inflated after its `IAC SB MCCP2 IAC
+    /// SE`, and ours compressed after our `IAC SB MCCP3 IAC SE`. Reads see plain data
+    /// either way; `false` answers the offers with `DONT`.
+    pub fn compression(mut self, on: bool) -> Self {
+        for opt in [Opt::MCCP2, Opt::MCCP3] {
+            self.policy = if on {
+                self.policy.accept(Side::Remote, opt)
+            } else {
+                self.policy.refuse(Side::Remote, opt)
+            };
+        }
+        self
+    }
+
     /// The GMCP modules announced with `Core.Supports.Set` (after `Core.Hello`) when
     /// the server starts GMCP; default telnetlib3's list (`char 1`, `char.vitals 1`,
     /// `char.items 1`, `room 1`, `room.info 1`, `comm 1`, `comm.channel 1`, `group 1`).
@@ -279,6 +294,7 @@ impl ClientBuilder {
             charset_generation: 0,
             force_binary: self.force_binary,
             options: Default::default(),
+            compress_switches: Vec::new(),
         };
         Ok(TelnetConnection {
             core: Core::spawn(stream, link, self.role, self.core)?,

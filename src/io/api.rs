@@ -417,6 +417,14 @@ macro_rules! connection_api {
                     .is_enabled($crate::proto::Side::Remote, opt)
             }
 
+            /// Whether MCCP compression is in effect: `(ours, theirs)`, true for our
+            /// output once our marker is queued (MCCP2 on a server, MCCP3 on a client)
+            /// and for the peer's output from its marker until its stream ends.
+            pub fn compression(&self) -> (bool, bool) {
+                let state = self.core.lock();
+                (state.wire_out.compressing(), state.wire_in.inflating())
+            }
+
             /// The RFC 1143 state of one side of `opt`.
             pub fn option_state(
                 &self,

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::proto::{Engine, Opt, OwnedEvent, Side};
 
 use super::input::InputBuffer;
+use super::mccp::{InputWire, OutputWire};
 use super::options::Options;
 use super::reader;
 
@@ -89,6 +90,9 @@ pub(crate) struct Link {
     /// State of the options both roles handle alike (STATUS, LFLOW, LINEMODE, the MUD
     /// protocols).
     pub options: Options,
+    /// Offsets into the engine's output where our MCCP compression starts (`true`) or
+    /// ends, recorded when the marker is queued (see `mccp::on_event`).
+    pub compress_switches: Vec<(usize, bool)>,
 }
 
 impl Link {
@@ -128,8 +132,12 @@ pub(crate) struct State<R> {
     pub input: InputBuffer,
     /// The last data byte received was a CR (for dropping the NUL of CR NUL).
     pub after_cr: bool,
-    /// Bytes waiting to be written, in order.
+    /// Bytes waiting to be written, in order, before any compression.
     pub outgoing: Vec<u8>,
+    /// How `outgoing` becomes wire bytes (MCCP), and wire bytes a partial write left.
+    pub wire_out: OutputWire,
+    /// Received bytes waiting for the engine, and the MCCP decompressor.
+    pub wire_in: InputWire,
     pub end: Option<End>,
     /// Closed by this side.
     pub closed: bool,
@@ -146,11 +154,20 @@ impl<R> State<R> {
     /// Moves what the engine queued into the outgoing bytes. Called before the state
     /// lock is released, so engine output is always empty outside it.
     pub fn commit_output(&mut self) {
+        let base = self.outgoing.len();
+        for (at, on) in self.link.compress_switches.drain(..) {
+            self.wire_out.switches.push((base + at, on));
+        }
         let output = self.link.engine.output();
         if !output.is_empty() {
             self.outgoing.extend_from_slice(output);
             self.link.engine.clear_output();
         }
+    }
+
+    /// How many bytes wait to be written (plain bytes queued, wire bytes unsent).
+    pub fn queued(&self) -> usize {
+        self.outgoing.len() + self.wire_out.unsent.len()
     }
 
     /// The error a read gets once the buffer is drained and no more data will come.
@@ -271,6 +288,8 @@ impl<R: Role> Core<R> {
             input: InputBuffer::default(),
             after_cr: false,
             outgoing: Vec::new(),
+            wire_out: OutputWire::default(),
+            wire_in: InputWire::default(),
             end: None,
             closed: false,
             last_input: Instant::now(),
@@ -424,7 +443,7 @@ impl<R: Role> Core<R> {
                 if let Some(End::Failed(..)) = state.end {
                     return Err(state.end_error(operation, self.peer()).expect("ended"));
                 }
-                if state.outgoing.len() < limit {
+                if state.queued() < limit {
                     produce(&mut state);
                     state.commit_output();
                     return Ok(());
@@ -469,7 +488,7 @@ impl<R: Role> Core<R> {
             if state.closed {
                 return Err(Error::Closed { operation });
             }
-            if state.outgoing.len() >= self.shared.config.max_outgoing {
+            if state.queued() >= self.shared.config.max_outgoing {
                 return Err(Error::OutputFull {
                     operation,
                     peer: self.peer(),
@@ -493,7 +512,7 @@ impl<R: Role> Core<R> {
 
     /// How many bytes wait to be written.
     pub fn queued(&self) -> usize {
-        self.lock().outgoing.len()
+        self.lock().queued()
     }
 
     fn write_error(&self, operation: &'static str, error: io::Error) -> Error {
@@ -614,7 +633,8 @@ impl<R> Shared<R> {
                             }
                         }
                     }
-                    std::mem::take(&mut state.outgoing)
+                    let plain = std::mem::take(&mut state.outgoing);
+                    state.wire_out.encode(plain)
                 };
                 if bytes.is_empty() {
                     break;
@@ -622,16 +642,14 @@ impl<R> Shared<R> {
                 let result = write(&self.socket, &bytes);
                 self.changed.notify_all();
                 if let Err((written, error)) = result {
-                    let mut state = self.state.lock();
-                    let mut unsent = bytes[written..].to_vec();
-                    unsent.extend_from_slice(&state.outgoing);
-                    state.outgoing = unsent;
+                    // Already encoded: they go out first next time, as they are.
+                    self.state.lock().wire_out.unsent = bytes[written..].to_vec();
                     return Err(error);
                 }
             }
             drop(writing);
             // Bytes queued by a thread whose try_lock failed while we wrote: go again.
-            if self.state.lock().outgoing.is_empty() {
+            if self.state.lock().queued() == 0 {
                 return Ok(());
             }
         }

@@ -9,6 +9,7 @@
 mod api;
 mod core;
 mod input;
+mod mccp;
 mod options;
 mod proxy;
 mod reader;

@@ -1,7 +1,7 @@
 //! Options both ends handle alike, whatever their role: STATUS reports both ways,
 //! LFLOW's settings with the XON/XOFF gate on output, LINEMODE's negotiation (MODE,
-//! SLC, FORWARDMASK), and the MUD protocols' messages (GMCP, MSDP, MSSP) queued for
-//! the application.
+//! SLC, FORWARDMASK), the MUD protocols' messages (GMCP, MSDP, MSSP) queued for
+//! the application, and MCCP's compression switches (in `mccp`).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -64,6 +64,7 @@ impl Options {
 
 /// Handles the events of the options in this module; the roles call it first.
 pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
+    super::mccp::on_event(event, link);
     match event {
         OwnedEvent::Subnegotiation {
             opt: Opt::STATUS,

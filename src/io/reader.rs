@@ -2,6 +2,7 @@
 
 use std::io::{self, Read};
 use std::net::TcpStream;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use memchr::memmem;
@@ -12,6 +13,7 @@ use super::core::{
     DataSink, End, MAX_PROMPT_MARKS, REPLY_WRITE_BUDGET, Role, Shared, State, deadline,
 };
 use super::input::InputBuffer;
+use super::mccp::{self, Inflated};
 use super::proxy::{self, ProxyError, ProxyHeader};
 
 /// The first read buffer: small, because most connections are idle or interactive and
@@ -46,6 +48,14 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
         let Some(room) = wait_for_room(shared) else {
             return;
         };
+        // Received bytes still waiting (a compressed stream inflated step by step)
+        // come before more are read.
+        if shared.state.lock().wire_in.has_work() {
+            if !deliver(shared, &[], &mut events) {
+                return;
+            }
+            continue;
+        }
         let Some(timeout) = next_read_timeout(shared, socket) else {
             return;
         };
@@ -81,13 +91,14 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
 /// Processes received bytes: data buffered, replies sent, the hook told, waiters
 /// woken. False when the connection is over (closed here, or the peer logged out).
 fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEvent>) -> bool {
-    let (wants_close, replies) = {
+    let (wants_close, replies, corrupt) = {
         let mut state = shared.state.lock();
         if state.closed {
             return false;
         }
-        process(&mut state, bytes, events);
-        (state.role.wants_close(), !state.outgoing.is_empty())
+        let room = shared.config.max_input.saturating_sub(state.input.len());
+        let corrupt = receive(&mut state, bytes, room, events).err();
+        (state.role.wants_close(), state.queued() > 0, corrupt)
     };
     // Plain data (the common case) has nothing to send back.
     if replies {
@@ -104,6 +115,12 @@ fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEven
         events.clear();
     }
     shared.changed.notify_all();
+    if let Some(why) = corrupt {
+        log::info!("{:?}: {why}; closing", shared.peer);
+        let _ = shared.socket.shutdown(std::net::Shutdown::Both);
+        finish(shared, End::Failed(io::ErrorKind::InvalidData, why));
+        return false;
+    }
     if wants_close {
         log::debug!("{:?} asked to log out; closing", shared.peer);
         let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
@@ -112,6 +129,46 @@ fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEven
         return false;
     }
     true
+}
+
+/// Feeds received bytes to the engine. Plain bytes go straight in; from an MCCP
+/// marker on, they wait in `wire_in.pending` and are inflated one bounded step per
+/// call (at most `room` bytes, the input buffer's room), so the reader comes back
+/// for them before it reads the socket again. `Err` when a compressed stream is
+/// corrupt.
+fn receive<R: Role>(
+    state: &mut State<R>,
+    bytes: &[u8],
+    room: usize,
+    events: &mut Vec<OwnedEvent>,
+) -> Result<(), String> {
+    let mut rest = bytes;
+    if !state.wire_in.inflating() && state.wire_in.pending.is_empty() {
+        let used = process(state, rest, events, true);
+        rest = &rest[used..];
+    }
+    state.wire_in.add_received(rest);
+    if state.wire_in.pending.is_empty() {
+        return Ok(());
+    }
+    if !state.wire_in.inflating() {
+        // Plain bytes after the end of a compressed stream.
+        let pending = std::mem::take(&mut state.wire_in.pending);
+        let used = process(state, &pending, events, true);
+        state.wire_in.pending = pending[used..].to_vec();
+        return Ok(());
+    }
+    let mut scratch = state.wire_in.take_scratch();
+    let limit = room.clamp(1, scratch.len());
+    let step = state.wire_in.inflate_step(&mut scratch[..limit]);
+    let result = step.map(|inflated| {
+        let (Inflated::Bytes(produced) | Inflated::End(produced)) = inflated;
+        // Decompressed bytes never switch streams again (a marker inside the
+        // compressed stream would be nested compression).
+        process(state, &scratch[..produced], events, false);
+    });
+    state.wire_in.put_scratch(scratch);
+    result
 }
 
 /// Reads the PROXY protocol header a load balancer sends first, and records the real
@@ -174,7 +231,7 @@ fn next_read_timeout<R: Role>(shared: &Shared<R>, socket: &TcpStream) -> Option<
                 .config
                 .idle_timeout
                 .map(|idle| idle.saturating_sub(state.last_input.elapsed()));
-            let queued = state.outgoing.len();
+            let queued = state.queued();
             if queued >= shared.config.max_outgoing && state.link.options.output_stopped() {
                 // Stopped by XOFF with the queue full: reading must go on (XON comes
                 // that way), so the stop gives way rather than memory.
@@ -259,7 +316,16 @@ fn finish<R: Role>(shared: &Shared<R>, end: End) {
 
 /// Feeds one chunk through the engine: data into the input buffer, every other event
 /// to the role (and into `events` for the hook), replies into the outgoing queue.
-fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEvent>) {
+///
+/// With `may_switch`, it stops right after the peer's MCCP marker, starts inflating,
+/// and returns how much of the chunk it used (the rest is compressed); otherwise it
+/// uses all of it.
+fn process<R: Role>(
+    state: &mut State<R>,
+    chunk: &[u8],
+    events: &mut Vec<OwnedEvent>,
+    may_switch: bool,
+) -> usize {
     let State {
         link,
         role,
@@ -268,6 +334,7 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
         outgoing,
         last_input,
         prompts,
+        wire_in,
         ..
     } = state;
     let force_binary = link.force_binary;
@@ -282,12 +349,19 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
     let flow_here = link.options.flow_here;
     let restart_any = link.options.flow.restart_any;
     let gate = &mut link.options.gate;
-    link.engine.receive(chunk, |event| match event {
+    let mut remote_mccp2 = link.engine.is_enabled(Side::Remote, Opt::MCCP2);
+    let mut local_mccp3 = link.engine.is_enabled(Side::Local, Opt::MCCP3);
+    let mut compressed_from_here = None;
+    let used = link.engine.receive_until(chunk, |event| match event {
         // XON/XOFF are ours to act on, not data, when we do the client's flow control.
         Event::Data(data) if flow_here => {
-            gate.filter(data, restart_any, |run| role.on_data(run, &mut sink))
+            gate.filter(data, restart_any, |run| role.on_data(run, &mut sink));
+            ControlFlow::Continue(())
         }
-        Event::Data(data) => role.on_data(data, &mut sink),
+        Event::Data(data) => {
+            role.on_data(data, &mut sink);
+            ControlFlow::Continue(())
+        }
         other => {
             // Keep the data's interpretation in step with options changing mid-chunk.
             match other {
@@ -317,11 +391,31 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
                     side: Side::Local,
                     opt: Opt::ECHO,
                 } => sink.local_echo = false,
+                Event::OptionEnabled { side, opt } | Event::OptionDisabled { side, opt } => {
+                    let on = matches!(other, Event::OptionEnabled { .. });
+                    match (side, opt) {
+                        (Side::Remote, Opt::MCCP2) => remote_mccp2 = on,
+                        (Side::Local, Opt::MCCP3) => local_mccp3 = on,
+                        _ => {}
+                    }
+                }
+                Event::Subnegotiation { opt, .. }
+                    if may_switch && mccp::starts_input(opt, remote_mccp2, local_mccp3) =>
+                {
+                    compressed_from_here = Some(opt);
+                }
                 _ => {}
             }
             events.push(other.to_owned_event());
+            match compressed_from_here {
+                Some(_) => ControlFlow::Break(()),
+                None => ControlFlow::Continue(()),
+            }
         }
     });
+    if let Some(opt) = compressed_from_here {
+        wire_in.start(opt);
+    }
     if sink.input.len() != length_before {
         *last_input = Instant::now();
     }
@@ -330,6 +424,7 @@ fn process<R: Role>(state: &mut State<R>, chunk: &[u8], events: &mut Vec<OwnedEv
     }
     role.after_chunk(link);
     state.commit_output();
+    used
 }
 
 /// Appends received data, dropping the NUL of each CR NUL (RFC 854: CR NUL is a bare

@@ -1,6 +1,9 @@
 //! The sans-IO Telnet [`Engine`]: a parser whose state survives across calls, the
 //! RFC 1143 state of both sides of every option, and the bytes to send back.
 
+use std::cell::Cell;
+use std::ops::ControlFlow;
+
 use memchr::memchr;
 
 use super::command::{Command, IAC, SB, SE, Verb};
@@ -132,14 +135,51 @@ impl Engine {
     /// The parser's state carries over between calls, so the input may be split
     /// anywhere. Runs of data are handed out as slices of `input` without copying.
     pub fn receive(&mut self, input: &[u8], mut sink: impl FnMut(Event<'_>)) {
+        self.receive_until(input, |event| {
+            sink(event);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// Like [`receive`](Engine::receive), but stops right after the input byte whose
+    /// event made `sink` return [`ControlFlow::Break`], and returns how many bytes of
+    /// `input` were consumed (all of them when it never stops).
+    ///
+    /// This is where a stream changes its encoding mid-chunk: after `IAC SB MCCP2 IAC
+    /// SE` every following byte is compressed, so the caller stops on that
+    /// subnegotiation and hands the rest of the chunk to a decompressor.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use telnetlib::proto::{Engine, Event, Opt, Policy};
+    ///
+    /// let mut engine = Engine::new(Policy::client());
+    /// let chunk = b"hi\xff\xfa\x56\xff\xf0\x78\x9c"; // "hi", IAC SB MCCP2 IAC SE, zlib...
+    /// let used = engine.receive_until(chunk, |event| match event {
+    ///     Event::Subnegotiation { opt: Opt::MCCP2, .. } => ControlFlow::Break(()),
+    ///     _ => ControlFlow::Continue(()),
+    /// });
+    /// assert_eq!(&chunk[used..], b"\x78\x9c"); // the compressed stream starts here
+    /// ```
+    pub fn receive_until(
+        &mut self,
+        input: &[u8],
+        mut sink: impl FnMut(Event<'_>) -> ControlFlow<()>,
+    ) -> usize {
+        let stop = Cell::new(false);
+        let mut sink = |event: Event<'_>| {
+            if sink(event).is_break() {
+                stop.set(true);
+            }
+        };
         let mut at = 0;
-        while at < input.len() {
+        while at < input.len() && !stop.get() {
             match self.parse {
                 ParseState::Data => {
                     let rest = &input[at..];
                     let Some(iac) = memchr(IAC, rest) else {
                         sink(Event::Data(rest));
-                        return;
+                        return input.len();
                     };
                     if rest.get(iac + 1) == Some(&IAC) {
                         // `IAC IAC` is one 0xFF: hand out the run up to and including
@@ -171,6 +211,7 @@ impl Engine {
                 }
             }
         }
+        at
     }
 
     /// One byte of a command, negotiation or subnegotiation frame.

@@ -90,8 +90,9 @@ impl Policy {
     /// (reference notes §2.5), plus the RFCs telnetlib3 gets wrong or lacks: it
     /// offers BINARY, TTYPE, NAWS, TSPEED, XDISPLOC, NEW_ENVIRON, OLD_ENVIRON, CHARSET,
     /// LFLOW, EOR, STATUS and TM when asked, lets the server perform BINARY, ECHO,
-    /// SGA, EOR, CHARSET, STATUS, GMCP, MSDP and MSSP, refuses `DO ECHO`, refuses every option it does
-    /// not know, and requests nothing on start.
+    /// SGA, EOR, CHARSET, STATUS, GMCP, MSDP, MSSP and the two MCCP compressions
+    /// (accepted passively, as MUD clients do), refuses `DO ECHO`, refuses every option
+    /// it does not know, and requests nothing on start.
     pub fn client() -> Policy {
         let mut policy = Policy::new();
         for opt in [
@@ -120,6 +121,8 @@ impl Policy {
             Opt::GMCP,
             Opt::MSDP,
             Opt::MSSP,
+            Opt::MCCP2,
+            Opt::MCCP3,
         ] {
             policy = policy.accept(Side::Remote, opt);
         }

@@ -198,6 +198,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Offers MCCP2 and MCCP3 compression (`IAC WILL MCCP2`, `IAC WILL MCCP3` on
+    /// connect; default off). A client that agrees to MCCP2 gets everything after
+    /// `IAC SB MCCP2 IAC SE` as one zlib stream; one that agrees to MCCP3 compresses
+    /// what it sends after its own marker. Each compressing connection holds a zlib
+    /// state of a few hundred KiB, which is why it is opt-in.
+    pub fn compression(mut self, on: bool) -> Self {
+        for opt in [Opt::MCCP2, Opt::MCCP3] {
+            self.settings.policy = offer(self.settings.policy, opt, on);
+        }
+        self
+    }
+
     /// Offers MSSP (`IAC WILL MSSP` on connect) and sends these variables to each
     /// client that agrees (MUD crawlers ask this way): `NAME`, `PLAYERS`, `UPTIME`, …
     pub fn mssp<I, N, V>(mut self, variables: I) -> Self

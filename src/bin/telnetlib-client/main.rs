@@ -61,6 +61,12 @@ struct Args {
     /// Treat both directions as BINARY (off unless given).
     #[arg(long)]
     force_binary: bool,
+    /// Accept MCCP2 and MCCP3 compression when the server offers it (the default).
+    #[arg(long, overrides_with = "no_compression")]
+    compression: bool,
+    /// Refuse compression (answer the server's offers with DONT).
+    #[arg(long, overrides_with = "compression")]
+    no_compression: bool,
     /// Terminal speed to report, in bits per second.
     #[arg(long, default_value_t = 38400)]
     speed: u32,
@@ -133,6 +139,7 @@ fn main() {
         .terminal_type(&term)
         .encoding(&args.encoding)
         .force_binary(args.force_binary)
+        .compression(!args.no_compression)
         .terminal_speed(args.speed, args.speed)
         .send_environ(args.send_environ.split(',').filter(|n| !n.is_empty()));
     if interactive {

@@ -49,6 +49,12 @@ struct Args {
     /// Never send IAC GA after prompts.
     #[arg(long)]
     never_send_ga: bool,
+    /// Offer MCCP2 and MCCP3 compression (zlib) to clients.
+    #[arg(long, overrides_with = "no_compression")]
+    compression: bool,
+    /// Do not offer compression, and refuse it if asked (the default).
+    #[arg(long, overrides_with = "compression")]
+    no_compression: bool,
     /// Run PROGRAM on a pseudo-terminal for each client instead of a shell (arguments
     /// for it follow `--`).
     #[arg(long, value_name = "PROGRAM")]
@@ -87,6 +93,7 @@ fn main() {
         .idle_timeout(common::seconds(args.timeout))
         .max_connections(args.max_connections)
         .never_send_ga(args.never_send_ga)
+        .compression(args.compression && !args.no_compression)
         .bind((args.host.as_str(), args.port));
     let server = match server {
         Ok(server) => Arc::new(server),
