@@ -13,7 +13,9 @@
 //! - [`proto`]: the sans-IO engine underneath: a Telnet parser whose state survives any
 //!   split of the input, the RFC 1143 "Q method" for both sides of every option,
 //!   bounded subnegotiations, and the NVT byte rules; reusable with any IO model;
-//! - [`codec`]: the text encodings of the `_str` methods.
+//! - [`codec`]: the text encodings of the `_str` methods;
+//! - `tls` (feature `tls`, on with the default `cli`): TELNETS configurations for
+//!   rustls.
 //!
 //! Porting from Python? COMPAT.md maps every call.
 //!
@@ -44,6 +46,8 @@ mod io;
 pub mod proto;
 mod server;
 pub mod telnetlib;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use client::{ClientBuilder, TelnetConnection};
 pub use error::{Error, Result};

@@ -30,6 +30,8 @@ pub use builder::ServerBuilder;
 pub use connection::ServerConnection;
 
 use crate::error::{Error, Result};
+#[cfg(feature = "tls")]
+use crate::io::Tls;
 use crate::io::{Core, Link};
 use crate::proto::Engine;
 use builder::Settings;
@@ -537,6 +539,16 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
         options: Default::default(),
         compress_switches: Vec::new(),
     };
+    #[cfg(feature = "tls")]
+    let tls = match settings.tls.as_ref().map(Tls::server).transpose() {
+        Ok(tls) => tls,
+        Err(why) => {
+            log::warn!("cannot start TLS for {:?}: {why}", socket.peer_addr());
+            return;
+        }
+    };
+    #[cfg(not(feature = "tls"))]
+    let tls = None;
     let config = settings.core.clone();
     let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));
     // Held while the reader starts, so a connection that settles at once is found.
@@ -544,7 +556,7 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
     inner.live.fetch_add(1, Ordering::SeqCst);
     let slot = Slot(Arc::clone(&inner.live));
     let refusal_socket = socket.try_clone();
-    let core = match Core::spawn(socket, link, role, config) {
+    let core = match Core::spawn(socket, link, role, config, tls) {
         Ok(core) => core,
         Err(error) => {
             drop(slot);

@@ -389,3 +389,45 @@ fn compression_flags_offer_and_refuse_mccp() {
         let _ = child.wait();
     }
 }
+
+#[test]
+fn ssl_flags_run_a_telnets_session() {
+    let certificate = support::certificate::Certificate::new();
+    let cert = certificate.cert.to_str().unwrap();
+    let key = certificate.key.to_str().unwrap();
+    let server = Server::start(&["--ssl-certfile", cert, "--ssl-keyfile", key]);
+    let port = server.address.port().to_string();
+    for (name, trust) in [
+        ("localhost", &["--ssl-cafile", cert][..]),
+        ("127.0.0.1", &["--ssl-no-verify"][..]),
+    ] {
+        let mut client = Command::new(CLIENT)
+            .args([name, &port])
+            .args(trust)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        client.stdin.take().unwrap().write_all(b"quit\r\n").unwrap();
+        let output = client.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{trust:?}: {:?}", output.status);
+        assert!(text.trim_end().ends_with("Goodbye."), "{trust:?}: {text}");
+    }
+
+    // --ssl alone trusts the system's roots, which do not hold this certificate.
+    let output = Command::new(CLIENT)
+        .args(["localhost", &port, "--ssl"])
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("certificate"));
+
+    // A certificate without its key is a usage error.
+    let missing_key = Command::new(SERVER)
+        .args(["127.0.0.1", "0", "--ssl-certfile", cert])
+        .output()
+        .unwrap();
+    assert_eq!(missing_key.status.code(), Some(2));
+}

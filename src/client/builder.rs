@@ -9,6 +9,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::codec::Charset;
 use crate::error::{Error, Result};
+#[cfg(feature = "tls")]
+use crate::io::Tls;
 use crate::io::{Core, CoreConfig, Link};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Engine, Opt, Policy, Side};
 
@@ -43,6 +45,9 @@ pub struct ClientBuilder {
     core: CoreConfig,
     max_subnegotiation: usize,
     nodelay: bool,
+    /// TELNETS: the configuration and the name the certificate must carry.
+    #[cfg(feature = "tls")]
+    tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -74,6 +79,8 @@ impl Default for ClientBuilder {
             core: CoreConfig::default(),
             max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
             nodelay: true,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -171,6 +178,15 @@ impl ClientBuilder {
                 self.policy.refuse(Side::Remote, opt)
             };
         }
+        self
+    }
+
+    /// Connects with TLS (TELNETS), checking the server's certificate against
+    /// `server_name` (a host name or an IP address) with this configuration (see
+    /// [`tls::client_config`](crate::tls::client_config)). MCCP is then refused.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: std::sync::Arc<rustls::ClientConfig>, server_name: &str) -> Self {
+        self.tls = Some((config, server_name.to_owned()));
         self
     }
 
@@ -287,9 +303,27 @@ impl ClientBuilder {
     /// [`wait_for`](TelnetConnection::wait_for) to wait for an option.
     pub fn connect<A: ToSocketAddrs + fmt::Debug>(self, target: A) -> Result<TelnetConnection> {
         let charset = Charset::for_setting(&self.encoding)?;
+        #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
+        let mut policy = self.policy;
+        #[cfg(feature = "tls")]
+        let tls = match &self.tls {
+            Some((config, name)) => {
+                // Compression beside secrets leaks them (CRIME, BREACH).
+                for opt in [Opt::MCCP2, Opt::MCCP3] {
+                    policy = policy.refuse(Side::Remote, opt);
+                }
+                let name = crate::tls::server_name(name)?;
+                let session =
+                    Tls::client(config, name).map_err(|message| Error::InvalidInput { message })?;
+                Some(session)
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "tls"))]
+        let tls = None;
         let stream = connect_tcp(&target, self.connect_timeout, self.nodelay)?;
         let link = Link {
-            engine: Engine::new(self.policy).with_max_subnegotiation(self.max_subnegotiation),
+            engine: Engine::new(policy).with_max_subnegotiation(self.max_subnegotiation),
             charset,
             charset_generation: 0,
             force_binary: self.force_binary,
@@ -297,7 +331,7 @@ impl ClientBuilder {
             compress_switches: Vec::new(),
         };
         Ok(TelnetConnection {
-            core: Core::spawn(stream, link, self.role, self.core)?,
+            core: Core::spawn(stream, link, self.role, self.core, tls)?,
         })
     }
 }

@@ -24,6 +24,7 @@ use super::input::InputBuffer;
 use super::mccp::{InputWire, OutputWire};
 use super::options::Options;
 use super::reader;
+use super::tls::Tls;
 
 /// How long the reader thread may spend pushing negotiation replies into a socket whose
 /// send buffer is full before it goes back to reading (the bytes stay queued and leave
@@ -134,8 +135,13 @@ pub(crate) struct State<R> {
     pub after_cr: bool,
     /// Bytes waiting to be written, in order, before any compression.
     pub outgoing: Vec<u8>,
-    /// How `outgoing` becomes wire bytes (MCCP), and wire bytes a partial write left.
+    /// How `outgoing` is compressed on its way out (MCCP).
     pub wire_out: OutputWire,
+    /// Bytes ready for the socket, sent before anything taken from `outgoing`: what
+    /// a partial write left, and TLS records (handshake, alerts). Never encoded again.
+    pub unsent: Vec<u8>,
+    /// The TLS session, on a TELNETS connection.
+    pub tls: Option<Tls>,
     /// Received bytes waiting for the engine, and the MCCP decompressor.
     pub wire_in: InputWire,
     pub end: Option<End>,
@@ -167,7 +173,33 @@ impl<R> State<R> {
 
     /// How many bytes wait to be written (plain bytes queued, wire bytes unsent).
     pub fn queued(&self) -> usize {
-        self.outgoing.len() + self.wire_out.unsent.len()
+        self.outgoing.len() + self.unsent.len()
+    }
+
+    /// Takes everything queued as the bytes to write, in order: `unsent` first, then
+    /// `outgoing` compressed (MCCP) and encrypted (TLS) as the connection requires.
+    pub fn take_wire(&mut self) -> Vec<u8> {
+        let plain = std::mem::take(&mut self.outgoing);
+        let mut encoded = self.wire_out.encode(plain);
+        if let Some(tls) = self.tls.as_mut() {
+            let mut records = Vec::with_capacity(encoded.len() + 64);
+            tls.send(&encoded, &mut records);
+            encoded = records;
+        }
+        if self.unsent.is_empty() {
+            encoded
+        } else {
+            let mut wire = std::mem::take(&mut self.unsent);
+            wire.extend_from_slice(&encoded);
+            wire
+        }
+    }
+
+    /// Puts back bytes a write could not send: they go before anything queued since
+    /// (TLS records the reader thread added meanwhile come after them in the stream).
+    pub fn put_back_wire(&mut self, mut unsent: Vec<u8>) {
+        unsent.extend_from_slice(&self.unsent);
+        self.unsent = unsent;
     }
 
     /// The error a read gets once the buffer is drained and no more data will come.
@@ -266,12 +298,14 @@ pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
 }
 
 impl<R: Role> Core<R> {
-    /// Starts the reader thread over `socket` and sends the role's start-up requests.
+    /// Starts the reader thread over `socket` and sends the role's start-up requests
+    /// (through `tls` on a TELNETS connection, after its handshake).
     pub fn spawn(
         socket: TcpStream,
         mut link: Link,
         mut role: R,
         config: CoreConfig,
+        tls: Option<Tls>,
     ) -> Result<Core<R>> {
         let peer = socket.peer_addr().ok();
         let io_error = |source| Error::Io {
@@ -290,6 +324,8 @@ impl<R: Role> Core<R> {
             outgoing: Vec::new(),
             wire_out: OutputWire::default(),
             wire_in: InputWire::default(),
+            unsent: Vec::new(),
+            tls,
             end: None,
             closed: false,
             last_input: Instant::now(),
@@ -546,6 +582,18 @@ impl<R: Role> Core<R> {
     pub fn close(&self) {
         let first = !self.lock().closed;
         if first {
+            {
+                // `close_notify` goes after everything queued (take_wire encrypts it
+                // first): the orderly end of a TLS stream.
+                let mut state = self.lock();
+                if state.tls.is_some() {
+                    let mut wire = state.take_wire();
+                    if let Some(tls) = state.tls.as_mut() {
+                        tls.close(&mut wire);
+                    }
+                    state.put_back_wire(wire);
+                }
+            }
             if let Err(error) = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true) {
                 log::warn!(
                     "closing the connection to {:?}: {} queued bytes were not sent ({error})",
@@ -633,8 +681,7 @@ impl<R> Shared<R> {
                             }
                         }
                     }
-                    let plain = std::mem::take(&mut state.outgoing);
-                    state.wire_out.encode(plain)
+                    state.take_wire()
                 };
                 if bytes.is_empty() {
                     break;
@@ -643,7 +690,7 @@ impl<R> Shared<R> {
                 self.changed.notify_all();
                 if let Err((written, error)) = result {
                     // Already encoded: they go out first next time, as they are.
-                    self.state.lock().wire_out.unsent = bytes[written..].to_vec();
+                    self.state.lock().put_back_wire(bytes[written..].to_vec());
                     return Err(error);
                 }
             }

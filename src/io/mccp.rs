@@ -70,9 +70,6 @@ pub(crate) struct OutputWire {
     /// Offsets into the plain queue where compression starts (`true`) or ends.
     pub switches: Vec<(usize, bool)>,
     deflate: Option<Compress>,
-    /// Wire bytes a partial write left behind; they go first, and are never encoded
-    /// twice.
-    pub unsent: Vec<u8>,
 }
 
 impl std::fmt::Debug for OutputWire {
@@ -80,7 +77,6 @@ impl std::fmt::Debug for OutputWire {
         f.debug_struct("OutputWire")
             .field("switches", &self.switches)
             .field("compressing", &self.deflate.is_some())
-            .field("unsent", &self.unsent.len())
             .finish()
     }
 }
@@ -95,15 +91,14 @@ impl OutputWire {
         }
     }
 
-    /// Turns the queued plain bytes into the bytes to write: unsent wire bytes first,
-    /// then `plain`, compressed where a switch says so and flushed (`Z_SYNC_FLUSH`) so
-    /// the peer can decode all of it at once. Without compression, `plain` is
-    /// returned as it is.
+    /// Turns the queued plain bytes into the bytes to send: compressed where a switch
+    /// says so and flushed (`Z_SYNC_FLUSH`) so the peer can decode all of it at once.
+    /// Without compression, `plain` is returned as it is.
     pub fn encode(&mut self, plain: Vec<u8>) -> Vec<u8> {
-        if self.switches.is_empty() && self.deflate.is_none() && self.unsent.is_empty() {
+        if self.switches.is_empty() && self.deflate.is_none() {
             return plain;
         }
-        let mut wire = std::mem::take(&mut self.unsent);
+        let mut wire = Vec::with_capacity(plain.len() / 2 + 64);
         let mut from = 0;
         for (at, on) in std::mem::take(&mut self.switches) {
             self.append(&plain[from..at], &mut wire);
@@ -303,18 +298,6 @@ mod tests {
         let (decoded, ended) = inflate_all(&stream);
         assert!(ended);
         assert_eq!(decoded, b"compressed one, twothree.after");
-    }
-
-    #[test]
-    fn unsent_wire_bytes_go_first_and_are_not_encoded_again() {
-        let mut output = OutputWire::default();
-        output.switches.push((0, true));
-        let wire = output.encode(b"abc".to_vec());
-        output.unsent = wire.clone();
-        let again = output.encode(b"def".to_vec());
-        assert_eq!(&again[..wire.len()], &wire[..]);
-        let (decoded, _) = inflate_all(&again);
-        assert_eq!(decoded, b"abcdef");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod options;
 mod proxy;
 mod reader;
 mod reading;
+mod tls;
 mod waiting;
 
 pub(crate) use self::api::connection_api;
@@ -23,4 +24,6 @@ pub use self::core::{
 };
 pub(crate) use self::options::on_event as on_common_option_event;
 pub use self::reading::ExpectMatch;
+#[cfg(feature = "tls")]
+pub(crate) use self::tls::Tls;
 pub use self::waiting::Want;

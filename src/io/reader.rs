@@ -91,14 +91,23 @@ pub(crate) fn run<R: Role>(shared: &Shared<R>) {
 /// Processes received bytes: data buffered, replies sent, the hook told, waiters
 /// woken. False when the connection is over (closed here, or the peer logged out).
 fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEvent>) -> bool {
-    let (wants_close, replies, corrupt) = {
+    let (wants_close, replies, failure) = {
         let mut state = shared.state.lock();
         if state.closed {
             return false;
         }
         let room = shared.config.max_input.saturating_sub(state.input.len());
-        let corrupt = receive(&mut state, bytes, room, events).err();
-        (state.role.wants_close(), state.queued() > 0, corrupt)
+        let outcome = if state.tls.is_some() && !bytes.is_empty() {
+            let mut plain = Vec::new();
+            let State { tls, unsent, .. } = &mut *state;
+            let decrypted = tls
+                .as_mut()
+                .map_or(Ok(()), |tls| tls.receive(bytes, &mut plain, unsent));
+            decrypted.and_then(|()| receive(&mut state, &plain, room, events))
+        } else {
+            receive(&mut state, bytes, room, events)
+        };
+        (state.role.wants_close(), state.queued() > 0, outcome.err())
     };
     // Plain data (the common case) has nothing to send back.
     if replies {
@@ -115,8 +124,10 @@ fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEven
         events.clear();
     }
     shared.changed.notify_all();
-    if let Some(why) = corrupt {
+    if let Some(why) = failure {
         log::info!("{:?}: {why}; closing", shared.peer);
+        // A TLS alert saying why may be queued.
+        let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
         let _ = shared.socket.shutdown(std::net::Shutdown::Both);
         finish(shared, End::Failed(io::ErrorKind::InvalidData, why));
         return false;
@@ -131,11 +142,11 @@ fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEven
     true
 }
 
-/// Feeds received bytes to the engine. Plain bytes go straight in; from an MCCP
+/// Feeds received (decrypted) bytes to the engine. Plain bytes go straight in; from an MCCP
 /// marker on, they wait in `wire_in.pending` and are inflated one bounded step per
 /// call (at most `room` bytes, the input buffer's room), so the reader comes back
 /// for them before it reads the socket again. `Err` when a compressed stream is
-/// corrupt.
+/// corrupt (or, from the caller, when TLS fails).
 fn receive<R: Role>(
     state: &mut State<R>,
     bytes: &[u8],

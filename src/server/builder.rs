@@ -30,6 +30,9 @@ pub(crate) struct Settings {
     pub nodelay: bool,
     pub never_send_ga: bool,
     pub refusal: String,
+    /// TELNETS: each connection starts with a TLS handshake.
+    #[cfg(feature = "tls")]
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Settings for [`TelnetServer::builder`].
@@ -86,6 +89,8 @@ impl Default for ServerBuilder {
                 nodelay: true,
                 never_send_ga: false,
                 refusal: "Too many connections; try again later.\r\n".to_owned(),
+                #[cfg(feature = "tls")]
+                tls: None,
             },
             role,
             backlog: 128,
@@ -210,6 +215,15 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves TELNETS: every connection is TLS with this configuration (see
+    /// [`tls::server_config`](crate::tls::server_config) to load a certificate and
+    /// key). MCCP is then never offered nor accepted.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.settings.tls = Some(config);
+        self
+    }
+
     /// Offers MSSP (`IAC WILL MSSP` on connect) and sends these variables to each
     /// client that agrees (MUD crawlers ask this way): `NAME`, `PLAYERS`, `UPTIME`, …
     pub fn mssp<I, N, V>(mut self, variables: I) -> Self
@@ -311,6 +325,13 @@ impl ServerBuilder {
     pub fn bind<A: ToSocketAddrs + fmt::Debug>(self, address: A) -> Result<TelnetServer> {
         let mut settings = self.settings;
         settings.charset = Charset::for_setting(&self.encoding)?;
+        #[cfg(feature = "tls")]
+        if settings.tls.is_some() {
+            // Compression beside secrets leaks them (CRIME, BREACH).
+            for opt in [Opt::MCCP2, Opt::MCCP3] {
+                settings.policy = offer(settings.policy, opt, false);
+            }
+        }
         let mut role = self.role;
         if role.charsets.is_empty() {
             role.charsets = offered_charsets(settings.charset);

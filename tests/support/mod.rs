@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod certificate;
 pub mod loopback;
 pub mod peer;
 

@@ -18,6 +18,7 @@ use std::time::Instant;
 use clap::Parser;
 use output::{EncodingErrors, Output};
 use telnetlib::proto::Opt;
+use telnetlib::tls::Roots;
 use telnetlib::{TelnetConnection, Want};
 
 const PROGRAM: &str = "telnetlib-client";
@@ -61,7 +62,18 @@ struct Args {
     /// Treat both directions as BINARY (off unless given).
     #[arg(long)]
     force_binary: bool,
-    /// Accept MCCP2 and MCCP3 compression when the server offers it (the default).
+    /// Connect with TLS (TELNETS), checking the server's certificate against the
+    /// system's roots and the host name.
+    #[arg(long)]
+    ssl: bool,
+    /// Trust the certificates in this PEM file instead of the system's (implies --ssl).
+    #[arg(long, value_name = "PATH")]
+    ssl_cafile: Option<PathBuf>,
+    /// Do not check the server's certificate at all, for test rigs (implies --ssl).
+    #[arg(long)]
+    ssl_no_verify: bool,
+    /// Accept MCCP2 and MCCP3 compression when the server offers it (the default;
+    /// never over TLS).
     #[arg(long, overrides_with = "no_compression")]
     compression: bool,
     /// Refuse compression (answer the server's offers with DONT).
@@ -98,6 +110,18 @@ struct Args {
     /// Append the log to this file instead of standard error.
     #[arg(long, value_name = "FILE")]
     logfile: Option<PathBuf>,
+}
+
+/// The roots `--ssl`, `--ssl-cafile` and `--ssl-no-verify` ask for; `None` for plain
+/// Telnet.
+fn tls_roots(args: &Args) -> Option<Roots> {
+    if args.ssl_no_verify {
+        Some(Roots::NoVerify)
+    } else if let Some(path) = &args.ssl_cafile {
+        Some(Roots::PemFile(path.clone()))
+    } else {
+        args.ssl.then_some(Roots::System)
+    }
 }
 
 fn options(list: &Option<String>) -> Vec<Opt> {
@@ -149,6 +173,15 @@ fn main() {
     }
     if let Some(timeout) = common::seconds(args.connect_timeout) {
         builder = builder.connect_timeout(timeout);
+    }
+    if let Some(roots) = tls_roots(&args) {
+        match telnetlib::tls::client_config(roots) {
+            Ok(config) => builder = builder.tls(config, &args.host),
+            Err(error) => {
+                eprintln!("{PROGRAM}: {error}");
+                std::process::exit(2);
+            }
+        }
     }
     for opt in options(&args.always_do) {
         builder = builder.always_do(opt);

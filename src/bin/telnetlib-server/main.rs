@@ -49,7 +49,13 @@ struct Args {
     /// Never send IAC GA after prompts.
     #[arg(long)]
     never_send_ga: bool,
-    /// Offer MCCP2 and MCCP3 compression (zlib) to clients.
+    /// Serve TELNETS (TLS) with this PEM certificate chain (needs --ssl-keyfile).
+    #[arg(long, value_name = "PATH", requires = "ssl_keyfile")]
+    ssl_certfile: Option<PathBuf>,
+    /// The PEM private key of --ssl-certfile.
+    #[arg(long, value_name = "PATH", requires = "ssl_certfile")]
+    ssl_keyfile: Option<PathBuf>,
+    /// Offer MCCP2 and MCCP3 compression (zlib) to clients (never over TLS).
     #[arg(long, overrides_with = "no_compression")]
     compression: bool,
     /// Do not offer compression, and refuse it if asked (the default).
@@ -83,7 +89,17 @@ fn main() {
     let args: Args = common::parse_or_exit(PROGRAM);
     common::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
     let connect_maxwait = common::seconds(args.connect_maxwait).unwrap_or_default();
-    let server = TelnetServer::builder()
+    let mut builder = TelnetServer::builder();
+    if let (Some(cert), Some(key)) = (&args.ssl_certfile, &args.ssl_keyfile) {
+        match telnetlib::tls::server_config(cert, key) {
+            Ok(config) => builder = builder.tls(config),
+            Err(error) => {
+                eprintln!("{PROGRAM}: {error}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let server = builder
         .encoding(&args.encoding)
         .force_binary(args.force_binary)
         .line_mode(args.line_mode)

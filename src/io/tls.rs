@@ -1,0 +1,142 @@
+//! TELNETS: a TLS session between the socket and the Telnet stream.
+//!
+//! The reader thread still reads the socket and the writers still write it; the
+//! session sits in the connection's state, so decrypting happens where received bytes
+//! are processed and encrypting where queued bytes are taken for writing, both under
+//! the state lock and in stream order. Records the session wants to send on its own
+//! (the handshake, alerts, `close_notify`) go straight to the wire queue.
+//!
+//! Without the `tls` feature, [`Tls`] has no values, so every branch on it compiles
+//! away.
+
+#[cfg(feature = "tls")]
+mod session {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use rustls::pki_types::ServerName;
+
+    /// A rustls client or server session.
+    pub(crate) struct Tls(rustls::Connection);
+
+    impl std::fmt::Debug for Tls {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Tls")
+                .field("handshaking", &self.0.is_handshaking())
+                .finish()
+        }
+    }
+
+    impl Tls {
+        /// The server side of a new connection.
+        pub fn server(config: &Arc<rustls::ServerConfig>) -> Result<Tls, String> {
+            let session = rustls::ServerConnection::new(Arc::clone(config))
+                .map_err(|error| format!("TLS: {error}"))?;
+            Ok(Tls::new(session.into()))
+        }
+
+        /// The client side, checking the server's certificate against `name`.
+        pub fn client(
+            config: &Arc<rustls::ClientConfig>,
+            name: ServerName<'static>,
+        ) -> Result<Tls, String> {
+            let session = rustls::ClientConnection::new(Arc::clone(config), name)
+                .map_err(|error| format!("TLS: {error}"))?;
+            Ok(Tls::new(session.into()))
+        }
+
+        fn new(mut session: rustls::Connection) -> Tls {
+            // What we write before the handshake completes waits inside the session;
+            // the connection's own `max_outgoing` bounds it, not a second limit.
+            session.set_buffer_limit(None);
+            Tls(session)
+        }
+
+        /// Decrypts received bytes into `plain`; records to send back (handshake,
+        /// alerts) are appended to `wire`. `Err` when the peer breaks the protocol
+        /// or fails the handshake (the alert saying so is in `wire`).
+        pub fn receive(
+            &mut self,
+            mut raw: &[u8],
+            plain: &mut Vec<u8>,
+            wire: &mut Vec<u8>,
+        ) -> Result<(), String> {
+            while !raw.is_empty() {
+                if let Err(error) = self.0.read_tls(&mut raw) {
+                    return Err(format!("TLS: {error}"));
+                }
+                let state = match self.0.process_new_packets() {
+                    Ok(state) => state,
+                    Err(error) => {
+                        self.flush(wire);
+                        return Err(format!("TLS: {error}"));
+                    }
+                };
+                let available = state.plaintext_bytes_to_read();
+                if available > 0 {
+                    let start = plain.len();
+                    plain.resize(start + available, 0);
+                    if let Err(error) = self.0.reader().read_exact(&mut plain[start..]) {
+                        return Err(format!("TLS: {error}"));
+                    }
+                }
+            }
+            self.flush(wire);
+            Ok(())
+        }
+
+        /// Encrypts `plain` (buffered by the session until the handshake is done)
+        /// and appends the records ready to send to `wire`.
+        pub fn send(&mut self, plain: &[u8], wire: &mut Vec<u8>) {
+            if !plain.is_empty() {
+                // Cannot fail: the session's buffer is unlimited.
+                let _ = self.0.writer().write_all(plain);
+            }
+            self.flush(wire);
+        }
+
+        /// Queues `close_notify`, the orderly end of the TLS stream.
+        pub fn close(&mut self, wire: &mut Vec<u8>) {
+            self.0.send_close_notify();
+            self.flush(wire);
+        }
+
+        /// Moves the records the session has ready into `wire`.
+        fn flush(&mut self, wire: &mut Vec<u8>) {
+            while self.0.wants_write() {
+                // Writing into a Vec cannot fail.
+                if self.0.write_tls(wire).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+mod session {
+    /// No TLS in this build: there are no sessions.
+    #[derive(Debug)]
+    pub(crate) enum Tls {}
+
+    impl Tls {
+        pub fn receive(
+            &mut self,
+            _raw: &[u8],
+            _plain: &mut Vec<u8>,
+            _wire: &mut Vec<u8>,
+        ) -> Result<(), String> {
+            match *self {}
+        }
+
+        pub fn send(&mut self, _plain: &[u8], _wire: &mut Vec<u8>) {
+            match *self {}
+        }
+
+        pub fn close(&mut self, _wire: &mut Vec<u8>) {
+            match *self {}
+        }
+    }
+}
+
+pub(crate) use session::Tls;

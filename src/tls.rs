@@ -1,0 +1,176 @@
+//! TELNETS: Telnet over TLS, with [rustls] (feature `tls`).
+//!
+//! Build a configuration here (or by hand with the re-exported [`rustls`]) and give it
+//! to [`ServerBuilder::tls`](crate::ServerBuilder::tls) or
+//! [`ClientBuilder::tls`](crate::ClientBuilder::tls). Nothing else changes: the same
+//! reader thread reads the socket, the handshake runs on it in the background, and
+//! what you write before it completes is sent as soon as it does. MCCP compression is
+//! refused on TLS connections (compressing secrets beside attacker-chosen text leaks
+//! them: CRIME, BREACH).
+//!
+//! ```no_run
+//! use telnetlib::tls::{self, Roots};
+//! use telnetlib::{TelnetConnection, TelnetServer};
+//!
+//! let server = TelnetServer::builder()
+//!     .tls(tls::server_config("cert.pem", "key.pem")?)
+//!     .bind("127.0.0.1:6992")?;
+//! let conn = TelnetConnection::builder()
+//!     .tls(tls::client_config(Roots::PemFile("cert.pem".into()))?, "localhost")
+//!     .connect(server.local_addr())?;
+//! # Ok::<(), telnetlib::Error>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use rustls;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
+
+use crate::error::{Error, Result};
+
+/// Which certificates a client trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roots {
+    /// The operating system's certificate store.
+    System,
+    /// The certificates in a PEM file (a private CA, or a server's self-signed
+    /// certificate).
+    PemFile(PathBuf),
+    /// Any certificate at all, without checking it or the name: **for test rigs
+    /// only**, since anyone on the path can then read and change the session.
+    NoVerify,
+}
+
+/// A server configuration from a PEM certificate chain (the server's certificate
+/// first) and its PEM private key (PKCS#8, PKCS#1 or SEC1).
+pub fn server_config(
+    cert_chain: impl AsRef<Path>,
+    private_key: impl AsRef<Path>,
+) -> Result<Arc<ServerConfig>> {
+    let certs = read_certificates(cert_chain.as_ref())?;
+    let key = PrivateKeyDer::from_pem_file(private_key.as_ref())
+        .map_err(|error| invalid(private_key.as_ref(), error))?;
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(tls_error)?;
+    Ok(Arc::new(config))
+}
+
+/// A client configuration trusting `roots`.
+pub fn client_config(roots: Roots) -> Result<Arc<ClientConfig>> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?;
+    let config = match roots {
+        Roots::NoVerify => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(
+                provider().signature_verification_algorithms,
+            )))
+            .with_no_client_auth(),
+        Roots::System => {
+            let found = rustls_native_certs::load_native_certs();
+            for error in &found.errors {
+                log::warn!("system certificate store: {error}");
+            }
+            let mut store = RootCertStore::empty();
+            let (added, ignored) = store.add_parsable_certificates(found.certs);
+            log::debug!("{added} system roots loaded, {ignored} unparsable ones ignored");
+            builder.with_root_certificates(store).with_no_client_auth()
+        }
+        Roots::PemFile(path) => {
+            let mut store = RootCertStore::empty();
+            for cert in read_certificates(&path)? {
+                store
+                    .add(cert)
+                    .map_err(|error| invalid(&path, format!("{error}")))?;
+            }
+            builder.with_root_certificates(store).with_no_client_auth()
+        }
+    };
+    Ok(Arc::new(config))
+}
+
+/// The name a client checks the server's certificate against, from a host name or an
+/// IP address.
+pub(crate) fn server_name(name: &str) -> Result<ServerName<'static>> {
+    ServerName::try_from(name.to_owned()).map_err(|error| Error::InvalidInput {
+        message: format!("TLS server name {name:?}: {error}"),
+    })
+}
+
+/// ring, named explicitly so a program that also links another provider still works.
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|error| invalid(path, error))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|error| invalid(path, error))?;
+    if certs.is_empty() {
+        return Err(invalid(path, "no certificate in it"));
+    }
+    Ok(certs)
+}
+
+fn invalid(path: &Path, error: impl std::fmt::Display) -> Error {
+    Error::InvalidInput {
+        message: format!("{}: {error}", path.display()),
+    }
+}
+
+fn tls_error(error: rustls::Error) -> Error {
+    Error::InvalidInput {
+        message: format!("TLS configuration: {error}"),
+    }
+}
+
+/// Accepts every certificate; signatures are still checked, so the handshake itself
+/// is sound (it only proves nothing about who the server is).
+#[derive(Debug)]
+struct NoVerification(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}

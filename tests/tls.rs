@@ -1,0 +1,174 @@
+//! TELNETS: our client and server over TLS with a certificate made in the test, the
+//! typed errors of a failed handshake, and MCCP refused over TLS.
+
+#![cfg(feature = "tls")]
+
+mod support;
+
+use std::time::Duration;
+
+use support::certificate::Certificate;
+use support::loopback::loopback;
+use support::peer::{DEADLINE, Peer};
+use telnetlib::proto::Opt;
+use telnetlib::tls::{self, Roots};
+use telnetlib::{Error, TelnetConnection, TelnetServer, Want};
+
+const WAIT: Option<Duration> = Some(DEADLINE);
+
+/// Builders for our server and client with the test's certificate.
+trait Builders {
+    fn server(&self) -> telnetlib::ServerBuilder;
+    fn client(&self, name: &str) -> telnetlib::ClientBuilder;
+}
+
+impl Builders for Certificate {
+    fn server(&self) -> telnetlib::ServerBuilder {
+        TelnetServer::builder().tls(tls::server_config(&self.cert, &self.key).unwrap())
+    }
+
+    fn client(&self, name: &str) -> telnetlib::ClientBuilder {
+        let roots = Roots::PemFile(self.cert.clone());
+        TelnetConnection::builder().tls(tls::client_config(roots).unwrap(), name)
+    }
+}
+
+#[test]
+fn a_telnets_session_negotiates_and_carries_data_both_ways() {
+    let certificate = Certificate::new();
+    let (server, connection, conn) = loopback(
+        certificate.server(),
+        certificate.client("localhost").window_size(120, 40),
+    );
+    // Negotiation ran inside TLS: the server learned the window size.
+    assert_eq!((connection.columns(), connection.rows()), (120, 40));
+    assert!(conn.remote_option(Opt::ECHO));
+
+    connection.send("hello over TLS\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "hello over TLS\r\n");
+    conn.write_str("typed line\n", WAIT).unwrap();
+    assert_eq!(connection.readline_str(WAIT).unwrap(), "typed line\r\n");
+    // The server performs ECHO: the line comes back.
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "typed line\r\n");
+
+    // Far more than one TLS record (16 KiB), within the 1 MiB input buffer.
+    let bulk: Vec<u8> = (0..900_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let sender = std::thread::spawn({
+        let bulk = bulk.clone();
+        move || {
+            connection.send_bytes(&bulk).unwrap();
+            connection.send_bytes(b"|").unwrap();
+            connection
+        }
+    });
+    let mut received = conn.read_until(b"|", WAIT).unwrap();
+    received.pop();
+    let first_difference = received.iter().zip(&bulk).position(|(a, b)| a != b);
+    assert!(
+        received == bulk,
+        "the bulk bytes differ: {} received, first difference at {first_difference:?}",
+        received.len()
+    );
+    let connection = sender.join().unwrap();
+
+    // close_notify then FIN: the client sees an orderly end, after the last bytes.
+    connection.send("bye\n").unwrap();
+    connection.close();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "bye\r\n");
+    assert!(matches!(conn.read_some(WAIT), Err(Error::Eof { .. })));
+    drop(server);
+}
+
+#[test]
+fn a_plain_telnet_client_gets_no_telnet_from_a_telnets_server() {
+    let certificate = Certificate::new();
+    let server = certificate.server().bind("127.0.0.1:0").unwrap();
+    let mut client = Peer::connect(server.local_addr());
+    // IAC WONT TTYPE is no ClientHello: the server answers with a TLS alert record
+    // (content type 21) or nothing, and hangs up.
+    client.send(b"\xff\xfc\x18\r\n");
+    let received = client.receive_to_end();
+    assert!(
+        received.is_empty() || received[0] == 21,
+        "{:?}",
+        support::peer::escape(&received)
+    );
+    assert!(!received.windows(3).any(|w| w == b"\xff\xfd\x18"));
+}
+
+#[test]
+fn compression_is_refused_over_tls() {
+    let certificate = Certificate::new();
+    let (server, connection, conn) = loopback(
+        certificate.server().compression(true),
+        certificate.client("localhost").compression(true),
+    );
+    assert!(!conn.remote_option(Opt::MCCP2));
+    assert!(!conn.remote_option(Opt::MCCP3));
+    assert!(!connection.local_option(Opt::MCCP2));
+    // Asked anyway, the server refuses.
+    conn.request_do(Opt::MCCP2).unwrap();
+    conn.wait_for(&[Want::NotPending(Opt::MCCP2)], WAIT)
+        .unwrap();
+    assert!(!conn.remote_option(Opt::MCCP2));
+    assert_eq!(conn.compression(), (false, false));
+    assert_eq!(connection.compression(), (false, false));
+    drop(server);
+}
+
+#[test]
+fn an_untrusted_certificate_fails_with_a_typed_error() {
+    let certificate = Certificate::new();
+    let server = certificate.server().bind("127.0.0.1:0").unwrap();
+    let strict = TelnetConnection::builder()
+        .tls(tls::client_config(Roots::System).unwrap(), "localhost")
+        .connect(server.local_addr())
+        .unwrap();
+    match strict.read_some(WAIT) {
+        Err(Error::Io { source, .. }) => {
+            assert_eq!(source.kind(), std::io::ErrorKind::InvalidData);
+            assert!(source.to_string().contains("certificate"), "{source}");
+        }
+        other => panic!("expected a certificate error, got {other:?}"),
+    }
+
+    // The right root but the wrong name fails the same way.
+    let misnamed = certificate
+        .client("telnet.example")
+        .connect(server.local_addr())
+        .unwrap();
+    assert!(matches!(misnamed.read_some(WAIT), Err(Error::Io { .. })));
+}
+
+#[test]
+fn no_verify_accepts_any_certificate_for_test_rigs() {
+    let certificate = Certificate::new();
+    let (server, connection, conn) = loopback(
+        certificate.server(),
+        TelnetConnection::builder().tls(tls::client_config(Roots::NoVerify).unwrap(), "anything"),
+    );
+    connection.send("unchecked\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "unchecked\r\n");
+    drop(server);
+}
+
+#[test]
+fn bad_certificate_files_are_invalid_input_naming_the_file() {
+    let certificate = Certificate::new();
+    let missing = certificate.dir.join("missing.pem");
+    match tls::server_config(&missing, &certificate.key) {
+        Err(Error::InvalidInput { message }) => {
+            assert!(message.contains("missing.pem"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A key file given as the certificate chain holds no certificate.
+    match tls::client_config(Roots::PemFile(certificate.key.clone())) {
+        Err(Error::InvalidInput { message }) => assert!(message.contains("key.pem"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let bad_name = certificate
+        .client("not a host name!")
+        .connect("127.0.0.1:9");
+    assert!(matches!(bad_name, Err(Error::InvalidInput { .. })));
+}
