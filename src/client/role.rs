@@ -8,7 +8,7 @@ use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
 use crate::proto::linemode::Linemode;
 use crate::proto::old_environ::{self, Dialect};
-use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, gmcp, naws, terminal};
+use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, gmcp, naws, terminal, zmp};
 
 /// The client's answers, configured by the builder.
 #[derive(Debug, Clone)]
@@ -170,6 +170,14 @@ impl Role for ClientRole {
                         &gmcp::encode("Core.Supports.Set", Some(&supports)),
                     );
                 }
+            }
+            // ZMP's handshake, as telnetlib3 5.0.1 sends it: who we are.
+            OwnedEvent::OptionEnabled {
+                side: Side::Remote,
+                opt: Opt::ZMP,
+            } => {
+                let ident = zmp::encode("zmp.ident", &["telnetlib", env!("CARGO_PKG_VERSION")]);
+                link.engine.send_subnegotiation(Opt::ZMP, &ident);
             }
             OwnedEvent::OptionEnabled {
                 side: Side::Local,

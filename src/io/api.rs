@@ -322,6 +322,41 @@ macro_rules! connection_api {
                 self.core.lock().link.options.mssp.clone()
             }
 
+            /// Sends a ZMP command with its arguments (`send_zmp("zmp.ident",
+            /// &["MyMud", "1.0"])`); `Err(Refused)` unless ZMP was agreed.
+            pub fn send_zmp(&self, command: &str, args: &[&str]) -> $crate::Result<()> {
+                let payload = $crate::proto::zmp::encode(command, args);
+                self.core
+                    .send_mud("send_zmp", $crate::proto::Opt::ZMP, &payload)
+            }
+
+            /// The next ZMP message received, `[command, arg, …]`, oldest first (up to
+            /// 1,024 are kept unread). The core requests (`zmp.ping`, `zmp.check`) are
+            /// answered before they are queued.
+            pub fn read_zmp(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<Vec<String>> {
+                self.core.read_zmp(timeout)
+            }
+
+            /// Sends an ATCP message, `package` then a space and `value` if any
+            /// (`Room.Num 6008`); `Err(Refused)` unless ATCP was agreed.
+            pub fn send_atcp(&self, package: &str, value: Option<&str>) -> $crate::Result<()> {
+                let payload = $crate::proto::gmcp::encode(package, value);
+                self.core
+                    .send_mud("send_atcp", $crate::proto::Opt::ATCP, &payload)
+            }
+
+            /// The next ATCP message received: `(package, value)`, oldest first (up to
+            /// 1,024 are kept unread).
+            pub fn read_atcp(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> $crate::Result<(String, String)> {
+                self.core.read_atcp(timeout)
+            }
+
             /// Closes the connection: sends what is queued (for up to a second), shuts the
             /// socket down, wakes every blocked call and joins the reader thread. Idempotent.
             pub fn close(&self) {

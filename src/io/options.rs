@@ -1,7 +1,8 @@
 //! Options both ends handle alike, whatever their role: STATUS reports both ways,
 //! LFLOW's settings with the XON/XOFF gate on output, LINEMODE's negotiation (MODE,
-//! SLC, FORWARDMASK), the MUD protocols' messages (GMCP, MSDP, MSSP) queued for
-//! the application, and MCCP's compression switches (in `mccp`).
+//! SLC, FORWARDMASK), the MUD protocols' messages (GMCP, MSDP, MSSP, ZMP, ATCP)
+//! queued for the application with ZMP's core requests answered, and MCCP's
+//! compression switches (in `mccp`).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use crate::proto::lflow::{FlowControl, OutputGate};
 use crate::proto::linemode::Linemode;
 use crate::proto::status::{self, StatusReport};
 use crate::proto::{Opt, OwnedEvent, Side};
-use crate::proto::{gmcp, msdp, mssp};
+use crate::proto::{gmcp, msdp, mssp, zmp};
 
 use super::core::{Core, Link, Role};
 
@@ -36,6 +37,10 @@ pub(crate) struct Options {
     pub msdp: VecDeque<Vec<(String, msdp::Value)>>,
     /// The last MSSP variables received.
     pub mssp: Option<Vec<(String, Vec<String>)>>,
+    /// ZMP messages received and not yet read: `[command, arg, …]`.
+    pub zmp: VecDeque<Vec<String>>,
+    /// ATCP messages received and not yet read: (package, value).
+    pub atcp: VecDeque<(String, String)>,
     /// Makes LINEMODE's state for the side this connection plays (set by the role).
     pub new_linemode: Option<fn() -> Linemode>,
     /// LINEMODE's state, made when the option is first enabled (most connections
@@ -135,6 +140,21 @@ pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
                 None => log::debug!("malformed MSDP message ignored"),
             },
             Opt::MSSP => link.options.mssp = Some(mssp::decode(data)),
+            Opt::ZMP => match zmp::decode(data) {
+                Some(message) => {
+                    if let Some(reply) = zmp::answer(&message, std::time::SystemTime::now()) {
+                        link.engine.send_subnegotiation(Opt::ZMP, &reply);
+                    }
+                    push_bounded(&mut link.options.zmp, message, "ZMP");
+                }
+                None => log::debug!("ZMP message without a command ignored"),
+            },
+            // ATCP frames its messages as GMCP does: "Package.Message value".
+            Opt::ATCP => {
+                if let Some(message) = gmcp::decode(data) {
+                    push_bounded(&mut link.options.atcp, message, "ATCP");
+                }
+            }
             _ => {}
         },
         OwnedEvent::OptionDisabled {
@@ -161,6 +181,16 @@ impl<R: Role> Core<R> {
     /// Waits for the next MSDP message.
     pub fn read_msdp(&self, timeout: Option<Duration>) -> Result<Vec<(String, msdp::Value)>> {
         self.next_message("read_msdp", timeout, |options| options.msdp.pop_front())
+    }
+
+    /// Waits for the next ZMP message: `[command, arg, …]`.
+    pub fn read_zmp(&self, timeout: Option<Duration>) -> Result<Vec<String>> {
+        self.next_message("read_zmp", timeout, |options| options.zmp.pop_front())
+    }
+
+    /// Waits for the next ATCP message: (package, value).
+    pub fn read_atcp(&self, timeout: Option<Duration>) -> Result<(String, String)> {
+        self.next_message("read_atcp", timeout, |options| options.atcp.pop_front())
     }
 
     /// Waits until `take` finds a queued message, or the connection ends.

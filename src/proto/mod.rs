@@ -14,7 +14,7 @@
 //!   and RFC 1571's VAR/VALUE guessing), [`charset`], [`status`] (STATUS), [`lflow`]
 //!   (TOGGLE-FLOW-CONTROL), [`linemode`] (LINEMODE: its messages, SLC table and the
 //!   negotiation state of either side);
-//! - MUD protocols: [`gmcp`], [`msdp`], [`mssp`].
+//! - MUD protocols: [`gmcp`] (also ATCP's framing), [`msdp`], [`mssp`], [`zmp`].
 //!
 //! ```
 //! use telnetlib::proto::{Engine, Event, Opt, Policy, Side};
@@ -56,6 +56,7 @@ mod policy;
 mod qmethod;
 pub mod status;
 pub mod terminal;
+pub mod zmp;
 
 pub use command::{Command, Verb};
 pub use engine::{DEFAULT_MAX_SUBNEGOTIATION, Engine};

@@ -90,8 +90,10 @@ impl Policy {
     /// (reference notes §2.5), plus the RFCs telnetlib3 gets wrong or lacks: it
     /// offers BINARY, TTYPE, NAWS, TSPEED, XDISPLOC, NEW_ENVIRON, OLD_ENVIRON, CHARSET,
     /// LFLOW, EOR, STATUS and TM when asked, lets the server perform BINARY, ECHO,
-    /// SGA, EOR, CHARSET, STATUS, GMCP, MSDP, MSSP and the two MCCP compressions
-    /// (accepted passively, as MUD clients do), refuses `DO ECHO`, refuses every option
+    /// SGA, EOR, CHARSET, STATUS, GMCP, MSDP, MSSP, ZMP and the two MCCP compressions
+    /// (accepted passively, as MUD clients do), refuses `DO ECHO`, refuses MSP, MXP
+    /// and ATCP (their markup would show as text to an application that does not
+    /// expect it: accept them with [`Policy::accept`]), refuses every option
     /// it does not know, and requests nothing on start.
     pub fn client() -> Policy {
         let mut policy = Policy::new();
@@ -121,6 +123,7 @@ impl Policy {
             Opt::GMCP,
             Opt::MSDP,
             Opt::MSSP,
+            Opt::ZMP,
             Opt::MCCP2,
             Opt::MCCP3,
         ] {

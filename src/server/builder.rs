@@ -203,6 +203,34 @@ impl ServerBuilder {
         self
     }
 
+    /// Offers ZMP (`IAC WILL ZMP` on connect): `send_zmp` and `read_zmp` then work once
+    /// the client agrees; the connection answers the core `zmp.ping` and `zmp.check`.
+    pub fn offer_zmp(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::ZMP, on);
+        self
+    }
+
+    /// Offers ATCP (`IAC WILL ATCP` on connect): `send_atcp` and `read_atcp` then work
+    /// once the client agrees.
+    pub fn offer_atcp(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::ATCP, on);
+        self
+    }
+
+    /// Offers MSP (`IAC WILL MSP` on connect). MSP's sound triggers (`!!SOUND(…)`)
+    /// travel in the text; a client that agrees plays them instead of showing them.
+    pub fn offer_msp(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::MSP, on);
+        self
+    }
+
+    /// Offers MXP (`IAC WILL MXP` on connect). Once the client agrees, send
+    /// `send_subnegotiation(Opt::MXP, b"")` to start MXP, then its markup in the text.
+    pub fn offer_mxp(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::MXP, on);
+        self
+    }
+
     /// Offers MCCP2 and MCCP3 compression (`IAC WILL MCCP2`, `IAC WILL MCCP3` on
     /// connect; default off). A client that agrees to MCCP2 gets everything after
     /// `IAC SB MCCP2 IAC SE` as one zlib stream; one that agrees to MCCP3 compresses
