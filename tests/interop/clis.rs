@@ -7,9 +7,9 @@ use std::process::Command;
 
 use crate::harness::{Cell, Proc, Tap, Tmux, free_port, venv, venv_python, wait_listening};
 
-const GROUP: &str = "command-line tools";
-const OUR_SERVER: &str = env!("CARGO_BIN_EXE_telnetlib-server");
-const OUR_CLIENT: &str = env!("CARGO_BIN_EXE_telnetlib-client");
+pub const GROUP: &str = "command-line tools";
+pub const OUR_SERVER: &str = env!("CARGO_BIN_EXE_telnetlib-server");
+pub const OUR_CLIENT: &str = env!("CARGO_BIN_EXE_telnetlib-client");
 
 #[test]
 fn our_client_cli_against_telnetlib3_server() {

@@ -308,25 +308,28 @@ impl Tap {
     /// or any subnegotiation more than `SB_MOST` (a loop repeats without end), and
     /// returns both sides' negotiations for the record.
     pub fn assert_no_loop(&self, most: usize) -> String {
-        let mut summary = Vec::new();
-        for (who, bytes) in [
-            ("client", self.client_sent()),
-            ("server", self.server_sent()),
-        ] {
-            let counts = negotiations(&bytes);
-            for (&(verb, opt), &n) in &counts {
-                let limit = if verb == 0xfa { SB_MOST } else { most };
-                assert!(
-                    n <= limit,
-                    "the {who} sent {} {opt} {n} times (a negotiation loop?); it sent: {}",
-                    verb_name(verb),
-                    escape(&bytes)
-                );
-            }
-            summary.push(format!("{who}: {}", describe_negotiations(&counts)));
-        }
-        summary.join("; ")
+        assert_no_loop_in(&self.client_sent(), &self.server_sent(), most)
     }
+}
+
+/// `Tap::assert_no_loop` on Telnet streams given apart from a relay: what the client
+/// sent, then what the server sent (for instance once decompressed).
+pub fn assert_no_loop_in(client: &[u8], server: &[u8], most: usize) -> String {
+    let mut summary = Vec::new();
+    for (who, bytes) in [("client", client), ("server", server)] {
+        let counts = negotiations(bytes);
+        for (&(verb, opt), &n) in &counts {
+            let limit = if verb == 0xfa { SB_MOST } else { most };
+            assert!(
+                n <= limit,
+                "the {who} sent {} {opt} {n} times (a negotiation loop?); it sent: {}",
+                verb_name(verb),
+                escape(bytes)
+            );
+        }
+        summary.push(format!("{who}: {}", describe_negotiations(&counts)));
+    }
+    summary.join("; ")
 }
 
 /// A TTYPE cycle asks up to 8 times (telnetlib3's `TTYPE_LOOPMAX`), plus the repeat.

@@ -10,9 +10,14 @@
 //! - `their_clients`: their clients against our `TelnetServer`;
 //! - `their_servers`: our `TelnetConnection` against their servers;
 //! - `clis`: our command-line tools against telnetlib3's, both ways;
-//! - `ourselves`: our client against our server, option by option.
+//! - `ourselves`: our client against our server, option by option;
+//! - `compression_tls`: MCCP2/MCCP3 and TELNETS against telnetlib3, both ways, library
+//!   and command-line tools.
 
+#[path = "../support/certificate.rs"]
+mod certificate;
 mod clis;
+mod compression_tls;
 mod harness;
 mod ourselves;
 mod their_clients;

@@ -14,18 +14,18 @@ use crate::harness::{
     Cell, DEADLINE, Proc, Tap, Tmux, WAIT, escape, facts, poll_until, require, script, venv_python,
 };
 
-const GROUP: &str = "their client → our server";
+pub const GROUP: &str = "their client → our server";
 
 /// What the server sends first: UTF-8 text, then a prompt.
 const GREETING: &str = "Grüße ✓\nprompt> ";
 /// How `GREETING` looks on the wire.
-const GREETING_BYTES: &[u8] = "Grüße ✓\r\nprompt> ".as_bytes();
+pub const GREETING_BYTES: &[u8] = "Grüße ✓\r\nprompt> ".as_bytes();
 /// The line each client types.
-const LINE: &str = "héllo wörld ✓";
+pub const LINE: &str = "héllo wörld ✓";
 /// What scripted clients send after the line: 0xFF and a control byte.
 const RAW: &[u8] = b"bin:\xff\x01\xff|";
 /// The server's last words to scripted clients: 0xFF and other high bytes.
-const REPLY: &[u8] = b"\xff\x80\xfe#END#";
+pub const REPLY: &[u8] = b"\xff\x80\xfe#END#";
 
 /// Our server, handing out each client once its negotiation has settled.
 fn our_server() -> TelnetServer {
@@ -36,7 +36,7 @@ fn our_server() -> TelnetServer {
 /// machine never hands a client out early; `accept` checks that none needed it.
 const CONNECT_MAXWAIT: Duration = Duration::from_secs(30);
 
-fn our_server_with(builder: telnetlib::ServerBuilder) -> TelnetServer {
+pub fn our_server_with(builder: telnetlib::ServerBuilder) -> TelnetServer {
     builder
         .connect_maxwait(CONNECT_MAXWAIT)
         .timeout(WAIT)
@@ -91,7 +91,7 @@ fn unhex(text: &str) -> Vec<u8> {
 }
 
 /// The negotiated facts, for the record.
-fn describe(conn: &ServerConnection) -> String {
+pub fn describe(conn: &ServerConnection) -> String {
     format!(
         "TTYPE {:?} (cycle {:?}), NAWS {}x{}, env {:?}, charset {:?}, BINARY us/them {}/{}, ECHO {}",
         conn.terminal_type(),
@@ -139,13 +139,24 @@ fn scripted(
     peer_script: &str,
     check: impl FnOnce(&ServerConnection),
 ) -> (String, std::collections::BTreeMap<String, String>, Tap) {
-    let server = our_server();
+    scripted_with(our_server(), python, (name, peer_script, &[]), check)
+}
+
+/// `scripted` against a server built by the caller, the script given `options`
+/// after the address: `peer` is (name, script, options).
+pub fn scripted_with(
+    server: TelnetServer,
+    python: &std::path::Path,
+    (name, peer_script, options): (&str, &str, &[&str]),
+    check: impl FnOnce(&ServerConnection),
+) -> (String, std::collections::BTreeMap<String, String>, Tap) {
     let tap = Tap::new(server.local_addr());
     let mut peer = Proc::spawn(
         name,
         Command::new(python)
             .arg(script(peer_script))
-            .args(["127.0.0.1", &tap.port()]),
+            .args(["127.0.0.1", &tap.port()])
+            .args(options),
     );
     let conn = accept_from(&server, &tap, &mut peer);
     let negotiated = describe(&conn);
@@ -158,7 +169,7 @@ fn scripted(
 }
 
 /// telnetlib3's own view: BINARY both ways, and we echo.
-fn assert_binary_and_echo(facts: &std::collections::BTreeMap<String, String>) {
+pub fn assert_binary_and_echo(facts: &std::collections::BTreeMap<String, String>) {
     for key in ["LOCAL_BINARY", "REMOTE_BINARY", "REMOTE_ECHO"] {
         assert_eq!(facts[key], "True", "{key} in {facts:?}");
     }

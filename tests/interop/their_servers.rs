@@ -9,24 +9,25 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use telnetlib::proto::Opt;
-use telnetlib::{Error, TelnetConnection, TelnetServer};
+use telnetlib::{ClientBuilder, Error, TelnetConnection, TelnetServer};
 
 use crate::harness::{
     Cell, DEADLINE, Proc, Tap, WAIT, free_port, poll_until, require, script, venv_python,
     wait_listening,
 };
 
-const GROUP: &str = "our client → their server";
+pub const GROUP: &str = "our client → their server";
 
 /// What our client reports.
-const TERM: &str = "xterm-interop";
-const COLS: u16 = 111;
-const ROWS: u16 = 33;
+pub const TERM: &str = "xterm-interop";
+pub const COLS: u16 = 111;
+pub const ROWS: u16 = 33;
 const DISPLAY: &str = "interop:5.0";
 /// The line our client sends.
-const LINE: &str = "héllo wörld ✓";
+pub const LINE: &str = "héllo wörld ✓";
 
-fn our_client(address: SocketAddr) -> TelnetConnection {
+/// Our client as these tests configure it, before `connect`.
+pub fn our_client_builder() -> ClientBuilder {
     TelnetConnection::builder()
         .connect_timeout(DEADLINE)
         .timeout(WAIT)
@@ -34,6 +35,10 @@ fn our_client(address: SocketAddr) -> TelnetConnection {
         .window_size(COLS, ROWS)
         .env("INTEROP", "yes")
         .x_display(DISPLAY)
+}
+
+fn our_client(address: SocketAddr) -> TelnetConnection {
+    our_client_builder()
         .connect(address)
         .expect("connect our client")
 }
@@ -58,7 +63,7 @@ fn connect_when_up(address: SocketAddr) -> TelnetConnection {
 }
 
 /// `KEY=value` facts from text the server sent.
-fn seen(text: &str, key: &str) -> String {
+pub fn seen(text: &str, key: &str) -> String {
     text.lines()
         .find_map(|line| {
             // Some servers send NUL or stray CRs as data.
@@ -70,15 +75,17 @@ fn seen(text: &str, key: &str) -> String {
         .to_owned()
 }
 
-/// The Python servers print `LISTENING=1` once they accept connections.
-fn python_server(module: &str, peer_script: &str) -> (Proc, SocketAddr) {
+/// The Python servers print `LISTENING=1` once they accept connections. `options`
+/// follow the address on the script's command line.
+pub fn python_server(module: &str, peer_script: &str, options: &[&str]) -> (Proc, SocketAddr) {
     let python = venv_python(module);
     let port = free_port();
     let mut server = Proc::spawn(
         peer_script,
         Command::new(python)
             .arg(script(peer_script))
-            .args(["127.0.0.1", &port.to_string()]),
+            .args(["127.0.0.1", &port.to_string()])
+            .args(options),
     );
     server.wait_output("LISTENING=1");
     (server, SocketAddr::from(([127, 0, 0, 1], port)))
@@ -92,7 +99,7 @@ fn telnetlib3_server_echo_shell() {
         "telnetlib3 5.0.1 `create_server`, an echo shell",
         "server",
     );
-    let (_server, address) = python_server("telnetlib3", "tl3_server.py");
+    let (_server, address) = python_server("telnetlib3", "tl3_server.py", &[]);
     let tap = Tap::new(address);
     let conn = our_client(tap.addr());
     let report = conn.read_until_str("echo> ", WAIT).expect("the prompt");
@@ -156,7 +163,7 @@ fn telnetlib3_server_default_shell() {
 #[test]
 fn miniboa_server() {
     let mut cell = Cell::new("2c-miniboa", GROUP, "miniboa 1.0.9 game loop", "server");
-    let (_server, address) = python_server("miniboa", "miniboa_server.py");
+    let (_server, address) = python_server("miniboa", "miniboa_server.py", &[]);
     let tap = Tap::new(address);
     let conn = our_client(tap.addr());
     conn.read_until_str("boa> ", WAIT).expect("the prompt");
