@@ -79,6 +79,37 @@ fn a_telnets_session_negotiates_and_carries_data_both_ways() {
     drop(server);
 }
 
+/// A peer may end TLS with `close_notify` and wait for ours before closing TCP
+/// (asyncio does, for 30 s). The client must take the alert as the end: deliver the
+/// bytes before it, report `Eof`, and answer with its own `close_notify`.
+#[test]
+fn a_peers_close_notify_ends_the_session_and_is_answered() {
+    use std::io::{Read, Write};
+
+    let certificate = Certificate::new();
+    let config = tls::server_config(&certificate.cert, &certificate.key).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        socket.set_read_timeout(WAIT).unwrap();
+        let session = rustls::ServerConnection::new(config).unwrap();
+        let mut stream = rustls::StreamOwned::new(session, socket);
+        stream.write_all(b"last words\r\n").unwrap();
+        stream.conn.send_close_notify();
+        stream.flush().unwrap();
+        // TCP stays open: only the client's close_notify (a clean end of the TLS
+        // stream, `Ok(0)`) or the deadline (an error) ends this read.
+        let mut received = Vec::new();
+        stream.read_to_end(&mut received).map(|_| received)
+    });
+    let conn = certificate.client("localhost").connect(address).unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "last words\r\n");
+    assert!(matches!(conn.read_some(WAIT), Err(Error::Eof { .. })));
+    let received = peer.join().unwrap();
+    assert!(received.is_ok(), "no close_notify came back: {received:?}");
+}
+
 #[test]
 fn a_plain_telnet_client_gets_no_telnet_from_a_telnets_server() {
     let certificate = Certificate::new();

@@ -97,17 +97,23 @@ fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEven
             return false;
         }
         let room = shared.config.max_input.saturating_sub(state.input.len());
+        let mut tls_closed = false;
         let outcome = if state.tls.is_some() && !bytes.is_empty() {
             let mut plain = Vec::new();
             let State { tls, unsent, .. } = &mut *state;
             let decrypted = tls
                 .as_mut()
-                .map_or(Ok(()), |tls| tls.receive(bytes, &mut plain, unsent));
-            decrypted.and_then(|()| receive(&mut state, &plain, room, events))
+                .map_or(Ok(false), |tls| tls.receive(bytes, &mut plain, unsent));
+            decrypted.and_then(|peer_closed| {
+                tls_closed = peer_closed;
+                receive(&mut state, &plain, room, events)
+            })
         } else {
             receive(&mut state, bytes, room, events)
         };
-        (state.role.wants_close(), state.queued() > 0, outcome.err())
+        // A TLS peer's close_notify ends the session like a TCP end of file would.
+        let wants_close = state.role.wants_close() || tls_closed;
+        (wants_close, state.queued() > 0, outcome.err())
     };
     // Plain data (the common case) has nothing to send back.
     if replies {
@@ -133,7 +139,7 @@ fn deliver<R: Role>(shared: &Shared<R>, bytes: &[u8], events: &mut Vec<OwnedEven
         return false;
     }
     if wants_close {
-        log::debug!("{:?} asked to log out; closing", shared.peer);
+        log::debug!("{:?} logged out or ended TLS; closing", shared.peer);
         let _ = shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), true);
         let _ = shared.socket.shutdown(std::net::Shutdown::Both);
         finish(shared, End::Eof);

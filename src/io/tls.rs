@@ -53,15 +53,18 @@ mod session {
         }
 
         /// Decrypts received bytes into `plain`; records to send back (handshake,
-        /// alerts) are appended to `wire`. `Err` when the peer breaks the protocol
-        /// or fails the handshake (the alert saying so is in `wire`).
+        /// alerts) are appended to `wire`. `Ok(true)` when the peer sent
+        /// `close_notify`: the TLS stream is over, our own `close_notify` is in `wire`
+        /// and whatever followed the alert is ignored. `Err` when the peer breaks the
+        /// protocol or fails the handshake (the alert saying so is in `wire`).
         pub fn receive(
             &mut self,
             mut raw: &[u8],
             plain: &mut Vec<u8>,
             wire: &mut Vec<u8>,
-        ) -> Result<(), String> {
-            while !raw.is_empty() {
+        ) -> Result<bool, String> {
+            let mut peer_closed = false;
+            while !raw.is_empty() && !peer_closed {
                 if let Err(error) = self.0.read_tls(&mut raw) {
                     return Err(format!("TLS: {error}"));
                 }
@@ -72,6 +75,7 @@ mod session {
                         return Err(format!("TLS: {error}"));
                     }
                 };
+                peer_closed = state.peer_has_closed();
                 let available = state.plaintext_bytes_to_read();
                 if available > 0 {
                     let start = plain.len();
@@ -81,8 +85,12 @@ mod session {
                     }
                 }
             }
+            if peer_closed {
+                // Answering in kind lets the peer tell an orderly end from truncation.
+                self.0.send_close_notify();
+            }
             self.flush(wire);
-            Ok(())
+            Ok(peer_closed)
         }
 
         /// Encrypts `plain` (buffered by the session until the handshake is done)
@@ -125,7 +133,7 @@ mod session {
             _raw: &[u8],
             _plain: &mut Vec<u8>,
             _wire: &mut Vec<u8>,
-        ) -> Result<(), String> {
+        ) -> Result<bool, String> {
             match *self {}
         }
 

@@ -441,15 +441,12 @@ fn our_tls_client_against_telnetlib3_tls_server() {
     cell.note(assert_tls_wire(&tap, &[LINE.as_bytes(), b"TERM="]));
 }
 
-/// Shows a library bug: telnetlib3 (asyncio) ends a TLS session with `close_notify`
-/// and keeps the TCP connection open until the peer answers with its own, or until
-/// asyncio's 30 s shutdown timeout. Our client ignores the peer's `close_notify`
-/// (`Tls::receive` in src/io/tls.rs never looks at `IoState::peer_has_closed`), so
-/// it neither answers it nor reports `Eof`: a read sees the end of the session only
-/// when asyncio gives up and closes TCP, 30 s later (measured: 30.03 s). Ignored so
-/// the suite stays green until the library is fixed; run it with `--ignored`.
+/// telnetlib3 (asyncio) ends a TLS session with `close_notify` and keeps the TCP
+/// connection open until the peer answers with its own, or until asyncio's 30 s
+/// shutdown timeout. Our client takes the peer's `close_notify` as the end of the
+/// session: it answers in kind and a read reports `Eof` at once. (This test found the
+/// bug: before the fix the read waited the full 30 s.)
 #[test]
-#[ignore = "library bug: a peer's TLS close_notify does not end our read (30 s against asyncio)"]
 fn telnetlib3_tls_server_close_notify_ends_our_session() {
     let certificate = Certificate::new();
     let (_server, address) = python_server(
@@ -575,15 +572,20 @@ fn our_client_cli_with_ssl_cafile_against_telnetlib3_server_cli() {
     assert!(!writer.contains("MCCP"), "{writer}");
     client.input("quit\n");
     client.wait_output("Goodbye.");
-    // The session is over, but the client exits only when the connection ends:
     // telnetlib3 sends close_notify and keeps TCP open until ours arrives (asyncio's
-    // 30 s SSL shutdown timeout), and our client neither takes its close_notify as the
-    // end nor answers it (the library bug of the ignored test above). End it here.
-    drop(client);
+    // 30 s SSL shutdown timeout): our client answers it and exits well before that.
+    let quit = Instant::now();
+    let (status, _) = client.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        quit.elapsed() < Duration::from_secs(5),
+        "the client took {:?} to leave after close_notify",
+        quit.elapsed()
+    );
     cell.note(format!(
         "banner \"Ready (secure: TLSv1.3)\", `version`, `quit` → Goodbye; server's view: {writer} \
-         (no MCCP over TLS despite --compression); the client would then wait 30 s for the \
-         connection to end (our bug: its close_notify is not taken as the end)"
+         (no MCCP over TLS despite --compression); the server's close_notify ends the client \
+         at once"
     ));
     cell.note(assert_tls_wire(&tap, &[b"Ready", b"vt-cli-tls"]));
 }
