@@ -4,9 +4,10 @@
 //! - GMCP `Room.Info` (`{"num":…,"name":…,"area":…,"exits":{…}}`, the shape Mudlet's
 //!   mapper reads) on login and after every move (`offer_gmcp`, `send_gmcp`);
 //! - MSSP for MUD crawlers (`ServerBuilder::mssp`), refreshed per connection with the
-//!   live player count;
-//! - prompts with `send_prompt`, which ends them with GA or EOR as the client agreed,
-//!   so MUD clients (and `read_prompt` in ours) know where a prompt ends;
+//!   live player count (`send_mssp`);
+//! - prompts with `send_prompt`, which ends them with GA or EOR as the client agreed
+//!   (`offer_eor`), so MUD clients (and `read_prompt` in ours) know where a prompt
+//!   ends;
 //! - MCCP2/MCCP3 compression (`compression(true)`), unless `--no-compression`.
 //!
 //! Run it with `cargo run --example mud_server` (flags: `--port N`, default 4000 on
@@ -26,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use telnetlib::proto::{Opt, mssp};
+use telnetlib::proto::Opt;
 use telnetlib::{ServerBuilder, ServerConnection, TelnetConnection, TelnetServer};
 
 // ----------------------------------------------------------------------------- the world
@@ -180,21 +181,11 @@ impl Mud {
 
     /// Sends MSSP again with the live player count. `ServerBuilder::mssp` takes a
     /// fixed list, sent by the library itself when the client says DO MSSP; this
-    /// second copy (sent by hand) overrides it for clients that keep the last one.
+    /// second copy overrides it for clients that keep the last one.
     fn refresh_mssp(&self, client: &ServerConnection) {
-        if !client.local_option(Opt::MSSP) {
-            return;
+        if client.local_option(Opt::MSSP) {
+            let _ = client.send_mssp(&self.mssp_variables(self.players().len()));
         }
-        let variables = self.mssp_variables(self.players().len());
-        let borrowed: Vec<(&str, Vec<&str>)> = variables
-            .iter()
-            .map(|(name, values)| (name.as_str(), values.iter().map(String::as_str).collect()))
-            .collect();
-        let borrowed: Vec<(&str, &[&str])> = borrowed
-            .iter()
-            .map(|(name, values)| (*name, values.as_slice()))
-            .collect();
-        let _ = client.send_subnegotiation(Opt::MSSP, &mssp::encode(&borrowed));
     }
 
     /// Tells everyone in `room` but `except` something, each followed by their prompt
@@ -406,6 +397,9 @@ fn who(mud: &Mud, client: &ServerConnection) {
 fn builder(mud: &Mud) -> ServerBuilder {
     TelnetServer::builder()
         .offer_gmcp(true)
+        // Prompts end in IAC EOR for clients that agree: with go-ahead suppressed
+        // (SGA), which nearly every client asks for, GA would not mark them.
+        .offer_eor(true)
         .compression(mud.compression)
         // Sent by the library to whoever says DO MSSP, before a player thread runs.
         .mssp(mud.mssp_variables(0))
@@ -496,10 +490,9 @@ impl Tester {
         let conn = TelnetConnection::builder()
             .connect_timeout(STEP)
             .timeout(Some(STEP))
-            // Our client accepts GMCP and MCCP by default; EOR makes every prompt
-            // end in IAC EOR, which `read_prompt` splits on (GA is suppressed because
-            // the server performs SGA).
-            .always_do(Opt::EOR)
+            // Our client accepts GMCP, MCCP and the server's EOR by default: every
+            // prompt ends in IAC EOR, which `read_prompt` splits on (GA is suppressed
+            // because the server performs SGA).
             .connect(address)
             .map_err(|e| format!("{name}: connect: {e}"))?;
         Ok(Tester { name, conn })

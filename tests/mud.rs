@@ -151,6 +151,43 @@ fn mssp_is_sent_to_a_crawler_that_says_do() {
 }
 
 #[test]
+fn send_mssp_replaces_the_variables_the_client_holds() {
+    let (server, connection, conn) = loopback(mud_server(), TelnetConnection::builder());
+    conn.wait_for(&[Want::RemoteEnabled(Opt::MSSP)], WAIT)
+        .unwrap();
+    let players = 3.to_string();
+    connection
+        .send_mssp(&[("NAME", vec!["Test Realm"]), ("PLAYERS", vec![&players])])
+        .unwrap();
+    // Received in stream order: once the line after it is read, the MSSP is in.
+    connection.send("after\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "after\r\n");
+    assert_eq!(
+        conn.mssp().unwrap(),
+        [
+            ("NAME".to_owned(), vec!["Test Realm".to_owned()]),
+            ("PLAYERS".to_owned(), vec!["3".to_owned()]),
+        ]
+    );
+    drop(server);
+}
+
+#[test]
+fn send_mssp_is_refused_when_the_client_refused_mssp() {
+    let (server, connection, conn) = loopback(
+        mud_server(),
+        TelnetConnection::builder().never_do(Opt::MSSP),
+    );
+    assert!(!conn.remote_option(Opt::MSSP));
+    let sent = connection.send_mssp(&[("PLAYERS", &["1"][..])]);
+    assert!(
+        matches!(sent, Err(Error::Refused { opt: Opt::MSSP, .. })),
+        "{sent:?}"
+    );
+    drop(server);
+}
+
+#[test]
 fn unread_messages_are_bounded() {
     let mut peer = Peer::bind();
     let conn = TelnetConnection::connect(peer.addr()).unwrap();
@@ -213,6 +250,34 @@ fn our_server_prompts_end_in_eor_for_our_client() {
     assert_eq!(
         conn.read_prompt_str(WAIT).unwrap(),
         "You see a door.\r\nHP 10> "
+    );
+    drop(server);
+}
+
+#[test]
+fn offer_eor_gives_a_default_client_prompt_boundaries_despite_sga() {
+    // Both sides suppress go-ahead by default, so without EOR no prompt is marked.
+    let (server, connection, conn) = loopback(TelnetServer::builder(), TelnetConnection::builder());
+    assert!(conn.remote_option(Opt::SGA));
+    connection.send_prompt("unmarked> ").unwrap();
+    let unmarked = conn.read_prompt(Some(Duration::from_millis(200)));
+    assert!(
+        matches!(unmarked, Err(Error::Timeout { .. })),
+        "{unmarked:?}"
+    );
+    drop(server);
+
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().offer_eor(true),
+        TelnetConnection::builder(),
+    );
+    conn.wait_for(&[Want::RemoteEnabled(Opt::EOR)], WAIT)
+        .unwrap();
+    connection.send("A dark room.\n").unwrap();
+    connection.send_prompt("HP 10> ").unwrap();
+    assert_eq!(
+        conn.read_prompt_str(WAIT).unwrap(),
+        "A dark room.\r\nHP 10> "
     );
     drop(server);
 }

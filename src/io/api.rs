@@ -79,7 +79,10 @@ macro_rules! connection_api {
             /// The data up to the peer's next `IAC GA` or `IAC EOR`: a MUD or BBS
             /// prompt, whatever its text. GA/EOR marks are kept in order (up to 4,096);
             /// data consumed by other reads is skipped. `Err(Eof)` at the end of the
-            /// stream (what is buffered stays readable with `read_some`).
+            /// stream (what is buffered stays readable with `read_some`). A server
+            /// that suppresses go-ahead (SGA) and does not perform EOR marks no prompts
+            /// at all: then this times out (our server marks them with EOR once built
+            /// with `offer_eor(true)`).
             pub fn read_prompt(
                 &self,
                 timeout: Option<::std::time::Duration>,

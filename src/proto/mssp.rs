@@ -6,22 +6,30 @@ pub const VAR: u8 = 1;
 /// Precedes a value.
 pub const VAL: u8 = 2;
 
-/// The payload for `variables`, each with its values. VAR and VAL bytes inside names
-/// or values cannot be sent and are dropped.
+/// The payload for `variables`, each with its values (borrowed or owned: `&str` and
+/// `&[&str]`, or `String` and `Vec<String>`). VAR and VAL bytes inside names or values
+/// cannot be sent and are dropped.
 ///
 /// ```
 /// use telnetlib::proto::mssp;
 /// let payload = mssp::encode(&[("NAME", &["Realm"][..]), ("PORT", &["4000", "4001"])]);
 /// assert_eq!(payload, b"\x01NAME\x02Realm\x01PORT\x024000\x024001");
+/// let owned = vec![("PLAYERS".to_string(), vec!["3".to_string()])];
+/// assert_eq!(mssp::encode(&owned), b"\x01PLAYERS\x023");
 /// ```
-pub fn encode(variables: &[(&str, &[&str])]) -> Vec<u8> {
+pub fn encode<N, V, S>(variables: &[(N, V)]) -> Vec<u8>
+where
+    N: AsRef<str>,
+    V: AsRef<[S]>,
+    S: AsRef<str>,
+{
     let mut out = Vec::new();
     for (name, values) in variables {
         out.push(VAR);
-        push_text(&mut out, name);
-        for value in *values {
+        push_text(&mut out, name.as_ref());
+        for value in values.as_ref() {
             out.push(VAL);
-            push_text(&mut out, value);
+            push_text(&mut out, value.as_ref());
         }
     }
     out

@@ -278,6 +278,17 @@ impl ServerBuilder {
         self
     }
 
+    /// Offers EOR (`IAC WILL EOR` on connect; default off, as telnetlib3 never offers
+    /// it). A client that agrees gets `IAC EOR` after each
+    /// [`send_prompt`](crate::ServerConnection::send_prompt): MUD clients (Mudlet,
+    /// TinTin++, our `read_prompt`) mark prompts by it, and it is the only prompt
+    /// boundary left once the client has suppressed go-ahead (SGA), which our own and
+    /// most clients do.
+    pub fn offer_eor(mut self, on: bool) -> Self {
+        self.settings.policy = offer(self.settings.policy, Opt::EOR, on);
+        self
+    }
+
     /// Never send `IAC GA` after prompts.
     pub fn never_send_ga(mut self, on: bool) -> Self {
         self.settings.never_send_ga = on;

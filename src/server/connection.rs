@@ -314,6 +314,25 @@ impl ServerConnection {
         })
     }
 
+    /// Sends MSSP variables now, replacing what the client holds from
+    /// [`ServerBuilder::mssp`](crate::ServerBuilder::mssp) (a live `PLAYERS` or
+    /// `UPTIME`); `Err(Refused)` unless the client agreed to MSSP.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &telnetlib::ServerConnection) -> telnetlib::Result<()> {
+    /// client.send_mssp(&[("PLAYERS", &["12"][..]), ("UPTIME", &["1764000000"])])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn send_mssp<N, V, S>(&self, variables: &[(N, V)]) -> Result<()>
+    where
+        N: AsRef<str>,
+        V: AsRef<[S]>,
+        S: AsRef<str>,
+    {
+        let payload = crate::proto::mssp::encode(variables);
+        self.core.send_mud("send_mssp", Opt::MSSP, &payload)
+    }
+
     /// The next complete line the client typed, trimmed, without waiting; `None` when
     /// no complete line is buffered.
     pub fn get_command(&self) -> Option<String> {

@@ -439,18 +439,8 @@ impl ServerRole {
             }
             (Side::Local, Opt::LOGOUT) => self.logout = true,
             (Side::Local, Opt::MSSP) => {
-                let variables: Vec<(&str, Vec<&str>)> = self
-                    .settings
-                    .mssp
-                    .iter()
-                    .map(|(name, values)| {
-                        (name.as_str(), values.iter().map(String::as_str).collect())
-                    })
-                    .collect();
-                let variables: Vec<(&str, &[&str])> =
-                    variables.iter().map(|(n, v)| (*n, v.as_slice())).collect();
                 link.engine
-                    .send_subnegotiation(Opt::MSSP, &mssp::encode(&variables));
+                    .send_subnegotiation(Opt::MSSP, &mssp::encode(&self.settings.mssp));
             }
             _ => {}
         }
