@@ -16,8 +16,9 @@ mod session {
 
     use rustls::pki_types::ServerName;
 
-    /// A rustls client or server session.
-    pub(crate) struct Tls(rustls::Connection);
+    /// A rustls client or server session. Boxed: a session is over a kilobyte, and
+    /// every connection's state holds an `Option<Tls>`, TLS or not.
+    pub(crate) struct Tls(Box<rustls::Connection>);
 
     impl std::fmt::Debug for Tls {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,7 +50,7 @@ mod session {
             // What we write before the handshake completes waits inside the session;
             // the connection's own `max_outgoing` bounds it, not a second limit.
             session.set_buffer_limit(None);
-            Tls(session)
+            Tls(Box::new(session))
         }
 
         /// Decrypts received bytes into `plain`; records to send back (handshake,
