@@ -3,7 +3,9 @@
 //! - `bulk`: `TelnetConnection` reading 64 MiB from a server, and a plain `TcpStream`
 //!   reading the same bytes from the same server;
 //! - `read_until_late_match`: `TelnetConnection::read_until` with the match after 10 MiB
-//!   and after 100 MiB (linear means the second takes about ten times the first);
+//!   and after 100 MiB (linear means the second takes about ten times the first),
+//!   beside a plain `TcpStream::read_to_end` of the same streams: the same growing
+//!   buffer without Telnet, to tell our scaling from the memory system's;
 //! - `legacy_read_until`: `telnetlib::Telnet::read_until` over 1 MiB then `END`, the
 //!   stream `benches/python/telnetlib_read_until.py` times with CPython's telnetlib.
 //!
@@ -102,6 +104,14 @@ fn bench_read_until(c: &mut Criterion) {
                     .read_until(b"END", Some(Duration::from_secs(60)))
                     .unwrap();
                 assert_eq!(black_box(found).len(), mib * MIB + 3);
+            })
+        });
+        group.bench_function(format!("tcp_stream_read_to_end_{mib}_mib"), |b| {
+            b.iter(|| {
+                let mut stream = TcpStream::connect(address).unwrap();
+                let mut received = Vec::new();
+                stream.read_to_end(&mut received).unwrap();
+                assert_eq!(black_box(received).len(), mib * MIB + 3);
             })
         });
     }
