@@ -241,6 +241,16 @@ fn the_ttype_cycle_stops_on_a_repeat_and_on_mtts() {
 }
 
 #[test]
+fn an_unknown_client_speaking_mtts_is_a_mud_client_and_a_terminal_is_not() {
+    // The name is no known MUD client; its third answer (MTTS flags) says it is one.
+    let (_, connection) = ttype_cycle(&["NEWMUDCLIENT", "ANSI-256COLOR", "MTTS 2825"]);
+    assert_eq!(connection.mud_client().as_deref(), Some("NEWMUDCLIENT"));
+    assert_eq!(connection.terminal_type(), "ANSI-256COLOR");
+    let (_, connection) = ttype_cycle(&["XTERM-256COLOR", "XTERM-256COLOR"]);
+    assert_eq!(connection.mud_client(), None);
+}
+
+#[test]
 fn the_ttype_cycle_is_bounded() {
     let names: Vec<String> = (0..20).map(|i| format!("T{i}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
