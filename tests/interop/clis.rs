@@ -63,6 +63,29 @@ fn our_client_cli_against_telnetlib3_server() {
     cell.note(tap.assert_no_loop(2));
 }
 
+/// Drives a `telnetlib3-client` connected to our server's default shell: waits for
+/// its prompt, runs `info` (our server's view of the client), then `quit`, and
+/// asserts it exited with status 0. Returns the `info` text and the whole output.
+pub fn info_then_quit(client: &mut Proc) -> (String, String) {
+    client.wait_output("tel:sh> ");
+    client.input("info\n");
+    let info = client.wait_output("remote_options:");
+    client.input("quit\n");
+    let (status, output) = client.wait_exit();
+    assert!(status.success(), "{output}");
+    (info, output)
+}
+
+/// The line of `info` output that starts with `key` (`"columns:"`), trimmed; empty
+/// when there is none.
+pub fn info_line(info: &str, key: &str) -> String {
+    info.lines()
+        .find(|l| l.trim_start().starts_with(key))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
 #[test]
 fn telnetlib3_client_cli_against_our_server() {
     let mut cell = Cell::new(
@@ -87,25 +110,14 @@ fn telnetlib3_client_cli_against_our_server() {
             &tap.port(),
         ]),
     );
-    client.wait_output("tel:sh> ");
-    client.input("info\n");
-    let info = client.wait_output("remote_options:");
-    client.input("quit\n");
-    let (status, output) = client.wait_exit();
-    assert!(status.success(), "{output}");
+    let (info, output) = info_then_quit(&mut client);
     assert!(output.contains("Goodbye."), "{output}");
     assert!(info.contains("terminal_type: vt-tl3cli"), "{info}");
     assert!(
         info.contains("binary_in: true") && info.contains("binary_out: true"),
         "{info}"
     );
-    let fact = |key: &str| {
-        info.lines()
-            .find(|l| l.trim_start().starts_with(key))
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    };
+    let fact = |key: &str| info_line(&info, key);
     cell.note(format!(
         "`info` round trip, `quit` → exit 0; our server saw {}, {}, {}, {}",
         fact("terminal_type:"),

@@ -14,6 +14,7 @@ use telnetlib::tls::{self, Roots};
 use telnetlib::{Error, TelnetServer, Want};
 
 use crate::certificate::Certificate;
+use crate::clis::{info_line, info_then_quit};
 use crate::harness::{
     Cell, Proc, Tap, WAIT, assert_no_loop_in, escape, free_port, negotiations, poll_until, venv,
     venv_python, wait_listening,
@@ -619,12 +620,7 @@ fn telnetlib3_client_cli_with_ssl_against_our_server_cli() {
             .arg(&certificate.cert)
             .args(["--term", "vt-tl3cli-tls", "127.0.0.1", &tap.port()]),
     );
-    client.wait_output("tel:sh> ");
-    client.input("info\n");
-    let info = client.wait_output("remote_options:");
-    client.input("quit\n");
-    let (status, output) = client.wait_exit();
-    assert!(status.success(), "{output}");
+    let (info, output) = info_then_quit(&mut client);
     // Our server's last records: "Goodbye.\r\n" (10 bytes, 27 as a TLS 1.3 record),
     // then close_notify (an encrypted alert, 19), then FIN. telnetlib3-client
     // sometimes prints "Connection closed by foreign host." without that last line.
@@ -640,13 +636,7 @@ fn telnetlib3_client_cli_with_ssl_against_our_server_cli() {
         "sent but not shown (its quirk over TLS)"
     };
     assert!(info.contains("terminal_type: vt-tl3cli-tls"), "{info}");
-    let fact = |key: &str| {
-        info.lines()
-            .find(|l| l.trim_start().starts_with(key))
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    };
+    let fact = |key: &str| info_line(&info, key);
     assert!(!fact("local_options:").contains("MCCP"), "{info}");
     cell.note(format!(
         "`info` round trip, `quit` → exit 0 (\"Goodbye.\" {goodbye}); our server saw {}, {}, \
@@ -692,21 +682,10 @@ fn telnetlib3_client_cli_against_our_server_cli_with_compression() {
             &tap.port(),
         ]),
     );
-    client.wait_output("tel:sh> ");
-    client.input("info\n");
-    let info = client.wait_output("remote_options:");
-    client.input("quit\n");
-    let (status, output) = client.wait_exit();
-    assert!(status.success(), "{output}");
+    let (info, output) = info_then_quit(&mut client);
     assert!(output.contains("Goodbye."), "{output}");
     assert!(info.contains("terminal_type: vt-tl3cli-z"), "{info}");
-    let fact = |key: &str| {
-        info.lines()
-            .find(|l| l.trim_start().starts_with(key))
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    };
+    let fact = |key: &str| info_line(&info, key);
     let local = fact("local_options:");
     assert!(
         local.split_whitespace().any(|o| o == "MCCP2") && !local.contains("MCCP3"),
