@@ -90,7 +90,6 @@ fn main() -> Result<(), telnetlib::Error> {
     let mode = value("--mode").map(String::as_str).unwrap_or("serve");
     let server = TelnetServer::builder()
         .max_connections(20_000)
-        .reader_stack_size(64 << 10)
         .handler_stack_size(128 << 10)
         .bind(("127.0.0.1", port))?;
     let chunk = Arc::new(payload_chunk());

@@ -17,13 +17,14 @@ use role::ClientRole;
 
 /// A Telnet client connection with blocking calls, safe to share between threads.
 ///
-/// A background reader thread answers negotiations as they arrive, even while nobody
-/// reads, and buffers data (up to a bound) for the read calls. Every call takes an
+/// A call waiting for input reads the socket on its own thread, answering negotiations
+/// as they arrive; while nobody reads, a poller thread shared by all client connections
+/// does, and buffers data (up to a bound) for the read calls. Every call takes an
 /// `Option<Duration>` timeout; `None` uses the connection's default (see
 /// [`ClientBuilder::timeout`]). A timed-out read consumes nothing. Once the peer closes,
 /// reads drain what is buffered and then fail with [`Error::Eof`](crate::Error::Eof); after
 /// [`close`](Self::close) every call fails with [`Error::Closed`](crate::Error::Closed). Dropping the
-/// connection closes it and joins its thread.
+/// connection closes it.
 ///
 /// `TelnetConnection` is `Send + Sync`: one thread may read while another writes.
 /// Concurrent readers are served one at a time.

@@ -51,10 +51,7 @@ pub mod tls;
 
 pub use client::{ClientBuilder, TelnetConnection};
 pub use error::{Error, Result};
-pub use io::{
-    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK, ExpectMatch,
-    Want,
-};
+pub use io::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, ExpectMatch, Want};
 pub use server::{ServerBuilder, ServerConnection, TelnetServer, xterm};
 pub use telnetlib::Telnet;
 

@@ -3,9 +3,10 @@
 //! telnetlib3's `BlockingTelnetServer`) or from the caller's game loop
 //! ([`poll`](TelnetServer::poll), like miniboa).
 //!
-//! Threads: one acceptor, one "settler" that hands a connection out when its
-//! negotiation settles or `connect_maxwait` passes, one reader per connection, and in
-//! `serve` mode one handler per connection. Shutdown and drop join them all.
+//! Threads: one acceptor, one poller that drives every connection nobody is reading
+//! (negotiation, buffered input, queued output, deadlines such as `connect_maxwait`),
+//! and in `serve` mode one handler per connection, which reads its own socket.
+//! Shutdown and drop join them all.
 
 mod builder;
 mod connection;
@@ -13,8 +14,7 @@ mod editor;
 mod role;
 pub mod xterm;
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -32,7 +32,7 @@ pub use connection::ServerConnection;
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, Link};
+use crate::io::{Core, Link, Poller};
 use crate::proto::Engine;
 use builder::Settings;
 use connection::Slot;
@@ -60,7 +60,7 @@ struct PollState {
     clients: Vec<Arc<ServerConnection>>,
 }
 
-/// What the acceptor, the settler and the callers share.
+/// What the acceptor and the callers share.
 struct Inner {
     settings: Settings,
     listener: TcpListener,
@@ -115,6 +115,8 @@ struct Inner {
 /// ```
 pub struct TelnetServer {
     inner: Arc<Inner>,
+    /// Kept so the poller outlives the acceptor (connections hold it too).
+    _poller: Arc<Poller>,
     local_addr: SocketAddr,
     threads: Mutex<Vec<JoinHandle<()>>>,
     handlers: Mutex<Vec<JoinHandle<()>>>,
@@ -169,7 +171,14 @@ impl TelnetServer {
             running_handlers: Mutex::new(0),
             handlers_done: Condvar::new(),
         });
-        let (deadline_tx, deadline_rx) = crossbeam_channel::unbounded();
+        let poller =
+            Poller::start(format!("telnet-poll-{}", local_addr.port())).map_err(|source| {
+                Error::Io {
+                    operation: "start server thread",
+                    peer: None,
+                    source,
+                }
+            })?;
         let spawn = |name: &str, body: Box<dyn FnOnce() + Send>| {
             thread::Builder::new()
                 .name(name.to_owned())
@@ -182,19 +191,16 @@ impl TelnetServer {
                 })
         };
         let acceptor_inner = Arc::clone(&inner);
+        let acceptor_poller = Arc::clone(&poller);
         let acceptor = spawn(
             &format!("telnet-accept-{}", local_addr.port()),
-            Box::new(move || accept_loop(&acceptor_inner, &deadline_tx)),
-        )?;
-        let settler_inner = Arc::clone(&inner);
-        let settler = spawn(
-            &format!("telnet-settle-{}", local_addr.port()),
-            Box::new(move || settle_loop(&settler_inner, &deadline_rx)),
+            Box::new(move || accept_loop(&acceptor_inner, &acceptor_poller)),
         )?;
         Ok(TelnetServer {
             inner,
+            _poller: poller,
             local_addr,
-            threads: Mutex::new(vec![acceptor, settler]),
+            threads: Mutex::new(vec![acceptor]),
             handlers: Mutex::new(Vec::new()),
             poll_state: Mutex::new(PollState::default()),
             on_connect: Mutex::new(CallbackSlot::default()),
@@ -426,23 +432,15 @@ impl TelnetServer {
             .drain(..)
             .filter_map(|weak| weak.upgrade())
             .collect();
-        // Close in parallel: each close may wait (bounded) for a slow client to take
-        // its last output.
-        let closers: Vec<JoinHandle<()>> = connections
+        // Every close starts at once; the poller sends what each has queued (bounded)
+        // while we wait for them all.
+        connections
             .iter()
-            .filter_map(|connection| {
-                let connection = Arc::clone(connection);
-                thread::Builder::new()
-                    .stack_size(64 << 10)
-                    .spawn(move || connection.close())
-                    .ok()
-            })
-            .collect();
-        for closer in closers {
-            let _ = closer.join();
-        }
-        // Any the closers could not reach (no thread to spare) are closed here.
-        connections.iter().for_each(|connection| connection.close());
+            .for_each(|connection| connection.core.close_soon());
+        let deadline = Instant::now() + crate::io::CLOSE_WAIT_LIMIT;
+        connections
+            .iter()
+            .for_each(|connection| connection.core.wait_closed(deadline));
         self.inner.pending.lock().clear();
         self.poll_state.lock().clients.clear();
         let deadline = Instant::now() + HANDLER_JOIN_LIMIT;
@@ -486,16 +484,16 @@ fn wake_address(local: SocketAddr) -> SocketAddr {
     address
 }
 
-/// The acceptor thread: accepts, refuses over the limit, starts each connection and
-/// registers its negotiation deadline with the settler.
-fn accept_loop(inner: &Arc<Inner>, deadlines: &Sender<(Instant, u64)>) {
+/// The acceptor thread: accepts, refuses over the limit, and starts each connection
+/// on the server's poller.
+fn accept_loop(inner: &Arc<Inner>, poller: &Arc<Poller>) {
     loop {
         let accepted = inner.listener.accept();
         if inner.stopping.load(Ordering::SeqCst) {
             return;
         }
         match accepted {
-            Ok((socket, _)) => admit_socket(inner, socket, deadlines),
+            Ok((socket, _)) => admit_socket(inner, socket, poller),
             Err(error) => {
                 log::warn!("accept failed: {error}");
                 if error.kind() == std::io::ErrorKind::InvalidInput {
@@ -512,9 +510,8 @@ fn refuse(mut socket: TcpStream, message: &str) {
     let _ = socket.shutdown(std::net::Shutdown::Both);
 }
 
-fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Instant, u64)>) {
+fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
     let settings = &inner.settings;
-    let accepted_at = Instant::now();
     if inner.live.load(Ordering::SeqCst) >= settings.max_connections {
         log::info!(
             "refusing {:?}: {} connections",
@@ -530,15 +527,9 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
         settled: inner.settled_tx.clone(),
         activity: inner.activity_tx.clone(),
     };
-    let link = Link {
-        engine: Engine::new(settings.policy.clone())
-            .with_max_subnegotiation(settings.max_subnegotiation),
-        charset: settings.charset,
-        charset_generation: 0,
-        force_binary: settings.force_binary,
-        options: Default::default(),
-        compress_switches: Vec::new(),
-    };
+    let engine =
+        Engine::new(settings.policy.clone()).with_max_subnegotiation(settings.max_subnegotiation);
+    let link = Link::new(engine, settings.charset, settings.force_binary);
     #[cfg(feature = "tls")]
     let tls = match settings.tls.as_ref().map(Tls::server).transpose() {
         Ok(tls) => tls,
@@ -551,12 +542,12 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
     let tls = None;
     let config = settings.core.clone();
     let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));
-    // Held while the reader starts, so a connection that settles at once is found.
+    // Held while the connection starts, so a connection that settles at once is found.
     let mut pending = inner.pending.lock();
     inner.live.fetch_add(1, Ordering::SeqCst);
     let slot = Slot(Arc::clone(&inner.live));
     let refusal_socket = socket.try_clone();
-    let core = match Core::spawn(socket, link, role, config, tls) {
+    let core = match Core::start(socket, link, role, config, tls, Arc::clone(poller)) {
         Ok(core) => core,
         Err(error) => {
             drop(slot);
@@ -572,41 +563,4 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, deadlines: &Sender<(Insta
     inner.all.lock().push(Arc::downgrade(&connection));
     log::debug!("accepted {:?} as #{id}", connection::peer_of(&connection));
     pending.insert(id, connection);
-    drop(pending);
-    // A wait too long to represent means "wait for the negotiation, however long".
-    if let Some(at) = accepted_at.checked_add(settings.connect_maxwait) {
-        let _ = deadlines.send((at, id));
-    }
-}
-
-/// The settler thread: hands a connection out at its `connect_maxwait` deadline if its
-/// negotiation has not settled by then (the role hands it out earlier when it does).
-fn settle_loop(inner: &Arc<Inner>, deadlines: &Receiver<(Instant, u64)>) {
-    let mut queue: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
-    loop {
-        let next = queue.peek().map(|Reverse((at, _))| *at);
-        let timer = match next {
-            Some(at) => crossbeam_channel::at(at),
-            None => crossbeam_channel::never(),
-        };
-        select! {
-            recv(deadlines) -> entry => match entry {
-                Ok(entry) => queue.push(Reverse(entry)),
-                Err(_) => return,
-            },
-            recv(inner.stop_rx) -> _ => return,
-            recv(timer) -> _ => {
-                while let Some(Reverse((at, id))) = queue.peek().copied() {
-                    if at > Instant::now() {
-                        break;
-                    }
-                    queue.pop();
-                    if inner.pending.lock().contains_key(&id) {
-                        log::debug!("#{id} did not settle negotiation in time; handing it out");
-                        let _ = inner.settled_tx.send(id);
-                    }
-                }
-            }
-        }
-    }
 }

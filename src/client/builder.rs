@@ -11,7 +11,7 @@ use crate::codec::Charset;
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, CoreConfig, Link};
+use crate::io::{Core, CoreConfig, Link, Poller};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Engine, Opt, Policy, Side};
 
 use super::TelnetConnection;
@@ -292,14 +292,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The reader thread's stack size (default 256 KiB).
-    pub fn reader_stack_size(mut self, bytes: usize) -> Self {
-        self.core.reader_stack_size = bytes;
-        self
-    }
-
-    /// Connects to the first address of `target` that accepts, and starts the reader
-    /// thread. Negotiation goes on in the background; use
+    /// Connects to the first address of `target` that accepts. Negotiation goes on in
+    /// the background (on the poller shared by client connections while nobody reads); use
     /// [`wait_for`](TelnetConnection::wait_for) to wait for an option.
     pub fn connect<A: ToSocketAddrs + fmt::Debug>(self, target: A) -> Result<TelnetConnection> {
         let charset = Charset::for_setting(&self.encoding)?;
@@ -322,16 +316,15 @@ impl ClientBuilder {
         #[cfg(not(feature = "tls"))]
         let tls = None;
         let stream = connect_tcp(&target, self.connect_timeout, self.nodelay)?;
-        let link = Link {
-            engine: Engine::new(policy).with_max_subnegotiation(self.max_subnegotiation),
-            charset,
-            charset_generation: 0,
-            force_binary: self.force_binary,
-            options: Default::default(),
-            compress_switches: Vec::new(),
-        };
+        let engine = Engine::new(policy).with_max_subnegotiation(self.max_subnegotiation);
+        let link = Link::new(engine, charset, self.force_binary);
+        let poller = Poller::for_clients().map_err(|source| Error::Io {
+            operation: "start the client poller",
+            peer: None,
+            source,
+        })?;
         Ok(TelnetConnection {
-            core: Core::spawn(stream, link, self.role, self.core, tls)?,
+            core: Core::start(stream, link, self.role, self.core, tls, poller)?,
         })
     }
 }

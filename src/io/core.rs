@@ -1,218 +1,74 @@
-//! The connection core shared by client and server connections: the state behind one
-//! mutex and one condition variable, the reader thread's lifetime, serialized writes,
-//! and close.
+//! The connection core: [`Core`], and [`Shared`], what its callers and the poller share.
 //!
-//! Locking: `state` is never held across a socket call. Bytes to send are appended to
-//! `State::outgoing` under `state` (so replies and user writes keep their order and never
-//! interleave mid-sequence); whoever holds `writer` moves them to the socket. Lock order
-//! is `reading` → `writer` → `state`, and `state` is only ever taken last and briefly.
+//! Reading: exactly one party reads the socket at a time (`Driving::reader`). A call
+//! that waits for input and finds nothing buffered that satisfies it becomes the
+//! reader when nobody is: it reads the socket on its own thread until data comes or
+//! its deadline passes, runs the input path (answering negotiation) and looks again:
+//! one wake-up per line, as with a plain `TcpStream`. While another party reads, it
+//! waits on the condition variable for that one. While nobody reads, the poller does,
+//! once a caller that just stopped has had a moment to come back (so a caller reading
+//! in a loop keeps the socket and the poller never wakes for it).
+//!
+//! Writing: bytes to send are appended to `State::outgoing` under the lock, so replies
+//! and user writes keep their order; whoever holds `writer` moves them to the socket. A
+//! call on a user's thread may wait for the socket within its deadline; the poller and
+//! the game loop never wait: what the socket does not take stays queued (bounded) and
+//! the poller writes it when the socket is writable.
+//!
+//! Locking: the order is `reading` → `writer` → `state` → (the hook, the poller's
+//! table). `state` is never held across a socket read or write; it is held across the
+//! poller's registration calls, which never block.
 
-use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::cell::Cell;
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use mio::{Interest, Token};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use crate::codec::{Charset, TextDecoder};
+use crate::codec::TextDecoder;
 use crate::error::{Error, Result};
-use crate::proto::{Engine, Opt, OwnedEvent, Side};
+use crate::proto::OwnedEvent;
 
-use super::input::InputBuffer;
-use super::mccp::{InputWire, OutputWire};
-use super::options::Options;
-use super::reader;
+use super::config::CoreConfig;
+use super::link::{EventHook, Link, Role};
+use super::poller::{Driven, Hub, Poller, Ready};
+use super::receive::{self, Context, Flow};
+use super::socket::{self, ReadTimeout, Received};
+use super::state::{End, Phase, Reader, State};
 use super::tls::Tls;
 
-/// How long the reader thread may spend pushing negotiation replies into a socket whose
-/// send buffer is full before it goes back to reading (the bytes stay queued and leave
-/// with the next write). Reading must go on, or two peers that both write without
-/// reading would wait for each other forever.
+/// How long replies may take to leave when the stream ends in order (the peer logged
+/// out, a TLS alert, the idle timeout's `Timeout.`) before the socket is shut anyway.
 pub(crate) const REPLY_WRITE_BUDGET: Duration = Duration::from_millis(200);
 
 /// How long `close` spends sending what is still queued before it shuts the socket.
 pub(crate) const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
 
-/// A negotiation observer installed with `set_event_hook`; runs on the reader thread.
-pub(crate) type EventHook = Arc<dyn Fn(&OwnedEvent) + Send + Sync>;
+/// How long a second `close` (or a server's shutdown) waits for a close under way.
+pub(crate) const CLOSE_WAIT_LIMIT: Duration = Duration::from_millis(1_500);
 
-/// What a client or server adds to the engine: answers to subnegotiations, and what to
-/// do when options change. Runs on the reader thread with the state locked.
-pub(crate) trait Role: Send + 'static {
-    /// Queues start-up requests (the engine's `start` and anything else).
-    fn start(&mut self, link: &mut Link);
-    /// Reacts to one non-data event, after the engine has processed the chunk it came in.
-    fn on_event(&mut self, event: &OwnedEvent, link: &mut Link);
-    /// Takes application data as it arrives. By default it goes to the input buffer
-    /// as is (CR NUL becoming CR outside BINARY); a server may edit and echo it.
-    fn on_data(&mut self, data: &[u8], sink: &mut DataSink<'_>) {
-        sink.push(data);
-    }
-    /// Runs after each chunk has been processed, and once after `start`.
-    fn after_chunk(&mut self, _link: &mut Link) {}
-    /// Whether the connection should end once the replies queued so far are sent
-    /// (the peer asked us to log out).
-    fn wants_close(&self) -> bool {
-        false
-    }
-    /// The stream ended: the peer closed, the socket failed, or the idle timeout hit.
-    fn on_end(&mut self) {}
-}
+/// How long the poller leaves a socket alone after a caller stopped reading it.
+const CALLER_GRACE: Duration = Duration::from_millis(2);
 
-/// Where a [`Role`] puts received data and the bytes it echoes.
-pub(crate) struct DataSink<'a> {
-    pub input: &'a mut InputBuffer,
-    pub outgoing: &'a mut Vec<u8>,
-    pub after_cr: &'a mut bool,
-    /// The peer sends BINARY (or `force_binary`).
-    pub binary: bool,
-    /// We perform ECHO.
-    pub local_echo: bool,
-}
+/// How long a connection may take over its PROXY header and TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl DataSink<'_> {
-    /// Appends data to the input buffer, dropping the NUL of CR NUL unless BINARY.
-    pub fn push(&mut self, data: &[u8]) {
-        reader::push_data(self.input, data, self.binary, self.after_cr);
-    }
-}
+/// The most the poller reads from one connection before it turns to the others.
+const POLLER_TURN: usize = 256 * 1024;
 
-/// What a [`Role`] may change: the engine and the text codec.
-#[derive(Debug)]
-pub(crate) struct Link {
-    pub engine: Engine,
-    pub charset: Charset,
-    /// Bumped when `charset` changes, so readers know to start a new decoder.
-    pub charset_generation: u64,
-    /// Treat both directions as BINARY for newline and NUL handling.
-    pub force_binary: bool,
-    /// State of the options both roles handle alike (STATUS, LFLOW, LINEMODE, the MUD
-    /// protocols).
-    pub options: Options,
-    /// Offsets into the engine's output where our MCCP compression starts (`true`) or
-    /// ends, recorded when the marker is queued (see `mccp::on_event`).
-    pub compress_switches: Vec<(usize, bool)>,
-}
+/// A caller's first read buffer: small, because most connections are interactive and
+/// many threads may hold one. It doubles whenever a read fills it, up to the largest.
+const FIRST_READ_CHUNK: usize = 512;
+const MAX_READ_CHUNK: usize = 64 * 1024;
 
-impl Link {
-    pub fn set_charset(&mut self, charset: Charset) {
-        if charset != self.charset {
-            log::debug!("charset now {}", charset.name());
-            self.charset = charset;
-            self.charset_generation += 1;
-        }
-    }
-
-    /// Whether data we send is BINARY (no NVT newline translation).
-    pub fn binary_out(&self) -> bool {
-        self.force_binary || self.engine.is_enabled(Side::Local, Opt::BINARY)
-    }
-
-    /// Whether data we receive is BINARY (CR NUL kept as is).
-    pub fn binary_in(&self) -> bool {
-        self.force_binary || self.engine.is_enabled(Side::Remote, Opt::BINARY)
-    }
-}
-
-/// Why no more data will arrive.
-#[derive(Debug, Clone)]
-pub(crate) enum End {
-    /// The peer closed its side.
-    Eof,
-    /// The socket failed (kind and message of the `io::Error`).
-    Failed(io::ErrorKind, String),
-}
-
-/// Everything the reader thread and the callers share, behind `Shared::state`.
-#[derive(Debug)]
-pub(crate) struct State<R> {
-    pub link: Link,
-    pub role: R,
-    pub input: InputBuffer,
-    /// The last data byte received was a CR (for dropping the NUL of CR NUL).
-    pub after_cr: bool,
-    /// Bytes waiting to be written, in order, before any compression.
-    pub outgoing: Vec<u8>,
-    /// How `outgoing` is compressed on its way out (MCCP).
-    pub wire_out: OutputWire,
-    /// Bytes ready for the socket, sent before anything taken from `outgoing`: what
-    /// a partial write left, and TLS records (handshake, alerts). Never encoded again.
-    pub unsent: Vec<u8>,
-    /// The TLS session, on a TELNETS connection.
-    pub tls: Option<Tls>,
-    /// Received bytes waiting for the engine, and the MCCP decompressor.
-    pub wire_in: InputWire,
-    pub end: Option<End>,
-    /// Closed by this side.
-    pub closed: bool,
-    /// When application data last arrived.
-    pub last_input: Instant,
-    /// Stream positions where the peer sent GA or EOR (prompt ends), oldest first.
-    pub prompts: VecDeque<u64>,
-}
-
-/// The most prompt marks kept; older ones are forgotten first.
-pub(crate) const MAX_PROMPT_MARKS: usize = 4096;
-
-impl<R> State<R> {
-    /// Moves what the engine queued into the outgoing bytes. Called before the state
-    /// lock is released, so engine output is always empty outside it.
-    pub fn commit_output(&mut self) {
-        let base = self.outgoing.len();
-        for (at, on) in self.link.compress_switches.drain(..) {
-            self.wire_out.switches.push((base + at, on));
-        }
-        let output = self.link.engine.output();
-        if !output.is_empty() {
-            self.outgoing.extend_from_slice(output);
-            self.link.engine.clear_output();
-        }
-    }
-
-    /// How many bytes wait to be written (plain bytes queued, wire bytes unsent).
-    pub fn queued(&self) -> usize {
-        self.outgoing.len() + self.unsent.len()
-    }
-
-    /// Takes everything queued as the bytes to write, in order: `unsent` first, then
-    /// `outgoing` compressed (MCCP) and encrypted (TLS) as the connection requires.
-    pub fn take_wire(&mut self) -> Vec<u8> {
-        let plain = std::mem::take(&mut self.outgoing);
-        let mut encoded = self.wire_out.encode(plain);
-        if let Some(tls) = self.tls.as_mut() {
-            let mut records = Vec::with_capacity(encoded.len() + 64);
-            tls.send(&encoded, &mut records);
-            encoded = records;
-        }
-        if self.unsent.is_empty() {
-            encoded
-        } else {
-            let mut wire = std::mem::take(&mut self.unsent);
-            wire.extend_from_slice(&encoded);
-            wire
-        }
-    }
-
-    /// Puts back bytes a write could not send: they go before anything queued since
-    /// (TLS records the reader thread added meanwhile come after them in the stream).
-    pub fn put_back_wire(&mut self, mut unsent: Vec<u8>) {
-        unsent.extend_from_slice(&self.unsent);
-        self.unsent = unsent;
-    }
-
-    /// The error a read gets once the buffer is drained and no more data will come.
-    pub fn end_error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Option<Error> {
-        match self.end.as_ref()? {
-            End::Eof => Some(Error::Eof { operation, peer }),
-            End::Failed(kind, message) => Some(Error::Io {
-                operation,
-                peer,
-                source: io::Error::new(*kind, message.clone()),
-            }),
-        }
-    }
+thread_local! {
+    /// The read buffer of the calling thread, shared by the connections it reads.
+    static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// Reader-side state of the callers, held for the whole of one read call so that reads
@@ -226,53 +82,14 @@ pub(crate) struct ReadSide {
     pub skip_lf: bool,
 }
 
-/// The default input buffer bound: 1 MiB.
-pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
-/// The default longest line `readline` returns: 64 KiB.
-pub const DEFAULT_MAX_LINE: usize = 64 << 10;
-/// The default bound on bytes queued for sending: 1 MiB.
-pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
-/// The default reader thread stack: 256 KiB (event hooks run on it).
-pub const DEFAULT_READER_STACK: usize = 256 << 10;
-
-/// Limits and settings of one connection's core, shared by the client and server
-/// builders.
-#[derive(Debug, Clone)]
-pub(crate) struct CoreConfig {
-    pub max_input: usize,
-    pub max_outgoing: usize,
-    pub max_line: usize,
-    pub reader_stack_size: usize,
-    pub default_timeout: Option<Duration>,
-    /// Close the connection after this long without application data, sending
-    /// `\r\nTimeout.\r\n` first.
-    pub idle_timeout: Option<Duration>,
-    /// The connection starts with a PROXY protocol header naming the real peer.
-    pub proxy_protocol: bool,
-}
-
-impl Default for CoreConfig {
-    fn default() -> Self {
-        CoreConfig {
-            max_input: DEFAULT_MAX_INPUT,
-            max_outgoing: DEFAULT_MAX_OUTPUT,
-            max_line: DEFAULT_MAX_LINE,
-            reader_stack_size: DEFAULT_READER_STACK,
-            default_timeout: None,
-            idle_timeout: None,
-            proxy_protocol: false,
-        }
-    }
-}
-
+/// What a connection's callers and the poller share.
 pub(crate) struct Shared<R> {
     pub state: Mutex<State<R>>,
     /// Notified on every change a caller may wait for: data, option states, end of
-    /// stream, room in the input buffer, outgoing bytes written, close.
+    /// stream, output written, the socket handed back, close.
     pub changed: Condvar,
     pub reading: Mutex<ReadSide>,
-    /// The one socket of the connection (one descriptor: the reader thread reads and
-    /// writers write through `&TcpStream`).
+    /// The one socket of the connection, in blocking mode.
     pub socket: TcpStream,
     /// Held by whoever moves queued bytes to the socket.
     writer: Mutex<()>,
@@ -283,12 +100,17 @@ pub(crate) struct Shared<R> {
     pub proxied_peer: OnceLock<SocketAddr>,
     pub local: Option<SocketAddr>,
     pub config: CoreConfig,
+    hub: Arc<Hub>,
+    token: Token,
+    read_timeout: ReadTimeout,
+    /// `close` must not wait for the socket (the connection is in a game loop).
+    never_wait: AtomicBool,
 }
 
-/// A running connection: the shared state and the reader thread.
+/// A running connection: the shared state, and a handle that keeps its poller running.
 pub(crate) struct Core<R: Role> {
     pub shared: Arc<Shared<R>>,
-    reader: Mutex<Option<JoinHandle<()>>>,
+    _poller: Arc<Poller>,
 }
 
 /// The deadline for a call given its timeout (`None`: never).
@@ -298,73 +120,67 @@ pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
 }
 
 impl<R: Role> Core<R> {
-    /// Starts the reader thread over `socket` and sends the role's start-up requests
-    /// (through `tls` on a TELNETS connection, after its handshake).
-    pub fn spawn(
+    /// Starts a connection over `socket`, driven by `poller` while nobody reads it.
+    /// The role's start-up requests go out at once, or, with a PROXY header or TLS to
+    /// come first, once those are done.
+    pub fn start(
         socket: TcpStream,
-        mut link: Link,
-        mut role: R,
+        link: Link,
+        role: R,
         config: CoreConfig,
         tls: Option<Tls>,
+        poller: Arc<Poller>,
     ) -> Result<Core<R>> {
-        let peer = socket.peer_addr().ok();
-        let io_error = |source| Error::Io {
-            operation: "start connection",
-            peer,
-            source,
+        let handshakes = config.proxy_protocol || tls.is_some();
+        let phase = match handshakes {
+            true => Phase::Handshake {
+                proxy: config.proxy_protocol.then(Vec::new),
+                until: Instant::now() + HANDSHAKE_TIMEOUT,
+            },
+            false => Phase::Telnet,
         };
-        role.start(&mut link);
-        role.after_chunk(&mut link);
-        let decoder = link.charset.decoder();
-        let mut state = State {
-            link,
-            role,
-            input: InputBuffer::default(),
-            after_cr: false,
-            outgoing: Vec::new(),
-            wire_out: OutputWire::default(),
-            wire_in: InputWire::default(),
-            unsent: Vec::new(),
-            tls,
-            end: None,
-            closed: false,
-            last_input: Instant::now(),
-            prompts: VecDeque::new(),
-        };
-        state.commit_output();
-        let shared = Arc::new(Shared {
-            state: Mutex::new(state),
-            changed: Condvar::new(),
-            reading: Mutex::new(ReadSide {
-                decoder,
-                decoder_generation: 0,
-                skip_lf: false,
-            }),
-            local: socket.local_addr().ok(),
-            socket,
-            writer: Mutex::new(()),
-            hook: Mutex::new(None),
-            peer,
-            proxied_peer: OnceLock::new(),
-            config,
+        let mut state = State::new(link, role, phase, tls);
+        if let State {
+            tls: Some(tls),
+            unsent,
+            ..
+        } = &mut state
+        {
+            tls.start(unsent);
+        }
+        if !handshakes {
+            receive::start(&mut state);
+        }
+        let decoder = state.link.charset.decoder();
+        let shared = poller.hub().add(|token| {
+            Arc::new(Shared {
+                state: Mutex::new(state),
+                changed: Condvar::new(),
+                reading: Mutex::new(ReadSide {
+                    decoder,
+                    decoder_generation: 0,
+                    skip_lf: false,
+                }),
+                peer: socket.peer_addr().ok(),
+                local: socket.local_addr().ok(),
+                socket,
+                writer: Mutex::new(()),
+                hook: Mutex::new(None),
+                proxied_peer: OnceLock::new(),
+                config,
+                hub: Arc::clone(poller.hub()),
+                token,
+                read_timeout: ReadTimeout::default(),
+                never_wait: AtomicBool::new(false),
+            })
         });
-        let name = match peer {
-            Some(addr) => format!("telnet-rx-{addr}"),
-            None => "telnet-rx".to_owned(),
-        };
-        let thread_shared = Arc::clone(&shared);
-        let handle = thread::Builder::new()
-            .name(name)
-            .stack_size(shared.config.reader_stack_size)
-            .spawn(move || reader::run(&thread_shared))
-            .map_err(io_error)?;
-        let core = Core {
-            shared,
-            reader: Mutex::new(Some(handle)),
-        };
+        shared.refresh(&mut shared.state.lock());
         // Start-up requests are a few bytes into an empty send buffer.
-        let _ = core.shared.pump(deadline(Some(REPLY_WRITE_BUDGET)), false);
-        Ok(core)
+        shared.push_now();
+        Ok(Core {
+            shared,
+            _poller: poller,
+        })
     }
 
     /// The peer: the real client named by a PROXY protocol header, else the socket's.
@@ -381,39 +197,56 @@ impl<R: Role> Core<R> {
         deadline(timeout.or(self.shared.config.default_timeout))
     }
 
+    /// From now on, `close` never waits for the socket: what is queued is sent by the
+    /// poller (for up to [`CLOSE_FLUSH_LIMIT`]) after `close` has returned.
+    pub fn never_wait(&self) {
+        self.shared.never_wait.store(true, Ordering::SeqCst);
+    }
+
     /// Waits until `ready` gives an answer, the deadline passes (`Timeout`), or the
-    /// connection is closed by this side (`Closed`). `ready` runs with the state locked,
-    /// each time something changes.
+    /// connection is closed by this side (`Closed`). `ready` runs with the state
+    /// locked, first at once and then after each change. While it has no answer and
+    /// nobody else reads the socket, this thread reads it.
     pub fn wait<T>(
         &self,
         operation: &'static str,
         deadline: Option<Instant>,
         mut ready: impl FnMut(&mut State<R>) -> Option<Result<T>>,
     ) -> Result<T> {
-        let mut state = self.lock();
-        let mut timed_out = false;
+        let shared = &*self.shared;
+        let mut state = shared.state.lock();
         loop {
             if state.closed {
                 return Err(Error::Closed { operation });
             }
             if let Some(answer) = ready(&mut state) {
                 state.commit_output();
+                // A read may have made room for more input, a request may have
+                // queued bytes.
+                shared.refresh(&mut state);
+                let queued = state.queued() > 0;
                 drop(state);
-                // A read may have made room for the reader thread, a request may have
-                // queued bytes: wake whoever waits on either.
-                self.shared.changed.notify_all();
+                if queued {
+                    shared.push_now();
+                }
                 return answer;
             }
-            if timed_out {
+            if deadline.is_some_and(|at| Instant::now() >= at) {
                 return Err(Error::Timeout {
                     operation,
                     peer: self.peer(),
                     unmet: None,
                 });
             }
+            if shared.may_read(&mut state) {
+                shared.read_once(&mut state, deadline);
+                continue;
+            }
             match deadline {
-                None => self.shared.changed.wait(&mut state),
-                Some(at) => timed_out = self.shared.changed.wait_until(&mut state, at).timed_out(),
+                None => shared.changed.wait(&mut state),
+                Some(at) => {
+                    shared.changed.wait_until(&mut state, at);
+                }
             }
         }
     }
@@ -422,7 +255,7 @@ impl<R: Role> Core<R> {
     /// backlog is under its limit) and writes them out before the deadline.
     ///
     /// On `Timeout` the bytes already queued stay queued, in order, and leave with the
-    /// next write or flush; nothing queued is ever dropped.
+    /// next write or flush, or with the poller; nothing queued is ever dropped.
     pub fn send(
         &self,
         operation: &'static str,
@@ -436,8 +269,8 @@ impl<R: Role> Core<R> {
     }
 
     /// Like [`send`](Self::send), but once the bytes are queued a timeout while
-    /// writing them is not an error: they leave with the next write or flush. For
-    /// `io::Write::write`, whose caller would otherwise send them twice.
+    /// writing them is not an error: they leave later. For `io::Write::write`, whose
+    /// caller would otherwise send them twice.
     pub fn send_accepted(
         &self,
         operation: &'static str,
@@ -446,14 +279,7 @@ impl<R: Role> Core<R> {
     ) -> Result<()> {
         self.enqueue(operation, deadline, produce)?;
         match self.shared.pump(deadline, true) {
-            Err(error)
-                if !matches!(
-                    error.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-                ) =>
-            {
-                Err(self.write_error(operation, error))
-            }
+            Err(error) if !socket::is_timeout(&error) => Err(self.write_error(operation, error)),
             _ => Ok(()),
         }
     }
@@ -510,40 +336,42 @@ impl<R: Role> Core<R> {
 
     /// Queues bytes without waiting: fails with `OutputFull` when the peer has left
     /// `max_outgoing` bytes unread, otherwise writes what the socket takes at once and
-    /// leaves the rest queued, in order. A game loop sending to many clients never
-    /// stalls on one that stopped reading.
+    /// leaves the rest to the poller, in order. A game loop sending to many clients
+    /// never stalls on one that stopped reading.
     pub fn queue(
         &self,
         operation: &'static str,
         produce: impl FnOnce(&mut State<R>),
     ) -> Result<()> {
-        // What the socket takes now makes room first.
-        self.push_queued();
         {
             let mut state = self.lock();
             if state.closed {
                 return Err(Error::Closed { operation });
             }
             if state.queued() >= self.shared.config.max_outgoing {
-                return Err(Error::OutputFull {
-                    operation,
-                    peer: self.peer(),
-                    limit: self.shared.config.max_outgoing,
-                });
+                // What the socket takes now may make room.
+                drop(state);
+                self.shared.push_now();
+                state = self.lock();
+                if state.queued() >= self.shared.config.max_outgoing {
+                    return Err(Error::OutputFull {
+                        operation,
+                        peer: self.peer(),
+                        limit: self.shared.config.max_outgoing,
+                    });
+                }
             }
             produce(&mut state);
             state.commit_output();
         }
-        self.push_queued();
+        self.shared.push_now();
         Ok(())
     }
 
     /// Writes what is queued as far as the socket takes it at once, unless another
-    /// thread is writing already.
+    /// thread is writing already; the poller writes the rest.
     pub fn push_queued(&self) {
-        if let Err(error) = self.shared.pump_without_waiting() {
-            log::trace!("output to {:?} stays queued: {error}", self.peer());
-        }
+        self.shared.push_now();
     }
 
     /// How many bytes wait to be written.
@@ -552,17 +380,17 @@ impl<R: Role> Core<R> {
     }
 
     fn write_error(&self, operation: &'static str, error: io::Error) -> Error {
-        match error.kind() {
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout {
+        if socket::is_timeout(&error) {
+            return Error::Timeout {
                 operation,
                 peer: self.peer(),
                 unmet: None,
-            },
-            _ => Error::Io {
-                operation,
-                peer: self.peer(),
-                source: error,
-            },
+            };
+        }
+        Error::Io {
+            operation,
+            peer: self.peer(),
+            source: error,
         }
     }
 
@@ -575,42 +403,57 @@ impl<R: Role> Core<R> {
     }
 
     /// Sends what is queued (for at most [`CLOSE_FLUSH_LIMIT`]), shuts the socket down,
-    /// wakes every waiter and joins the reader thread. Idempotent.
+    /// wakes every waiter and leaves the poller. Idempotent: a second call waits for
+    /// the first to finish.
     ///
+    /// On a thread that must not wait (the poller's, or any once
+    /// [`never_wait`](Self::never_wait) was called) it is [`close_soon`](Self::close_soon).
     /// Bytes that could not be sent are not dropped silently: they stay counted in
     /// [`queued`](Self::queued) and a warning is logged.
     pub fn close(&self) {
-        let first = !self.lock().closed;
-        if first {
-            {
-                // `close_notify` goes after everything queued (take_wire encrypts it
-                // first): the orderly end of a TLS stream.
-                let mut state = self.lock();
-                if state.tls.is_some() {
-                    let mut wire = state.take_wire();
-                    if let Some(tls) = state.tls.as_mut() {
-                        tls.close(&mut wire);
-                    }
-                    state.put_back_wire(wire);
-                }
-            }
-            if let Err(error) = self.shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true) {
+        let shared = &*self.shared;
+        if shared.hub.is_poller_thread() || shared.never_wait.load(Ordering::SeqCst) {
+            return self.close_soon();
+        }
+        if shared.begin_close() {
+            if let Err(error) = shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true) {
                 log::warn!(
                     "closing the connection to {:?}: {} queued bytes were not sent ({error})",
                     self.peer(),
                     self.queued()
                 );
             }
-            self.lock().closed = true;
-            let _ = self.shared.socket.shutdown(Shutdown::Both);
-            self.shared.changed.notify_all();
+            shared.shut(&mut shared.state.lock());
+        } else {
+            self.wait_closed(Instant::now() + CLOSE_WAIT_LIMIT);
         }
-        let handle = self.reader.lock().take();
-        if let Some(handle) = handle {
-            // A hook that closes its own connection runs on the reader thread, which
-            // cannot join itself; it ends by itself once it returns.
-            if handle.thread().id() != thread::current().id() {
-                let _ = handle.join();
+    }
+
+    /// Closes without waiting: every call fails with `Closed` from now on, and the
+    /// poller sends what is queued (for at most [`CLOSE_FLUSH_LIMIT`]), then shuts the
+    /// socket.
+    pub fn close_soon(&self) {
+        let shared = &*self.shared;
+        if !shared.begin_close() {
+            return;
+        }
+        shared.push_now();
+        let mut state = shared.state.lock();
+        if state.queued() == 0 || state.driving.shut {
+            shared.shut(&mut state);
+        } else if !state.driving.finished {
+            state.driving.shut_at = Some(Instant::now() + CLOSE_FLUSH_LIMIT);
+            shared.refresh(&mut state);
+        }
+    }
+
+    /// Waits (until `deadline` at the latest) for a close under way to finish.
+    pub fn wait_closed(&self, deadline: Instant) {
+        let shared = &*self.shared;
+        let mut state = shared.state.lock();
+        while !state.driving.finished {
+            if shared.changed.wait_until(&mut state, deadline).timed_out() {
+                break;
             }
         }
     }
@@ -622,26 +465,335 @@ impl<R: Role> Drop for Core<R> {
     }
 }
 
-impl<R> Shared<R> {
+impl<R: Role> Shared<R> {
     pub fn hook(&self) -> Option<EventHook> {
         self.hook.lock().clone()
     }
 
+    /// Marks the connection closed by this side and wakes every waiter; with TLS,
+    /// queues `close_notify` after everything queued. False if it was closed already.
+    fn begin_close(&self) -> bool {
+        let mut state = self.state.lock();
+        if state.closed {
+            return false;
+        }
+        state.closed = true;
+        // `take_wire` encrypts what is queued first, so `close_notify` comes last:
+        // the orderly end of a TLS stream.
+        if state.tls.is_some() && !state.driving.shut {
+            let mut wire = state.take_wire();
+            if let Some(tls) = state.tls.as_mut() {
+                tls.close(&mut wire);
+            }
+            state.put_back_wire(wire);
+        }
+        drop(state);
+        self.changed.notify_all();
+        true
+    }
+
+    /// Whether a caller may become the reader now.
+    fn may_read(&self, state: &mut State<R>) -> bool {
+        state.driving.reader == Reader::Nobody && self.takes_input(state)
+    }
+
+    /// Whether the stream may take more input now (see [`State::takes_input`]).
+    fn takes_input(&self, state: &mut State<R>) -> bool {
+        let (max_input, max_outgoing) = (self.config.max_input, self.config.max_outgoing);
+        if state.queued() >= max_outgoing && state.link.options.output_stopped() {
+            // Stopped by XOFF with the queue full: input must go on (XON comes that
+            // way), so the stop gives way rather than memory.
+            log::debug!(
+                "{:?}: output queue full while stopped by XOFF; restarting output",
+                self.peer
+            );
+            state.link.options.gate.stopped = false;
+        }
+        state.running() && state.takes_input(max_input, max_outgoing)
+    }
+
+    /// One read by a caller that has become the reader: pending compressed bytes if
+    /// any, else the socket, waiting until data comes or the deadline passes.
+    fn read_once(&self, state: &mut MutexGuard<'_, State<R>>, deadline: Option<Instant>) {
+        state.driving.reader = Reader::Caller;
+        state.driving.caller_left = None;
+        // The poller stops watching for input while this thread reads.
+        self.refresh(state);
+        let mut events = Vec::new();
+        if state.wire_in.has_work() {
+            self.deliver(state, &[], &mut events);
+        } else {
+            let room = self.config.max_input.saturating_sub(state.input.len());
+            let mut buffer = READ_BUFFER.take();
+            if buffer.len() < FIRST_READ_CHUNK {
+                buffer.resize(FIRST_READ_CHUNK, 0);
+            }
+            let want = room.min(buffer.len());
+            let received = MutexGuard::unlocked(state, || {
+                socket::read_before(
+                    &self.socket,
+                    &mut buffer[..want],
+                    deadline,
+                    &self.read_timeout,
+                )
+            });
+            match received {
+                Received::Data(n) => {
+                    self.deliver(state, &buffer[..n], &mut events);
+                    if n == buffer.len() && buffer.len() < MAX_READ_CHUNK {
+                        buffer.resize(buffer.len() * 2, 0);
+                    }
+                }
+                Received::Eof => self.end(state, End::Eof),
+                Received::Nothing => {}
+                Received::Failed(error) => {
+                    self.end(state, End::Failed(error.kind(), error.to_string()))
+                }
+            }
+            READ_BUFFER.set(buffer);
+        }
+        state.driving.reader = Reader::Nobody;
+        state.driving.caller_left = Some(Instant::now());
+        self.refresh(state);
+        // Others waiting for input look again (and one may read next).
+        self.changed.notify_all();
+        if state.queued() > 0 {
+            MutexGuard::unlocked(state, || self.push_now());
+        }
+    }
+
+    /// The poller reads: until the socket has nothing more, the input must wait, or
+    /// this connection's turn is over.
+    fn poll_input(&self, scratch: &mut [u8]) {
+        let mut state = self.state.lock();
+        if state.driving.reader != Reader::Nobody || state.driving.caller_left.is_some() {
+            // A caller reads (or will be back in a moment): it takes the data.
+            return;
+        }
+        if !self.takes_input(&mut state) {
+            state.driving.stale = true;
+            return;
+        }
+        state.driving.reader = Reader::Poller;
+        let mut events = Vec::new();
+        let mut taken = 0;
+        let drained = loop {
+            if !self.takes_input(&mut state) || taken >= POLLER_TURN {
+                break false;
+            }
+            if state.wire_in.has_work() {
+                taken += super::mccp::INFLATE_STEP;
+                self.deliver(&mut state, &[], &mut events);
+                continue;
+            }
+            let room = self.config.max_input.saturating_sub(state.input.len());
+            let want = room.min(scratch.len());
+            let received = MutexGuard::unlocked(&mut state, || {
+                socket::read_now(&self.socket, &mut scratch[..want])
+            });
+            match received {
+                Received::Data(n) => {
+                    taken += n;
+                    self.deliver(&mut state, &scratch[..n], &mut events);
+                }
+                Received::Eof => {
+                    self.end(&mut state, End::Eof);
+                    break true;
+                }
+                Received::Nothing => break true,
+                Received::Failed(error) => {
+                    self.end(&mut state, End::Failed(error.kind(), error.to_string()));
+                    break true;
+                }
+            }
+        };
+        if !drained {
+            state.driving.stale = true;
+        }
+        state.driving.reader = Reader::Nobody;
+        self.refresh(&mut state);
+        let queued = state.queued() > 0;
+        drop(state);
+        self.changed.notify_all();
+        if queued {
+            self.push_now();
+        }
+    }
+
+    /// Runs bytes the reader got (none: compressed bytes still pending) through the
+    /// input path, then the hook with the state unlocked: the hook sees each event
+    /// before any caller is woken to read the data that followed it.
+    fn deliver(
+        &self,
+        state: &mut MutexGuard<'_, State<R>>,
+        bytes: &[u8],
+        events: &mut Vec<OwnedEvent>,
+    ) {
+        let context = Context {
+            max_input: self.config.max_input,
+            peer: self.peer,
+            proxied_peer: &self.proxied_peer,
+        };
+        match receive::receive(state, bytes, &context, events) {
+            Flow::Continue => {}
+            Flow::Close => {
+                log::debug!("{:?} logged out or ended TLS; closing", self.peer);
+                self.wind_down(state, End::Eof, REPLY_WRITE_BUDGET);
+            }
+            Flow::Broken(why) => {
+                log::info!("{:?}: {why}; closing", self.peer);
+                let end = End::Failed(io::ErrorKind::InvalidData, why);
+                self.wind_down(state, end, REPLY_WRITE_BUDGET);
+            }
+        }
+        if !events.is_empty() {
+            if let Some(hook) = self.hook() {
+                MutexGuard::unlocked(state, || events.iter().for_each(|event| hook(event)));
+            }
+            events.clear();
+        }
+    }
+
+    /// The stream ended: no more input. Waiters are woken.
+    fn end(&self, state: &mut State<R>, end: End) {
+        if state.end.is_none() {
+            if !state.closed {
+                log::debug!("connection to {:?} ended: {end:?}", self.peer);
+            }
+            state.end = Some(end);
+            state.role.on_end();
+            state.commit_output();
+        }
+        self.changed.notify_all();
+    }
+
+    /// Ends the stream and shuts the socket once what is queued is sent, or after
+    /// `grace` at the latest.
+    fn wind_down(&self, state: &mut State<R>, end: End, grace: Duration) {
+        self.end(state, end);
+        let at = Instant::now() + grace;
+        if state.driving.shut_at.is_none_or(|shut_at| at < shut_at) {
+            state.driving.shut_at = Some(at);
+        }
+        if state.queued() == 0 {
+            self.shut(state);
+        }
+    }
+
+    /// Shuts the socket (a caller blocked reading it returns), and, once closed by
+    /// this side, takes the connection off the poller.
+    fn shut(&self, state: &mut State<R>) {
+        if state.driving.finished {
+            return;
+        }
+        if !std::mem::replace(&mut state.driving.shut, true) {
+            let _ = self.socket.shutdown(Shutdown::Both);
+        }
+        if state.driving.shut_at.take().is_some() && state.queued() > 0 {
+            log::warn!(
+                "closing the connection to {:?}: {} queued bytes were not sent",
+                self.peer,
+                state.queued()
+            );
+        }
+        if state.end.is_none() {
+            state.end = Some(End::Eof);
+            state.role.on_end();
+            state.commit_output();
+        }
+        if state.closed {
+            let fd = self.socket.as_raw_fd();
+            self.hub.remove(self.token, fd, &mut state.driving.watching);
+            state.driving.finished = true;
+        } else {
+            self.refresh(state);
+        }
+        self.changed.notify_all();
+    }
+
+    /// Brings the poller up to date with the state: what it watches the socket for,
+    /// and when it calls back. Cheap when nothing changed.
+    fn refresh(&self, state: &mut State<R>) {
+        if state.driving.finished {
+            return;
+        }
+        let read = state.driving.reader == Reader::Nobody
+            && state.driving.caller_left.is_none()
+            && self.takes_input(state);
+        let write = state.queued() > 0
+            && !state.driving.shut
+            && !state.link.options.output_stopped()
+            && !matches!(state.end, Some(End::Failed(..)));
+        let wanted = match (read, write) {
+            (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
+            (true, false) => Some(Interest::READABLE),
+            (false, true) => Some(Interest::WRITABLE),
+            (false, false) => None,
+        };
+        if wanted != state.driving.watching || (read && state.driving.stale) {
+            let fd = self.socket.as_raw_fd();
+            match self
+                .hub
+                .watch(self.token, fd, &mut state.driving.watching, wanted)
+            {
+                Ok(()) if read => state.driving.stale = false,
+                Ok(()) => {}
+                Err(error) => log::warn!("cannot watch the socket of {:?}: {error}", self.peer),
+            }
+        }
+        if let Some(at) = self.next_deadline(state) {
+            if state.driving.timer.is_none_or(|timer| at < timer) {
+                state.driving.timer = Some(at);
+                self.hub.schedule(self.token, at);
+            }
+        }
+    }
+
+    /// The next moment the poller must look at this connection without an event.
+    fn next_deadline(&self, state: &State<R>) -> Option<Instant> {
+        let driving = &state.driving;
+        let mut deadlines = [None; 6];
+        deadlines[0] = driving.caller_left.map(|left| left + CALLER_GRACE);
+        deadlines[1] = driving.shut_at;
+        deadlines[2] = match &state.phase {
+            Phase::Handshake { until, .. } => Some(*until),
+            Phase::Telnet => state.role.deadline(),
+        };
+        if state.running() {
+            deadlines[3] = self.config.idle_timeout.map(|idle| state.last_input + idle);
+        }
+        if state.queued() > 0 {
+            deadlines[4] = self.config.write_timeout.map(|t| driving.output_moved + t);
+        }
+        // Compressed bytes wait for room in the input buffer: go on with them.
+        if state.wire_in.has_work()
+            && driving.reader == Reader::Nobody
+            && state.takes_input(self.config.max_input, self.config.max_outgoing)
+        {
+            deadlines[5] = Some(Instant::now());
+        }
+        deadlines.into_iter().flatten().min()
+    }
+
     /// Moves queued bytes to the socket until none are left or the deadline passes.
     ///
-    /// With `wait_for_writer` false (the reader thread), it returns at once when another
-    /// thread is writing: that thread re-checks the queue before it lets go of the
-    /// writer, so the bytes are not stranded.
+    /// With `wait_for_writer` false, it returns at once when another thread is writing:
+    /// that thread re-checks the queue before it lets go of the writer, so the bytes
+    /// are not stranded.
     pub fn pump(&self, deadline: Option<Instant>, wait_for_writer: bool) -> io::Result<()> {
         self.pump_with(wait_for_writer, deadline, |socket, bytes| {
-            write_before(socket, bytes, deadline)
+            socket::write_before(socket, bytes, deadline)
         })
     }
 
-    /// Moves queued bytes to the socket as far as its send buffer takes them now,
-    /// without blocking; the rest stays queued.
-    pub fn pump_without_waiting(&self) -> io::Result<()> {
-        self.pump_with(false, None, write_without_waiting)
+    /// Moves queued bytes to the socket as far as its send buffer takes them now; the
+    /// poller writes the rest when the socket is writable.
+    pub fn push_now(&self) {
+        if let Err(error) = self.pump_with(false, None, socket::write_now) {
+            if !socket::is_timeout(&error) {
+                log::debug!("output to {:?} failed: {error}", self.peer);
+            }
+        }
     }
 
     fn pump_with(
@@ -670,6 +822,7 @@ impl<R> Shared<R> {
                     // output waits for XON, and a blocking writer with it.
                     while state.link.options.output_stopped() && !state.closed {
                         if !wait_for_writer {
+                            self.refresh(&mut state);
                             return Ok(());
                         }
                         match deadline {
@@ -681,85 +834,142 @@ impl<R> Shared<R> {
                             }
                         }
                     }
+                    if state.queued() > 0 && state.driving.shut {
+                        return Err(io::ErrorKind::NotConnected.into());
+                    }
                     state.take_wire()
                 };
                 if bytes.is_empty() {
                     break;
                 }
                 let result = write(&self.socket, &bytes);
-                self.changed.notify_all();
+                let mut state = self.state.lock();
                 if let Err((written, error)) = result {
+                    if written > 0 {
+                        state.driving.output_moved = Instant::now();
+                    }
                     // Already encoded: they go out first next time, as they are.
-                    self.state.lock().put_back_wire(bytes[written..].to_vec());
+                    state.put_back_wire(bytes[written..].to_vec());
+                    if socket::is_timeout(&error) {
+                        self.refresh(&mut state);
+                    } else {
+                        // The peer is gone: what is queued can never be sent, and
+                        // nothing more is read.
+                        let end = End::Failed(error.kind(), error.to_string());
+                        self.end(&mut state, end);
+                        self.shut(&mut state);
+                    }
+                    drop(state);
+                    self.changed.notify_all();
                     return Err(error);
                 }
+                state.driving.output_moved = Instant::now();
             }
             drop(writing);
+            let mut state = self.state.lock();
             // Bytes queued by a thread whose try_lock failed while we wrote: go again.
-            if self.state.lock().queued() == 0 {
+            if state.queued() == 0 {
+                if state.driving.shut_at.is_some() {
+                    self.shut(&mut state);
+                } else {
+                    self.refresh(&mut state);
+                }
+                drop(state);
+                self.changed.notify_all();
                 return Ok(());
             }
         }
     }
-}
 
-/// Writes what the socket's send buffer takes right now (`MSG_DONTWAIT`), never
-/// blocking; `WouldBlock` with the count written when it is full.
-#[cfg(unix)]
-fn write_without_waiting(
-    socket: &TcpStream,
-    bytes: &[u8],
-) -> std::result::Result<(), (usize, io::Error)> {
-    let socket = socket2::SockRef::from(socket);
-    let mut written = 0;
-    while written < bytes.len() {
-        match socket.send_with_flags(&bytes[written..], libc::MSG_DONTWAIT) {
-            Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
-            Ok(n) => written += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err((written, error)),
+    /// A deadline of the poller's has come: the caller's grace, a handshake's time,
+    /// the idle timeout, a peer that takes no output, the end of a close, the role's.
+    fn on_deadline(&self, now: Instant, scratch: &mut [u8]) {
+        let mut state = self.state.lock();
+        if state.driving.finished {
+            return;
         }
-    }
-    Ok(())
-}
-
-/// Without `MSG_DONTWAIT`, a write bounded by a very short timeout.
-#[cfg(not(unix))]
-fn write_without_waiting(
-    socket: &TcpStream,
-    bytes: &[u8],
-) -> std::result::Result<(), (usize, io::Error)> {
-    write_before(socket, bytes, deadline(Some(Duration::from_millis(1))))
-}
-
-/// Writes all of `bytes` before the deadline; on failure, how many were written.
-fn write_before(
-    socket: &TcpStream,
-    bytes: &[u8],
-    deadline: Option<Instant>,
-) -> std::result::Result<(), (usize, io::Error)> {
-    let mut written = 0;
-    while written < bytes.len() {
-        let timeout = match deadline {
-            None => None,
-            Some(at) => {
-                let left = at.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err((written, io::ErrorKind::TimedOut.into()));
-                }
-                Some(left)
+        if state.driving.timer.is_some_and(|at| at <= now) {
+            state.driving.timer = None;
+        }
+        if state
+            .driving
+            .caller_left
+            .is_some_and(|left| left + CALLER_GRACE <= now)
+        {
+            state.driving.caller_left = None;
+        }
+        if let Phase::Handshake { until, proxy } = &state.phase {
+            if *until <= now && state.end.is_none() {
+                let why = match proxy {
+                    Some(_) => "no complete PROXY header in time",
+                    None => "the TLS handshake did not finish in time",
+                };
+                log::info!("{:?}: {why}; closing", self.peer);
+                let end = End::Failed(io::ErrorKind::TimedOut, why.to_owned());
+                self.wind_down(&mut state, end, Duration::ZERO);
             }
-        };
-        if let Err(error) = socket.set_write_timeout(timeout) {
-            return Err((written, error));
         }
-        let mut stream = socket;
-        match stream.write(&bytes[written..]) {
-            Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
-            Ok(n) => written += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err((written, error)),
+        if state.driving.shut_at.is_some_and(|at| at <= now) {
+            self.shut(&mut state);
+        }
+        if let Some(idle) = self.config.idle_timeout {
+            if state.running() && state.last_input + idle <= now {
+                log::debug!("{:?} idle for {idle:?}; closing", self.peer);
+                state.outgoing.extend_from_slice(b"\r\nTimeout.\r\n");
+                self.wind_down(&mut state, End::Eof, REPLY_WRITE_BUDGET);
+            }
+        }
+        if let Some(limit) = self.config.write_timeout {
+            if state.queued() > 0
+                && state.driving.output_moved + limit <= now
+                && state.end.is_none()
+            {
+                log::info!(
+                    "{:?} took none of its output for {limit:?}; dropping it",
+                    self.peer
+                );
+                let why = format!("the peer took none of its output for {limit:?}");
+                self.wind_down(
+                    &mut state,
+                    End::Failed(io::ErrorKind::TimedOut, why),
+                    Duration::ZERO,
+                );
+                self.shut(&mut state);
+            }
+        }
+        if let Phase::Telnet = state.phase {
+            state.role.on_deadline(now);
+            state.commit_output();
+        }
+        self.refresh(&mut state);
+        let pending_input = state.wire_in.has_work() && state.driving.reader == Reader::Nobody;
+        let queued = state.queued() > 0;
+        drop(state);
+        if pending_input {
+            self.poll_input(scratch);
+        }
+        if queued {
+            self.push_now();
         }
     }
-    Ok(())
+}
+
+impl<R: Role> Driven for Shared<R> {
+    fn on_ready(&self, ready: Ready, scratch: &mut [u8]) {
+        if ready.writable {
+            let before = self.state.lock().queued();
+            self.push_now();
+            let mut state = self.state.lock();
+            if before > 0 && state.queued() == 0 {
+                state.role.on_output_drained();
+            }
+        }
+        if ready.readable {
+            self.poll_input(scratch);
+        }
+    }
+
+    fn on_timer(&self, now: Instant, scratch: &mut [u8]) {
+        self.on_deadline(now, scratch);
+    }
 }

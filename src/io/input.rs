@@ -1,5 +1,7 @@
 //! The bounded input buffer: application data received and not yet read.
 
+use memchr::memmem;
+
 /// Received application data, consumed from the front.
 ///
 /// A `Vec` plus a start offset, so reads search one contiguous slice (for `memmem` and
@@ -34,6 +36,33 @@ impl InputBuffer {
             self.start = 0;
         }
         self.bytes.extend_from_slice(data);
+    }
+
+    /// Appends received data, dropping the NUL of each CR NUL (RFC 854: CR NUL is a bare
+    /// carriage return) unless the data is BINARY. The pair may straddle two chunks:
+    /// `after_cr` carries whether the last byte appended was a CR.
+    pub fn push_nvt(&mut self, data: &[u8], binary: bool, after_cr: &mut bool) {
+        if data.is_empty() {
+            return;
+        }
+        if binary {
+            *after_cr = false;
+            self.extend(data);
+            return;
+        }
+        let mut rest = data;
+        if *after_cr && rest.first() == Some(&0) {
+            rest = &rest[1..];
+        }
+        *after_cr = false;
+        while let Some(at) = memmem::find(rest, b"\r\0") {
+            self.extend(&rest[..=at]);
+            rest = &rest[at + 2..];
+        }
+        if let Some(&last) = rest.last() {
+            *after_cr = last == b'\r';
+        }
+        self.extend(rest);
     }
 
     /// Removes and returns the first `n` unread bytes.
@@ -80,5 +109,23 @@ mod tests {
         assert_eq!(buffer.as_slice(), b"world!");
         assert_eq!(buffer.take(100), b"world!");
         assert!(buffer.is_empty());
+    }
+
+    fn filtered(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut input = InputBuffer::default();
+        let mut after_cr = false;
+        for chunk in chunks {
+            input.push_nvt(chunk, false, &mut after_cr);
+        }
+        input.as_slice().to_vec()
+    }
+
+    #[test]
+    fn cr_nul_loses_its_nul_even_across_chunks() {
+        assert_eq!(filtered(&[b"a\r\0b\r\0"]), b"a\rb\r");
+        assert_eq!(filtered(&[b"a\r", b"\0b"]), b"a\rb");
+        assert_eq!(filtered(&[b"a\r", b"", b"\0b"]), b"a\rb");
+        assert_eq!(filtered(&[b"\0\0"]), b"\0\0");
+        assert_eq!(filtered(&[b"a\r\n"]), b"a\r\n");
     }
 }

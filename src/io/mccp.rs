@@ -17,9 +17,7 @@
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-use crate::proto::{Opt, OwnedEvent, Side};
-
-use super::core::Link;
+use crate::proto::{Engine, Opt, OwnedEvent, Side};
 
 /// The most decompressed bytes produced in one step: the engine, the role and the hook
 /// see at most this much before the reader looks at the input buffer's room again.
@@ -28,7 +26,7 @@ pub(crate) const INFLATE_STEP: usize = 16 * 1024;
 /// Starts or ends our output compression as the options change: queues our marker
 /// (`IAC SB MCCP2 IAC SE` or `IAC SB MCCP3 IAC SE`) and records where in the engine's
 /// output the compressed stream begins, or where it ends.
-pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
+pub(crate) fn on_event(event: &OwnedEvent, engine: &mut Engine, switches: &mut Vec<(usize, bool)>) {
     let (on, opt) = match *event {
         OwnedEvent::OptionEnabled {
             side: Side::Local,
@@ -50,12 +48,12 @@ pub(crate) fn on_event(event: &OwnedEvent, link: &mut Link) {
     };
     if on {
         log::debug!("{opt}: compressing our output from here");
-        link.engine.send_subnegotiation(opt, &[]);
+        engine.send_subnegotiation(opt, &[]);
     } else {
         log::debug!("{opt}: ending our compressed stream");
     }
-    let at = link.engine.output().len();
-    link.compress_switches.push((at, on));
+    let at = engine.output().len();
+    switches.push((at, on));
 }
 
 /// Whether `opt`'s marker, received now, starts a compressed input stream.

@@ -1,29 +1,45 @@
-//! The threaded IO layer: the only code that touches sockets, threads and time.
+//! The IO layer: the only code that touches sockets, threads and time.
 //!
-//! Each connection has one reader thread (`reader`) that feeds the socket into the
-//! engine, answers negotiations at once and buffers application data up to a bound
-//! (`input`); callers block on one condition variable with a deadline (`core`), read
-//! through the operations in `reading` and wait on option states through `waiting`.
+//! A connection's state sits behind one lock (`state`, `core`). A thread that waits
+//! for input reads the socket itself (`core`, through the operations in `reading`,
+//! `waiting` and `messages`); while nobody does, one shared poller thread (`poller`)
+//! reads it, answers negotiation and buffers input up to a bound, and writes what
+//! could not be written at once. Received bytes go through `receive` (PROXY header,
+//! TLS, MCCP, the engine) into the input buffer (`input`); the socket calls are in
+//! `socket`.
+//!
+//! Modules form layers, each importing only those below it: `input`, `mccp`,
+//! `options`, `proxy`, `tls`, `config`, `socket` and `poller` are leaves; `link` uses
+//! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `core` uses
+//! `receive`, `socket` and `poller`; `reading`, `waiting` and `messages` use `core`;
+//! `api` stamps it all onto the connection types.
 
 #[macro_use]
 mod api;
+mod config;
 mod core;
 mod input;
+mod link;
 mod mccp;
+mod messages;
 mod options;
+mod poller;
 mod proxy;
-mod reader;
 mod reading;
+mod receive;
+mod socket;
+mod state;
 mod tls;
 mod waiting;
 
 pub(crate) use self::api::connection_api;
-pub(crate) use self::core::{Core, CoreConfig, DataSink, EventHook, Link, Role, State, deadline};
-pub use self::core::{
-    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, DEFAULT_READER_STACK,
-};
-pub(crate) use self::options::on_event as on_common_option_event;
+pub(crate) use self::config::CoreConfig;
+pub use self::config::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
+pub(crate) use self::core::{CLOSE_WAIT_LIMIT, Core, deadline};
+pub(crate) use self::link::{DataSink, EventHook, Link, Role, on_common_option_event};
+pub(crate) use self::poller::Poller;
 pub use self::reading::ExpectMatch;
+pub(crate) use self::state::State;
 #[cfg(feature = "tls")]
 pub(crate) use self::tls::Tls;
 pub use self::waiting::Want;

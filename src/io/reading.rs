@@ -1,7 +1,7 @@
 //! The blocking read operations shared by every connection type.
 //!
-//! Each waits on the connection's condition variable until it can answer, and consumes
-//! input only when it answers: a timed-out, failed or interrupted read leaves every
+//! Each waits (reading the socket itself when nobody else does) until it can answer,
+//! and consumes input only when it answers: a timed-out, failed or interrupted read leaves every
 //! buffered byte for the next call. `Eof` comes only once the buffer is drained.
 
 use std::net::SocketAddr;
@@ -12,7 +12,9 @@ use regex::bytes::Regex;
 
 use crate::error::{Error, Result};
 
-use super::core::{Core, ReadSide, Role, State};
+use super::core::{Core, ReadSide};
+use super::link::Role;
+use super::state::State;
 
 /// What [`expect`](crate::TelnetConnection::expect) found: which pattern matched, the
 /// match, and the data before it. All of it has been consumed from the input.
@@ -75,8 +77,6 @@ impl<R: Role> Core<R> {
             if side.skip_lf && !state.input.is_empty() {
                 if state.input.as_slice()[0] == b'\n' {
                     state.input.discard(1);
-                    // Room in the input buffer: the reader thread may be waiting for it.
-                    self.shared.changed.notify_all();
                 }
                 side.skip_lf = false;
             }

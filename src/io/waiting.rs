@@ -6,7 +6,8 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::proto::{Engine, Opt, Side};
 
-use super::core::{Core, Role};
+use super::core::Core;
+use super::link::Role;
 
 /// An option state to wait for with `wait_for`.
 ///

@@ -73,6 +73,7 @@ impl Default for ServerBuilder {
             max_line: DEFAULT_MAX_LINE,
             environ_names: super::role::ENVIRON_REQUEST.map(String::from).to_vec(),
             mssp: Vec::new(),
+            connect_maxwait: Duration::from_secs(4),
         };
         ServerBuilder {
             encoding: "utf-8".to_owned(),
@@ -82,7 +83,11 @@ impl Default for ServerBuilder {
                 charset: Charset::Standard(encoding_rs::UTF_8),
                 force_binary: false,
                 max_connections: 1000,
-                core: CoreConfig::default(),
+                core: CoreConfig {
+                    // A client that takes none of its output for this long is dropped.
+                    write_timeout: Some(Duration::from_secs(30)),
+                    ..CoreConfig::default()
+                },
                 max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
                 handler_stack_size: 2 << 20,
                 connect_maxwait: Duration::from_secs(4),
@@ -341,12 +346,6 @@ impl ServerBuilder {
         self
     }
 
-    /// Each reader thread's stack size (default 256 KiB).
-    pub fn reader_stack_size(mut self, bytes: usize) -> Self {
-        self.settings.core.reader_stack_size = bytes;
-        self
-    }
-
     /// `TCP_NODELAY` on accepted sockets (default on).
     pub fn nodelay(mut self, on: bool) -> Self {
         self.settings.nodelay = on;
@@ -372,6 +371,7 @@ impl ServerBuilder {
             }
         }
         let mut role = self.role;
+        role.connect_maxwait = settings.connect_maxwait;
         if role.charsets.is_empty() {
             role.charsets = offered_charsets(settings.charset);
         }

@@ -92,10 +92,12 @@ impl ServerConnection {
         }
     }
 
-    /// Sends what is queued (for up to a second) and closes the connection.
+    /// Closes the connection without waiting: [`active`](Self::active) is false at
+    /// once, and what is queued is sent in the background (for up to a second) before
+    /// the socket is shut. A game loop never stalls on it.
     pub fn deactivate(&self) {
         self.deactivated.store(true, Ordering::SeqCst);
-        self.core.close();
+        self.core.close_soon();
     }
 
     /// The client's IP address as text.
@@ -270,15 +272,16 @@ impl ServerConnection {
         };
         if let Err(Error::OutputFull { .. } | Error::Timeout { .. }) = &result {
             log::info!("{} is not reading its output; dropping it", self.addrport());
-            self.deactivated.store(true, Ordering::SeqCst);
-            self.core.close();
+            self.deactivate();
         }
         result
     }
 
-    /// From now on `send` never blocks (the client joined the game loop).
+    /// From now on neither `send` nor `close` waits for the socket (the client
+    /// joined the game loop).
     pub(crate) fn enter_game_loop(&self) {
         self.in_game_loop.store(true, Ordering::SeqCst);
+        self.core.never_wait();
     }
 
     /// [`send`](Self::send) with miniboa's caret colour codes (`^r` red, `^~` reset, …)

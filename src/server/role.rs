@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
@@ -91,6 +92,8 @@ pub(crate) struct ServerSettings {
     pub environ_names: Vec<String>,
     /// The MSSP variables sent to a client that agrees to MSSP.
     pub mssp: Vec<(String, Vec<String>)>,
+    /// The longest a connection's negotiation may hold back its hand-out.
+    pub connect_maxwait: Duration,
 }
 
 /// Tells the server that a connection's negotiation settled, or that something
@@ -124,6 +127,8 @@ pub(crate) struct ServerRole {
     settings: Arc<ServerSettings>,
     notifier: Option<Notifier>,
     announced: bool,
+    /// When the connection is handed out even if its negotiation has not settled.
+    hand_out_by: Option<Instant>,
     advanced: bool,
     echo_decided: bool,
     environ_decided: bool,
@@ -161,6 +166,7 @@ impl ServerRole {
             settings,
             notifier,
             announced: false,
+            hand_out_by: None,
             advanced: false,
             echo_decided: false,
             environ_decided: false,
@@ -502,6 +508,8 @@ impl Role for ServerRole {
     fn start(&mut self, link: &mut Link) {
         link.options.new_linemode = Some(Linemode::server);
         link.engine.start();
+        // A wait too long to represent means "wait for the negotiation, however long".
+        self.hand_out_by = Instant::now().checked_add(self.settings.connect_maxwait);
     }
 
     fn on_event(&mut self, event: &OwnedEvent, link: &mut Link) {
@@ -577,5 +585,21 @@ impl Role for ServerRole {
         // A client gone before it settled is handed out now, to be seen leaving.
         self.announce();
         self.notify_activity();
+    }
+
+    fn on_output_drained(&mut self) {
+        // A game loop streaming output to this client may queue more now.
+        self.notify_activity();
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.hand_out_by.filter(|_| !self.announced)
+    }
+
+    fn on_deadline(&mut self, now: Instant) {
+        if self.hand_out_by.is_some_and(|by| by <= now) && !self.announced {
+            log::debug!("connection did not settle negotiation in time; handing it out");
+            self.announce();
+        }
     }
 }

@@ -1,0 +1,44 @@
+//! The limits and timeouts of one connection, shared by the client and server builders.
+
+use std::time::Duration;
+
+/// The default input buffer bound: 1 MiB.
+pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
+/// The default longest line `readline` returns: 64 KiB.
+pub const DEFAULT_MAX_LINE: usize = 64 << 10;
+/// The default bound on bytes queued for sending: 1 MiB.
+pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
+
+/// Limits and settings of one connection's core.
+#[derive(Debug, Clone)]
+pub(crate) struct CoreConfig {
+    pub max_input: usize,
+    /// The most bytes queued for the peer, replies included: past it, writes wait
+    /// (or fail with `OutputFull` where they must not wait) and the peer's input is
+    /// not taken until it reads what it is owed.
+    pub max_outgoing: usize,
+    pub max_line: usize,
+    pub default_timeout: Option<Duration>,
+    /// Close the connection after this long without application data, sending
+    /// `\r\nTimeout.\r\n` first.
+    pub idle_timeout: Option<Duration>,
+    /// Drop the connection when output stays queued this long without any of it
+    /// being taken by the peer.
+    pub write_timeout: Option<Duration>,
+    /// The connection starts with a PROXY protocol header naming the real peer.
+    pub proxy_protocol: bool,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            max_input: DEFAULT_MAX_INPUT,
+            max_outgoing: DEFAULT_MAX_OUTPUT,
+            max_line: DEFAULT_MAX_LINE,
+            default_timeout: None,
+            idle_timeout: None,
+            write_timeout: None,
+            proxy_protocol: false,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Waiting for what the option handlers queue: MUD protocol messages (GMCP, MSDP,
+//! ZMP, ATCP) and STATUS reports; and sending MUD messages once agreed.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::proto::status::{self, StatusReport};
+use crate::proto::{Opt, Side, msdp};
+
+use super::core::Core;
+use super::link::Role;
+use super::options::Options;
+
+impl<R: Role> Core<R> {
+    /// Waits for the next GMCP message: (package, JSON text).
+    pub fn read_gmcp(&self, timeout: Option<Duration>) -> Result<(String, String)> {
+        self.next_message("read_gmcp", timeout, |options| options.gmcp.pop_front())
+    }
+
+    /// Waits for the next MSDP message.
+    pub fn read_msdp(&self, timeout: Option<Duration>) -> Result<Vec<(String, msdp::Value)>> {
+        self.next_message("read_msdp", timeout, |options| options.msdp.pop_front())
+    }
+
+    /// Waits for the next ZMP message: `[command, arg, …]`.
+    pub fn read_zmp(&self, timeout: Option<Duration>) -> Result<Vec<String>> {
+        self.next_message("read_zmp", timeout, |options| options.zmp.pop_front())
+    }
+
+    /// Waits for the next ATCP message: (package, value).
+    pub fn read_atcp(&self, timeout: Option<Duration>) -> Result<(String, String)> {
+        self.next_message("read_atcp", timeout, |options| options.atcp.pop_front())
+    }
+
+    /// Waits until `take` finds a queued message, or the connection ends.
+    fn next_message<T>(
+        &self,
+        operation: &'static str,
+        timeout: Option<Duration>,
+        take: impl Fn(&mut Options) -> Option<T>,
+    ) -> Result<T> {
+        let peer = self.peer();
+        self.wait(operation, self.deadline_for(timeout), |state| {
+            match take(&mut state.link.options) {
+                Some(message) => Some(Ok(message)),
+                None => state.end_error(operation, peer).map(Err),
+            }
+        })
+    }
+
+    /// Sends a MUD protocol message when either side performs `opt`; `Err(Refused)`
+    /// otherwise (nothing is sent).
+    pub fn send_mud(&self, operation: &'static str, opt: Opt, payload: &[u8]) -> Result<()> {
+        let peer = self.peer();
+        let mut refused = false;
+        self.send(operation, self.deadline_for(None), |state| {
+            refused = !state.link.is_on(opt);
+            if !refused {
+                state.link.engine.send_subnegotiation(opt, payload);
+            }
+        })?;
+        if refused {
+            return Err(Error::Refused {
+                operation,
+                peer,
+                opt,
+            });
+        }
+        Ok(())
+    }
+
+    /// Asks the peer for its STATUS report: `DO STATUS` unless it performs STATUS
+    /// already, then `SB STATUS SEND`; waits for the `IS` that answers.
+    pub fn request_status(&self, timeout: Option<Duration>) -> Result<StatusReport> {
+        const OPERATION: &str = "request_status";
+        let deadline = self.deadline_for(timeout);
+        let peer = self.peer();
+        self.send(OPERATION, deadline, |state| {
+            state.link.engine.request(Side::Remote, Opt::STATUS, true);
+        })?;
+        self.wait(OPERATION, deadline, |state| {
+            let engine = &state.link.engine;
+            if engine.is_enabled(Side::Remote, Opt::STATUS) {
+                Some(Ok(()))
+            } else if !engine.is_pending(Side::Remote, Opt::STATUS) {
+                Some(Err(Error::Refused {
+                    operation: OPERATION,
+                    peer,
+                    opt: Opt::STATUS,
+                }))
+            } else {
+                state.end_error(OPERATION, peer).map(Err)
+            }
+        })?;
+        let mut before = 0;
+        self.send(OPERATION, deadline, |state| {
+            before = state.link.options.status_reports;
+            state
+                .link
+                .engine
+                .send_subnegotiation(Opt::STATUS, &[status::SEND]);
+        })?;
+        self.wait(OPERATION, deadline, |state| {
+            let options = &state.link.options;
+            match &options.status {
+                Some(report) if options.status_reports > before => Some(Ok(report.clone())),
+                _ => state.end_error(OPERATION, peer).map(Err),
+            }
+        })
+    }
+}

@@ -1,0 +1,318 @@
+//! The shared poller: one thread that does the background work of many connections.
+//!
+//! A connection nobody is reading is registered here for readiness (through `mio`:
+//! epoll, kqueue, …). When its socket becomes readable the poller reads it, runs the
+//! engine and answers negotiation; when queued output can move, it writes it; and each
+//! connection has one timer here for its deadlines (idle timeout, handshakes, handing a
+//! server connection out, closing). A thread that waits for input reads its own socket
+//! instead, and the connection is then not watched for reading (see `core`).
+//!
+//! A server has a poller of its own; client connections share one, started with the
+//! first and stopped with the last. The thread ends when the last [`Poller`] handle is
+//! dropped, which joins it.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::{Arc, OnceLock, Weak};
+use std::thread::{self, JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+use parking_lot::Mutex;
+
+/// What a socket is ready for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ready {
+    pub readable: bool,
+    pub writable: bool,
+}
+
+/// A connection the poller drives. Both calls run on the poller thread and must not
+/// block: every socket call they make is non-blocking.
+pub(crate) trait Driven: Send + Sync {
+    /// The socket is ready. `scratch` is the poller's read buffer, shared by all.
+    fn on_ready(&self, ready: Ready, scratch: &mut [u8]);
+    /// A timer set with [`Hub::schedule`] is due (or a stale one: check the time).
+    fn on_timer(&self, now: Instant, scratch: &mut [u8]);
+}
+
+/// The size of the poller's one read buffer.
+const SCRATCH: usize = 64 * 1024;
+/// The waker's token; connection tokens are slot numbers with a generation above it.
+const WAKER: Token = Token(usize::MAX);
+/// Readiness events taken per wait.
+const EVENTS: usize = 1024;
+
+/// One place in the table: the connection there, and how often the place was reused
+/// (so a late event or timer for a connection that left cannot reach its successor).
+struct Slot {
+    generation: u32,
+    entry: Option<Arc<dyn Driven>>,
+}
+
+#[derive(Default)]
+struct Table {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// When the poller thread will wake by itself; `None`: only for an event.
+    wakes_at: Option<Instant>,
+    /// The poller is past its wait and will look at the timers before waiting again.
+    awake: bool,
+    stopping: bool,
+}
+
+impl Table {
+    fn get(&self, token: Token) -> Option<Arc<dyn Driven>> {
+        let (index, generation) = split(token);
+        let slot = self.slots.get(index)?;
+        (slot.generation == generation)
+            .then(|| slot.entry.clone())
+            .flatten()
+    }
+}
+
+/// A token names a slot and its generation.
+fn split(token: Token) -> (usize, u32) {
+    (token.0 & 0xffff_ffff, (token.0 >> 32) as u32)
+}
+
+fn join(index: u32, generation: u32) -> Token {
+    Token((index as usize) | ((generation as usize) << 32))
+}
+
+/// What connections use of the poller: registration, timers.
+pub(crate) struct Hub {
+    registry: Registry,
+    waker: Waker,
+    table: Mutex<Table>,
+    thread: OnceLock<ThreadId>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    /// Adds a connection made by `make` from its token. It is watched for nothing
+    /// until [`watch`](Self::watch) says what.
+    pub fn add<T: Driven + 'static>(&self, make: impl FnOnce(Token) -> Arc<T>) -> Arc<T> {
+        let mut table = self.table.lock();
+        let index = match table.free.pop() {
+            Some(index) => index,
+            None => {
+                table.slots.push(Slot {
+                    generation: 0,
+                    entry: None,
+                });
+                u32::try_from(table.slots.len() - 1).expect("fewer than 2^32 connections")
+            }
+        };
+        let slot = &mut table.slots[index as usize];
+        let entry = make(join(index, slot.generation));
+        slot.entry = Some(Arc::clone(&entry) as Arc<dyn Driven>);
+        entry
+    }
+
+    /// Removes a connection: it is no longer watched, and its events and timers are
+    /// ignored from now on.
+    pub fn remove(&self, token: Token, fd: RawFd, watching: &mut Option<Interest>) {
+        if watching.take().is_some() {
+            let _ = self.registry.deregister(&mut SourceFd(&fd));
+        }
+        let (index, generation) = split(token);
+        let dropped = {
+            let mut table = self.table.lock();
+            match table.slots.get_mut(index) {
+                Some(slot) if slot.generation == generation => {
+                    slot.generation = slot.generation.wrapping_add(1);
+                    let entry = slot.entry.take();
+                    table.free.push(index as u32);
+                    entry
+                }
+                _ => None,
+            }
+        };
+        // Dropped outside the table's lock: it may be the connection's last handle.
+        drop(dropped);
+    }
+
+    /// Watches the socket for `wanted` (nothing: not at all). `watching` is what it is
+    /// watched for now, updated here. Re-registering with the same interest is how a
+    /// caller asks for a fresh readiness check (readiness is edge-triggered).
+    pub fn watch(
+        &self,
+        token: Token,
+        fd: RawFd,
+        watching: &mut Option<Interest>,
+        wanted: Option<Interest>,
+    ) -> io::Result<()> {
+        let source = &mut SourceFd(&fd);
+        let result = match (*watching, wanted) {
+            (None, None) => Ok(()),
+            (None, Some(interest)) => self.registry.register(source, token, interest),
+            (Some(_), Some(interest)) => self.registry.reregister(source, token, interest),
+            (Some(_), None) => self.registry.deregister(source),
+        };
+        if result.is_ok() {
+            *watching = wanted;
+        }
+        result
+    }
+
+    /// Calls the connection's `on_timer` at `at` (or soon after).
+    pub fn schedule(&self, token: Token, at: Instant) {
+        let mut table = self.table.lock();
+        table.timers.push(Reverse((at, token.0)));
+        // The poller looks at the timers after every wait; wake it only if it sleeps
+        // past this one.
+        let sleeps_past = match table.wakes_at {
+            _ if table.awake => false,
+            None => true,
+            Some(wakes) => at < wakes,
+        };
+        if sleeps_past {
+            table.wakes_at = Some(at);
+            drop(table);
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Whether this is the poller thread (which must never wait on a connection).
+    pub fn is_poller_thread(&self) -> bool {
+        self.thread.get() == Some(&thread::current().id())
+    }
+}
+
+/// A poller thread; dropping the last handle stops and joins it.
+pub(crate) struct Poller {
+    hub: Arc<Hub>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller").finish_non_exhaustive()
+    }
+}
+
+impl Poller {
+    /// Starts a poller thread named `name`.
+    pub fn start(name: String) -> io::Result<Arc<Poller>> {
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = Waker::new(poll.registry(), WAKER)?;
+        let hub = Arc::new(Hub {
+            registry,
+            waker,
+            table: Mutex::new(Table::default()),
+            thread: OnceLock::new(),
+        });
+        let thread_hub = Arc::clone(&hub);
+        let handle = thread::Builder::new()
+            .name(name)
+            // Event hooks run here too.
+            .stack_size(256 << 10)
+            .spawn(move || run(poll, &thread_hub))?;
+        let _ = hub.thread.set(handle.thread().id());
+        Ok(Arc::new(Poller {
+            hub,
+            thread: Mutex::new(Some(handle)),
+        }))
+    }
+
+    /// The poller client connections share: the running one, or a new one.
+    pub fn for_clients() -> io::Result<Arc<Poller>> {
+        static SHARED: Mutex<Weak<Poller>> = Mutex::new(Weak::new());
+        let mut shared = SHARED.lock();
+        if let Some(poller) = shared.upgrade() {
+            return Ok(poller);
+        }
+        let poller = Poller::start("telnet-poll".to_owned())?;
+        *shared = Arc::downgrade(&poller);
+        Ok(poller)
+    }
+
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.hub.table.lock().stopping = true;
+        let _ = self.hub.waker.wake();
+        if let Some(handle) = self.thread.lock().take() {
+            // The last handle may go on the poller thread itself (a hook holding its
+            // own connection); it then ends by itself once it returns.
+            if handle.thread().id() != thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+/// The poller thread: waits for readiness or the next timer, and calls the connections.
+fn run(mut poll: Poll, hub: &Hub) {
+    let mut events = Events::with_capacity(EVENTS);
+    let mut scratch = vec![0u8; SCRATCH];
+    let mut due: Vec<(Arc<dyn Driven>, Option<Ready>)> = Vec::new();
+    loop {
+        let timeout = {
+            let mut table = hub.table.lock();
+            if table.stopping {
+                // Connections still here hold the registry's descriptors only; they
+                // are dropped with the table.
+                return;
+            }
+            let next = table.timers.peek().map(|Reverse((at, _))| *at);
+            table.wakes_at = next;
+            table.awake = false;
+            next.map(|at| at.saturating_duration_since(Instant::now()))
+        };
+        if let Err(error) = poll.poll(&mut events, timeout) {
+            if error.kind() != io::ErrorKind::Interrupted {
+                log::error!("the poller failed: {error}");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let now = Instant::now();
+        {
+            let mut table = hub.table.lock();
+            table.awake = true;
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    continue;
+                }
+                let closed = event.is_read_closed() || event.is_write_closed() || event.is_error();
+                let ready = Ready {
+                    readable: event.is_readable() || closed,
+                    writable: event.is_writable() || closed,
+                };
+                if let Some(entry) = table.get(event.token()) {
+                    due.push((entry, Some(ready)));
+                }
+            }
+            while let Some(&Reverse((at, token))) = table.timers.peek() {
+                if at > now {
+                    break;
+                }
+                table.timers.pop();
+                if let Some(entry) = table.get(Token(token)) {
+                    due.push((entry, None));
+                }
+            }
+        }
+        for (entry, ready) in due.drain(..) {
+            match ready {
+                Some(ready) => entry.on_ready(ready, &mut scratch),
+                None => entry.on_timer(now, &mut scratch),
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The input path, with no socket in sight: received bytes → PROXY header → TLS →
+//! MCCP → engine → input buffer, with the replies queued and the events collected for
+//! the hook. Whoever read the bytes (a caller or the poller) calls it with the state
+//! locked.
+
+use std::net::SocketAddr;
+use std::ops::ControlFlow;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use crate::proto::{Command, Event, Opt, OwnedEvent, Side};
+
+use super::link::{DataSink, Role};
+use super::mccp::{self, Inflated};
+use super::proxy::{self, ProxyError, ProxyHeader};
+use super::state::{MAX_PROMPT_MARKS, Phase, State};
+
+/// What the input path needs besides the state.
+pub(crate) struct Context<'a> {
+    pub max_input: usize,
+    /// The socket's peer, for logs.
+    pub peer: Option<SocketAddr>,
+    /// Where the real client named by a PROXY header goes.
+    pub proxied_peer: &'a OnceLock<SocketAddr>,
+}
+
+/// What became of the stream after some input.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// It goes on.
+    Continue,
+    /// It ends in order once the replies queued are sent: the peer logged out, or
+    /// ended TLS with `close_notify`.
+    Close,
+    /// It is broken (a bad PROXY header, TLS failure, a corrupt compressed stream):
+    /// why. A TLS alert saying so may be queued.
+    Broken(String),
+}
+
+/// Starts the Telnet stream: the role's start-up requests are queued.
+pub(crate) fn start<R: Role>(state: &mut State<R>) {
+    state.phase = Phase::Telnet;
+    state.role.start(&mut state.link);
+    state.role.after_chunk(&mut state.link);
+    state.commit_output();
+}
+
+/// Takes received bytes; with none, goes on with compressed bytes still pending
+/// (one bounded step). Data lands in the input buffer, replies in the outgoing queue,
+/// and every other event in `events` for the hook.
+pub(crate) fn receive<R: Role>(
+    state: &mut State<R>,
+    bytes: &[u8],
+    context: &Context<'_>,
+    events: &mut Vec<OwnedEvent>,
+) -> Flow {
+    let after_header;
+    let mut bytes = bytes;
+    if let Phase::Handshake {
+        proxy: Some(received),
+        ..
+    } = &mut state.phase
+    {
+        received.extend_from_slice(bytes);
+        match proxy::parse(received) {
+            Ok(None) => return Flow::Continue,
+            Ok(Some((header, used))) => {
+                if let ProxyHeader::Proxied(client) = header {
+                    log::debug!("{:?} is a proxy for {client}", context.peer);
+                    let _ = context.proxied_peer.set(client);
+                }
+                after_header = received.split_off(used);
+                bytes = &after_header;
+            }
+            Err(ProxyError(why)) => return Flow::Broken(why.to_owned()),
+        }
+        if let Phase::Handshake { proxy, .. } = &mut state.phase {
+            *proxy = None;
+        }
+    }
+    let mut tls_closed = false;
+    let mut plain = Vec::new();
+    if state.tls.is_some() && !bytes.is_empty() {
+        let State { tls, unsent, .. } = &mut *state;
+        let tls = tls.as_mut().expect("checked");
+        match tls.receive(bytes, &mut plain, unsent) {
+            Ok(peer_closed) => tls_closed = peer_closed,
+            Err(why) => return Flow::Broken(why),
+        }
+        bytes = &plain;
+    }
+    if let Phase::Handshake { proxy: None, .. } = state.phase {
+        if state.tls.as_ref().is_some_and(|tls| tls.is_handshaking()) {
+            return if tls_closed {
+                Flow::Close
+            } else {
+                Flow::Continue
+            };
+        }
+        start(state);
+    }
+    let room = context.max_input.saturating_sub(state.input.len());
+    if let Err(why) = decompress_and_process(state, bytes, room, events) {
+        return Flow::Broken(why);
+    }
+    if state.role.wants_close() || tls_closed {
+        Flow::Close
+    } else {
+        Flow::Continue
+    }
+}
+
+/// Feeds decrypted bytes to the engine. Plain bytes go straight in; from an MCCP
+/// marker on, they wait in `wire_in.pending` and are inflated one bounded step per
+/// call (at most `room` bytes, the input buffer's room), so the reader comes back
+/// for them before it reads the socket again. `Err` when a compressed stream is
+/// corrupt.
+fn decompress_and_process<R: Role>(
+    state: &mut State<R>,
+    bytes: &[u8],
+    room: usize,
+    events: &mut Vec<OwnedEvent>,
+) -> Result<(), String> {
+    let mut rest = bytes;
+    if !state.wire_in.inflating() && state.wire_in.pending.is_empty() {
+        let used = process(state, rest, events, true);
+        rest = &rest[used..];
+    }
+    state.wire_in.add_received(rest);
+    if state.wire_in.pending.is_empty() {
+        return Ok(());
+    }
+    if !state.wire_in.inflating() {
+        // Plain bytes after the end of a compressed stream.
+        let pending = std::mem::take(&mut state.wire_in.pending);
+        let used = process(state, &pending, events, true);
+        state.wire_in.pending = pending[used..].to_vec();
+        return Ok(());
+    }
+    let mut scratch = state.wire_in.take_scratch();
+    let limit = room.clamp(1, scratch.len());
+    let step = state.wire_in.inflate_step(&mut scratch[..limit]);
+    let result = step.map(|inflated| {
+        let (Inflated::Bytes(produced) | Inflated::End(produced)) = inflated;
+        // Decompressed bytes never switch streams again (a marker inside the
+        // compressed stream would be nested compression).
+        process(state, &scratch[..produced], events, false);
+    });
+    state.wire_in.put_scratch(scratch);
+    result
+}
+
+/// Feeds one chunk through the engine: data into the input buffer, every other event
+/// to the role (and into `events` for the hook), replies into the outgoing queue.
+///
+/// With `may_switch`, it stops right after the peer's MCCP marker, starts inflating,
+/// and returns how much of the chunk it used (the rest is compressed); otherwise it
+/// uses all of it.
+fn process<R: Role>(
+    state: &mut State<R>,
+    chunk: &[u8],
+    events: &mut Vec<OwnedEvent>,
+    may_switch: bool,
+) -> usize {
+    let State {
+        link,
+        role,
+        input,
+        after_cr,
+        outgoing,
+        last_input,
+        prompts,
+        wire_in,
+        ..
+    } = state;
+    let force_binary = link.force_binary;
+    let mut sink = DataSink {
+        input,
+        outgoing,
+        after_cr,
+        binary: link.binary_in(),
+        local_echo: link.engine.is_enabled(Side::Local, Opt::ECHO),
+    };
+    let length_before = sink.input.len();
+    let first_event = events.len();
+    let flow_here = link.options.flow_here;
+    let restart_any = link.options.flow.restart_any;
+    let gate = &mut link.options.gate;
+    let mut remote_mccp2 = link.engine.is_enabled(Side::Remote, Opt::MCCP2);
+    let mut local_mccp3 = link.engine.is_enabled(Side::Local, Opt::MCCP3);
+    let mut compressed_from_here = None;
+    let used = link.engine.receive_until(chunk, |event| match event {
+        // XON/XOFF are ours to act on, not data, when we do the client's flow control.
+        Event::Data(data) if flow_here => {
+            gate.filter(data, restart_any, |run| role.on_data(run, &mut sink));
+            ControlFlow::Continue(())
+        }
+        Event::Data(data) => {
+            role.on_data(data, &mut sink);
+            ControlFlow::Continue(())
+        }
+        other => {
+            // Keep the data's interpretation in step with options changing mid-chunk.
+            match other {
+                // `IAC <undefined byte>`: the byte is delivered as data, as telnetlib3
+                // does (and still reported to the hook).
+                Event::Command(Command::Unknown(byte)) => role.on_data(&[byte], &mut sink),
+                // A prompt ends here: `read_prompt` reads up to this point.
+                Event::Command(Command::Ga | Command::Eor) => {
+                    if prompts.len() >= MAX_PROMPT_MARKS {
+                        prompts.pop_front();
+                    }
+                    prompts.push_back(sink.input.end_position());
+                }
+                Event::OptionEnabled {
+                    side: Side::Remote,
+                    opt: Opt::BINARY,
+                } => sink.binary = true,
+                Event::OptionDisabled {
+                    side: Side::Remote,
+                    opt: Opt::BINARY,
+                } => sink.binary = force_binary,
+                Event::OptionEnabled {
+                    side: Side::Local,
+                    opt: Opt::ECHO,
+                } => sink.local_echo = true,
+                Event::OptionDisabled {
+                    side: Side::Local,
+                    opt: Opt::ECHO,
+                } => sink.local_echo = false,
+                Event::OptionEnabled { side, opt } | Event::OptionDisabled { side, opt } => {
+                    let on = matches!(other, Event::OptionEnabled { .. });
+                    match (side, opt) {
+                        (Side::Remote, Opt::MCCP2) => remote_mccp2 = on,
+                        (Side::Local, Opt::MCCP3) => local_mccp3 = on,
+                        _ => {}
+                    }
+                }
+                Event::Subnegotiation { opt, .. }
+                    if may_switch && mccp::starts_input(opt, remote_mccp2, local_mccp3) =>
+                {
+                    compressed_from_here = Some(opt);
+                }
+                _ => {}
+            }
+            events.push(other.to_owned_event());
+            match compressed_from_here {
+                Some(_) => ControlFlow::Break(()),
+                None => ControlFlow::Continue(()),
+            }
+        }
+    });
+    if let Some(opt) = compressed_from_here {
+        wire_in.start(opt);
+    }
+    if sink.input.len() != length_before {
+        *last_input = Instant::now();
+    }
+    for event in &events[first_event..] {
+        role.on_event(event, link);
+    }
+    role.after_chunk(link);
+    state.commit_output();
+    used
+}

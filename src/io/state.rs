@@ -1,0 +1,215 @@
+//! [`State`]: everything about one connection that lives behind its lock: the engine
+//! and role, the buffers both ways, the TLS and MCCP layers, how the stream ended,
+//! and who reads the socket.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use mio::Interest;
+
+use crate::error::Error;
+
+use super::input::InputBuffer;
+use super::link::Link;
+use super::mccp::{InputWire, OutputWire};
+use super::tls::Tls;
+
+/// Why no more data will arrive.
+#[derive(Debug, Clone)]
+pub(crate) enum End {
+    /// The peer closed its side (or logged out, or the idle timeout closed it).
+    Eof,
+    /// The socket or the stream failed (kind and message of the error).
+    Failed(io::ErrorKind, String),
+}
+
+/// Who reads the socket. Exactly one party does at a time; the others wait for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// Nobody: the poller watches the socket (once a caller's grace period is over).
+    Nobody,
+    /// A thread waiting for input, in a blocking read on its own thread.
+    Caller,
+    /// The poller thread, which never waits.
+    Poller,
+}
+
+/// Before the Telnet stream: the handshakes that must finish first.
+#[derive(Debug)]
+pub(crate) enum Phase {
+    /// Waiting for a PROXY header (the bytes so far) and, with TLS, the handshake; the
+    /// role has not started and nothing is sent but TLS records.
+    Handshake {
+        proxy: Option<Vec<u8>>,
+        until: Instant,
+    },
+    /// The Telnet stream runs.
+    Telnet,
+}
+
+/// How the socket is driven: who reads it, what the poller watches, and the deadlines
+/// the poller keeps for it.
+#[derive(Debug)]
+pub(crate) struct Driving {
+    pub reader: Reader,
+    /// What the poller watches the socket for.
+    pub watching: Option<Interest>,
+    /// The poller stopped reading before the socket was drained (no room, or its
+    /// turn was over): it needs a fresh readiness check before it reads again.
+    pub stale: bool,
+    /// A caller stopped reading then. The poller waits a moment before it takes
+    /// over: a caller that reads in a loop is back long before, and the socket is
+    /// then never handed back and forth.
+    pub caller_left: Option<Instant>,
+    /// The poller's timer for this connection.
+    pub timer: Option<Instant>,
+    /// Winding down: flush what is queued until then, then shut the socket.
+    pub shut_at: Option<Instant>,
+    /// The socket is shut down: nothing more goes either way.
+    pub shut: bool,
+    /// Closed here, and the connection gone from the poller.
+    pub finished: bool,
+    /// When queued output last moved (or began to wait).
+    pub output_moved: Instant,
+}
+
+/// Everything a connection's callers and the poller share, behind one lock.
+#[derive(Debug)]
+pub(crate) struct State<R> {
+    pub link: Link,
+    pub role: R,
+    pub phase: Phase,
+    pub input: InputBuffer,
+    /// The last data byte received was a CR (for dropping the NUL of CR NUL).
+    pub after_cr: bool,
+    /// Bytes waiting to be written, in order, before any compression.
+    pub outgoing: Vec<u8>,
+    /// How `outgoing` is compressed on its way out (MCCP).
+    pub wire_out: OutputWire,
+    /// Bytes ready for the socket, sent before anything taken from `outgoing`: what
+    /// a partial write left, and TLS records (handshake, alerts). Never encoded again.
+    pub unsent: Vec<u8>,
+    /// The TLS session, on a TELNETS connection.
+    pub tls: Option<Tls>,
+    /// Received bytes waiting for the engine, and the MCCP decompressor.
+    pub wire_in: InputWire,
+    pub end: Option<End>,
+    /// Closed by this side.
+    pub closed: bool,
+    /// When application data last arrived.
+    pub last_input: Instant,
+    /// Stream positions where the peer sent GA or EOR (prompt ends), oldest first.
+    pub prompts: VecDeque<u64>,
+    pub driving: Driving,
+}
+
+/// The most prompt marks kept; older ones are forgotten first.
+pub(crate) const MAX_PROMPT_MARKS: usize = 4096;
+
+impl<R> State<R> {
+    pub fn new(link: Link, role: R, phase: Phase, tls: Option<Tls>) -> State<R> {
+        let now = Instant::now();
+        State {
+            link,
+            role,
+            phase,
+            input: InputBuffer::default(),
+            after_cr: false,
+            outgoing: Vec::new(),
+            wire_out: OutputWire::default(),
+            wire_in: InputWire::default(),
+            unsent: Vec::new(),
+            tls,
+            end: None,
+            closed: false,
+            last_input: now,
+            prompts: VecDeque::new(),
+            driving: Driving {
+                reader: Reader::Nobody,
+                watching: None,
+                stale: false,
+                caller_left: None,
+                timer: None,
+                shut_at: None,
+                shut: false,
+                finished: false,
+                output_moved: now,
+            },
+        }
+    }
+
+    /// Moves what the engine queued into the outgoing bytes. Called before the state
+    /// lock is released, so engine output is always empty outside it.
+    pub fn commit_output(&mut self) {
+        let base = self.outgoing.len();
+        for (at, on) in self.link.compress_switches.drain(..) {
+            self.wire_out.switches.push((base + at, on));
+        }
+        let output = self.link.engine.output();
+        if !output.is_empty() {
+            if self.outgoing.is_empty() && self.unsent.is_empty() {
+                // Nothing waited: the output starts its wait now.
+                self.driving.output_moved = Instant::now();
+            }
+            self.outgoing.extend_from_slice(output);
+            self.link.engine.clear_output();
+        }
+    }
+
+    /// How many bytes wait to be written (plain bytes queued, wire bytes unsent).
+    pub fn queued(&self) -> usize {
+        self.outgoing.len() + self.unsent.len()
+    }
+
+    /// Takes everything queued as the bytes to write, in order: `unsent` first, then
+    /// `outgoing` compressed (MCCP) and encrypted (TLS) as the connection requires.
+    pub fn take_wire(&mut self) -> Vec<u8> {
+        let plain = std::mem::take(&mut self.outgoing);
+        let mut encoded = self.wire_out.encode(plain);
+        if let Some(tls) = self.tls.as_mut() {
+            let mut records = Vec::with_capacity(encoded.len() + 64);
+            tls.send(&encoded, &mut records);
+            encoded = records;
+        }
+        if self.unsent.is_empty() {
+            encoded
+        } else {
+            let mut wire = std::mem::take(&mut self.unsent);
+            wire.extend_from_slice(&encoded);
+            wire
+        }
+    }
+
+    /// Puts back bytes a write could not send: they go before anything queued since
+    /// (TLS records added meanwhile come after them in the stream).
+    pub fn put_back_wire(&mut self, mut unsent: Vec<u8>) {
+        unsent.extend_from_slice(&self.unsent);
+        self.unsent = unsent;
+    }
+
+    /// The error a read gets once the buffer is drained and no more data will come.
+    pub fn end_error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Option<Error> {
+        match self.end.as_ref()? {
+            End::Eof => Some(Error::Eof { operation, peer }),
+            End::Failed(kind, message) => Some(Error::Io {
+                operation,
+                peer,
+                source: io::Error::new(*kind, message.clone()),
+            }),
+        }
+    }
+
+    /// Whether the stream runs (handshakes done, not ended, not closed here).
+    pub fn running(&self) -> bool {
+        self.end.is_none() && !self.closed && self.driving.shut_at.is_none() && !self.driving.shut
+    }
+
+    /// Whether more input may be taken now: the input buffer has room, and the peer
+    /// has not left more than `max_outgoing` of what we owe it unread (replies to
+    /// requests it keeps sending must not grow without bound).
+    pub fn takes_input(&self, max_input: usize, max_outgoing: usize) -> bool {
+        self.input.len() < max_input && self.queued() < max_outgoing
+    }
+}
