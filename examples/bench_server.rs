@@ -3,14 +3,21 @@
 //! text before the connection closes.
 //!
 //! `cargo build --release --examples`, then
-//! `target/release/examples/bench_server --port 6023 --mode serve|poll`.
+//! `target/release/examples/bench_server --port 6023 --mode serve|poll [--stats]`.
+//!
+//! In `poll` mode the game loop never waits for a client: bulk output is queued a
+//! chunk at a time while the client's queue has room, and the loop goes on serving
+//! everyone else. With `--stats` it prints, every second, the longest loop iteration
+//! and the longest `deactivate()` call seen so far (to standard error).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use telnetlib::{ServerConnection, TelnetServer};
 
 const CHUNK: usize = 64 * 1024;
+/// The most output queued for one client (the server's `max_output_buffer`).
+const MAX_OUTPUT: usize = 4 << 20;
 
 /// The harness's payload: 64-byte lines (62 printable characters and CR LF).
 fn payload_chunk() -> Vec<u8> {
@@ -24,13 +31,17 @@ fn payload_chunk() -> Vec<u8> {
     chunk
 }
 
-/// `bulk N` → N bytes of payload, written with back-pressure.
-fn bulk(client: &ServerConnection, line: &[u8], chunk: &[u8]) -> Option<()> {
-    let n: usize = std::str::from_utf8(line.strip_prefix(b"bulk ")?)
+/// The N of a `bulk N` line.
+fn bulk_size(line: &[u8]) -> Option<usize> {
+    std::str::from_utf8(line.strip_prefix(b"bulk ")?)
         .ok()?
         .trim()
         .parse()
-        .ok()?;
+        .ok()
+}
+
+/// `bulk N` on a handler's own thread: N bytes of payload, written with back-pressure.
+fn bulk(client: &ServerConnection, n: usize, chunk: &[u8]) -> Option<()> {
     let mut left = n;
     while left > 0 {
         let take = left.min(CHUNK);
@@ -46,8 +57,8 @@ fn serve(server: &TelnetServer, chunk: Arc<Vec<u8>>) -> Result<(), telnetlib::Er
             return;
         }
         while let Ok(line) = client.readline(None) {
-            if line.starts_with(b"bulk ") {
-                bulk(&client, &line, &chunk);
+            if let Some(n) = bulk_size(&line) {
+                bulk(&client, n, &chunk);
                 return;
             }
             if client.write(&line, None).is_err() {
@@ -57,24 +68,84 @@ fn serve(server: &TelnetServer, chunk: Arc<Vec<u8>>) -> Result<(), telnetlib::Er
     })
 }
 
-fn poll(server: &TelnetServer, chunk: Arc<Vec<u8>>) -> Result<(), telnetlib::Error> {
+/// A `bulk N` the game loop is still queueing.
+struct Bulk {
+    client: Arc<ServerConnection>,
+    left: usize,
+}
+
+/// The slowest loop iteration and `deactivate()` seen, for `--stats`.
+#[derive(Default)]
+struct Stats {
+    longest_iteration: Duration,
+    longest_deactivate: Duration,
+    printed: Option<Instant>,
+}
+
+impl Stats {
+    fn report(&mut self) {
+        if self
+            .printed
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1))
+        {
+            eprintln!(
+                "stats longest_iteration_us={} longest_deactivate_us={}",
+                self.longest_iteration.as_micros(),
+                self.longest_deactivate.as_micros()
+            );
+            self.printed = Some(Instant::now());
+        }
+    }
+}
+
+impl Bulk {
+    /// Queues what fits; false once it is all queued (the client is then deactivated)
+    /// or the client is gone.
+    fn feed(&mut self, chunk: &[u8], stats: &mut Stats) -> bool {
+        while self.left > 0 && self.client.queued_output() + CHUNK <= MAX_OUTPUT {
+            let take = self.left.min(CHUNK);
+            if self.client.send_bytes(&chunk[..take]).is_err() {
+                return false;
+            }
+            self.left -= take;
+        }
+        if self.left > 0 {
+            return self.client.active();
+        }
+        let started = Instant::now();
+        self.client.deactivate();
+        stats.longest_deactivate = stats.longest_deactivate.max(started.elapsed());
+        false
+    }
+}
+
+fn poll(server: &TelnetServer, chunk: Arc<Vec<u8>>, stats: bool) -> Result<(), telnetlib::Error> {
     server.set_on_connect(|client| {
         let _ = client.send_bytes(b"welcome\r\n");
     });
+    let mut bulks: Vec<Bulk> = Vec::new();
+    let mut figures = Stats::default();
     loop {
+        let started = Instant::now();
         server.poll(Duration::from_millis(50))?;
         for client in server.clients() {
             while let Ok(line) = client.readline(Some(Duration::ZERO)) {
-                if line.starts_with(b"bulk ") {
-                    // Bulk blocks this client's turn only while the socket takes it.
-                    bulk(&client, &line, &chunk);
-                    client.deactivate();
+                if let Some(n) = bulk_size(&line) {
+                    bulks.push(Bulk {
+                        client: Arc::clone(&client),
+                        left: n,
+                    });
                     break;
                 }
                 if client.send_bytes(&line).is_err() {
                     break;
                 }
             }
+        }
+        bulks.retain_mut(|bulk| bulk.feed(&chunk, &mut figures));
+        if stats {
+            figures.longest_iteration = figures.longest_iteration.max(started.elapsed());
+            figures.report();
         }
     }
 }
@@ -88,13 +159,15 @@ fn main() -> Result<(), telnetlib::Error> {
     };
     let port: u16 = value("--port").and_then(|p| p.parse().ok()).unwrap_or(6023);
     let mode = value("--mode").map(String::as_str).unwrap_or("serve");
+    let stats = args.iter().any(|a| a == "--stats");
     let server = TelnetServer::builder()
         .max_connections(20_000)
+        .max_output_buffer(MAX_OUTPUT)
         .handler_stack_size(128 << 10)
         .bind(("127.0.0.1", port))?;
     let chunk = Arc::new(payload_chunk());
     match mode {
-        "poll" => poll(&server, chunk),
+        "poll" => poll(&server, chunk, stats),
         _ => serve(&server, chunk),
     }
 }

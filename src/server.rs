@@ -115,8 +115,8 @@ struct Inner {
 /// ```
 pub struct TelnetServer {
     inner: Arc<Inner>,
-    /// Kept so the poller outlives the acceptor (connections hold it too).
-    _poller: Arc<Poller>,
+    /// Drives the connections nobody reads; the game loop drives it from `poll`.
+    poller: Arc<Poller>,
     local_addr: SocketAddr,
     threads: Mutex<Vec<JoinHandle<()>>>,
     handlers: Mutex<Vec<JoinHandle<()>>>,
@@ -198,7 +198,7 @@ impl TelnetServer {
         )?;
         Ok(TelnetServer {
             inner,
-            _poller: poller,
+            poller,
             local_addr,
             threads: Mutex::new(vec![acceptor]),
             handlers: Mutex::new(Vec::new()),
@@ -322,23 +322,52 @@ impl TelnetServer {
 
     /// One turn of the miniboa game loop, on the caller's thread: waits up to
     /// `timeout` for something to happen, then calls `on_connect` for each new client
-    /// (whose negotiation settled), writes what `send` left queued, and calls
-    /// `on_disconnect` exactly once for each client that left or was deactivated
-    /// (which is then closed and dropped from [`clients`](Self::clients)). Lines typed
-    /// by clients wait in each one's [`get_command`](ServerConnection::get_command).
+    /// (whose negotiation settled) and `on_disconnect` exactly once for each client
+    /// that left or was deactivated (which is then closed and dropped from
+    /// [`clients`](Self::clients)). Lines typed by clients wait in each one's
+    /// [`get_command`](ServerConnection::get_command).
+    ///
+    /// While it waits, this thread does the server's network work itself, as a
+    /// `select` loop would: it reads the sockets that have data, answers negotiation
+    /// and writes what `send` left queued. Between calls (a game tick) the server's
+    /// poller thread takes that work over after a few milliseconds. `poll` never waits
+    /// for a slow client: a client that reads nothing only fills its own bounded
+    /// queue.
     pub fn poll(&self, timeout: Duration) -> Result<()> {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Err(Error::Closed { operation: "poll" });
         }
-        // Wait without holding any lock: other threads may look at `clients()`.
-        let mut settled = Vec::new();
-        select! {
-            recv(self.inner.settled_rx) -> id => settled.extend(id.ok()),
-            recv(self.inner.activity_rx) -> _ => {}
-            recv(self.inner.stop_rx) -> _ => return Err(Error::Closed { operation: "poll" }),
-            default(timeout) => {}
+        // This thread does the poller's work until something happens (the poller
+        // thread stands by meanwhile), holding no lock: other threads may look at
+        // `clients()`.
+        let deadline = Instant::now().checked_add(timeout);
+        let mut settled: Vec<u64> = Vec::new();
+        loop {
+            settled.extend(self.inner.settled_rx.try_iter());
+            if self.inner.stopping.load(Ordering::SeqCst) {
+                return Err(Error::Closed { operation: "poll" });
+            }
+            if self.inner.activity_rx.try_recv().is_ok() || !settled.is_empty() {
+                break;
+            }
+            let left = match deadline {
+                Some(at) => at.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
+            if left.is_zero() {
+                break;
+            }
+            if !self.poller.hub().drive(left) {
+                // Called from within the poller's own work (a hook): just wait.
+                select! {
+                    recv(self.inner.settled_rx) -> id => settled.extend(id.ok()),
+                    recv(self.inner.activity_rx) -> _ => {}
+                    recv(self.inner.stop_rx) -> _ => return Err(Error::Closed { operation: "poll" }),
+                    default(left) => {}
+                }
+                break;
+            }
         }
-        settled.extend(self.inner.settled_rx.try_iter());
         let (joined, left) = {
             let mut state = self.poll_state.lock();
             let joined: Vec<Arc<ServerConnection>> = settled
@@ -351,7 +380,6 @@ impl TelnetServer {
             state.clients.extend(joined.iter().cloned());
             let mut left = Vec::new();
             state.clients.retain(|client| {
-                client.push_queued();
                 let active = client.active();
                 if !active {
                     left.push(Arc::clone(client));
@@ -417,6 +445,8 @@ impl TelnetServer {
             return;
         }
         drop(self.inner.stop_tx.lock().take());
+        // A game loop waiting in `poll` returns now.
+        self.poller.hub().wake();
         // Wake the acceptor out of accept(): shut the listener, and connect to it in
         // case the platform does not wake on that.
         let _ = socket2::SockRef::from(&self.inner.listener).shutdown(std::net::Shutdown::Read);

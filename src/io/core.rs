@@ -38,7 +38,7 @@ use super::config::CoreConfig;
 use super::link::{EventHook, Link, Role};
 use super::poller::{Driven, Hub, Poller, Ready};
 use super::receive::{self, Context, Flow};
-use super::socket::{self, ReadTimeout, Received};
+use super::socket::{self, Received, SocketTimeout};
 use super::state::{End, Phase, Reader, State};
 use super::tls::Tls;
 
@@ -52,8 +52,11 @@ pub(crate) const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
 /// How long a second `close` (or a server's shutdown) waits for a close under way.
 pub(crate) const CLOSE_WAIT_LIMIT: Duration = Duration::from_millis(1_500);
 
-/// How long the poller leaves a socket alone after a caller stopped reading it.
-const CALLER_GRACE: Duration = Duration::from_millis(2);
+/// How long the poller leaves a socket alone after a caller stopped reading it. A
+/// caller that stops sets a timer for the end of it (unless one is set already): a
+/// longer grace costs fewer timers on a busy server, a shorter one answers sooner
+/// the negotiation that arrives while a caller is busy elsewhere.
+const CALLER_GRACE: Duration = Duration::from_millis(10);
 
 /// How long a connection may take over its PROXY header and TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -102,7 +105,8 @@ pub(crate) struct Shared<R> {
     pub config: CoreConfig,
     hub: Arc<Hub>,
     token: Token,
-    read_timeout: ReadTimeout,
+    read_timeout: SocketTimeout,
+    write_timeout: SocketTimeout,
     /// `close` must not wait for the socket (the connection is in a game loop).
     never_wait: AtomicBool,
 }
@@ -146,7 +150,7 @@ impl<R: Role> Core<R> {
             ..
         } = &mut state
         {
-            tls.start(unsent);
+            tls.start(unsent.tail());
         }
         if !handshakes {
             receive::start(&mut state);
@@ -170,7 +174,8 @@ impl<R: Role> Core<R> {
                 config,
                 hub: Arc::clone(poller.hub()),
                 token,
-                read_timeout: ReadTimeout::default(),
+                read_timeout: SocketTimeout::default(),
+                write_timeout: SocketTimeout::default(),
                 never_wait: AtomicBool::new(false),
             })
         });
@@ -248,6 +253,31 @@ impl<R: Role> Core<R> {
                     shared.changed.wait_until(&mut state, at);
                 }
             }
+        }
+    }
+
+    /// [`wait`](Self::wait) with a deadline that has passed already: `ready` runs
+    /// once, on what is buffered, and the socket is not read.
+    pub fn check<T>(
+        &self,
+        operation: &'static str,
+        ready: impl FnOnce(&mut State<R>) -> Option<Result<T>>,
+    ) -> Result<T> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(Error::Closed { operation });
+        }
+        match ready(&mut state) {
+            Some(answer) => {
+                state.commit_output();
+                self.shared.refresh(&mut state);
+                answer
+            }
+            None => Err(Error::Timeout {
+                operation,
+                peer: self.peer(),
+                unmet: None,
+            }),
         }
     }
 
@@ -368,12 +398,6 @@ impl<R: Role> Core<R> {
         Ok(())
     }
 
-    /// Writes what is queued as far as the socket takes it at once, unless another
-    /// thread is writing already; the poller writes the rest.
-    pub fn push_queued(&self) {
-        self.shared.push_now();
-    }
-
     /// How many bytes wait to be written.
     pub fn queued(&self) -> usize {
         self.lock().queued()
@@ -478,14 +502,14 @@ impl<R: Role> Shared<R> {
             return false;
         }
         state.closed = true;
-        // `take_wire` encrypts what is queued first, so `close_notify` comes last:
-        // the orderly end of a TLS stream.
+        // What is queued is encrypted first, so `close_notify` comes last: the
+        // orderly end of a TLS stream.
         if state.tls.is_some() && !state.driving.shut {
-            let mut wire = state.take_wire();
-            if let Some(tls) = state.tls.as_mut() {
-                tls.close(&mut wire);
+            state.encode_queued();
+            let State { tls, unsent, .. } = &mut *state;
+            if let Some(tls) = tls.as_mut() {
+                tls.close(unsent.tail());
             }
-            state.put_back_wire(wire);
         }
         drop(state);
         self.changed.notify_all();
@@ -595,6 +619,12 @@ impl<R: Role> Shared<R> {
                 Received::Data(n) => {
                     taken += n;
                     self.deliver(&mut state, &scratch[..n], &mut events);
+                    // A short read emptied the socket: with edge-triggered readiness,
+                    // data arriving from now on is a new event, so no second read
+                    // (to see it would block) is needed.
+                    if n < want {
+                        break true;
+                    }
                 }
                 Received::Eof => {
                     self.end(&mut state, End::Eof);
@@ -731,6 +761,11 @@ impl<R: Role> Shared<R> {
             (false, false) => None,
         };
         if wanted != state.driving.watching || (read && state.driving.stale) {
+            let watched_writes = state.driving.watching.is_some_and(|i| i.is_writable());
+            if write && !watched_writes {
+                // The socket has not taken everything: the write timeout starts.
+                state.driving.output_moved = Instant::now();
+            }
             let fd = self.socket.as_raw_fd();
             match self
                 .hub
@@ -762,7 +797,7 @@ impl<R: Role> Shared<R> {
         if state.running() {
             deadlines[3] = self.config.idle_timeout.map(|idle| state.last_input + idle);
         }
-        if state.queued() > 0 {
+        if driving.watching.is_some_and(|i| i.is_writable()) {
             deadlines[4] = self.config.write_timeout.map(|t| driving.output_moved + t);
         }
         // Compressed bytes wait for room in the input buffer: go on with them.
@@ -782,7 +817,7 @@ impl<R: Role> Shared<R> {
     /// are not stranded.
     pub fn pump(&self, deadline: Option<Instant>, wait_for_writer: bool) -> io::Result<()> {
         self.pump_with(wait_for_writer, deadline, |socket, bytes| {
-            socket::write_before(socket, bytes, deadline)
+            socket::write_before(socket, bytes, deadline, &self.write_timeout)
         })
     }
 
@@ -835,21 +870,26 @@ impl<R: Role> Shared<R> {
                         }
                     }
                     if state.queued() > 0 && state.driving.shut {
-                        return Err(io::ErrorKind::NotConnected.into());
+                        // Whoever shut it saw why: a failure says so, else it was
+                        // closed in order.
+                        return Err(match &state.end {
+                            Some(End::Failed(kind, why)) => io::Error::new(*kind, why.clone()),
+                            _ => io::ErrorKind::NotConnected.into(),
+                        });
                     }
                     state.take_wire()
                 };
                 if bytes.is_empty() {
                     break;
                 }
-                let result = write(&self.socket, &bytes);
+                let result = write(&self.socket, bytes.as_slice());
                 let mut state = self.state.lock();
                 if let Err((written, error)) = result {
                     if written > 0 {
                         state.driving.output_moved = Instant::now();
                     }
                     // Already encoded: they go out first next time, as they are.
-                    state.put_back_wire(bytes[written..].to_vec());
+                    state.put_back_wire(bytes, written);
                     if socket::is_timeout(&error) {
                         self.refresh(&mut state);
                     } else {
@@ -863,7 +903,6 @@ impl<R: Role> Shared<R> {
                     self.changed.notify_all();
                     return Err(error);
                 }
-                state.driving.output_moved = Instant::now();
             }
             drop(writing);
             let mut state = self.state.lock();
@@ -920,10 +959,8 @@ impl<R: Role> Shared<R> {
             }
         }
         if let Some(limit) = self.config.write_timeout {
-            if state.queued() > 0
-                && state.driving.output_moved + limit <= now
-                && state.end.is_none()
-            {
+            let waiting = state.driving.watching.is_some_and(|i| i.is_writable());
+            if waiting && state.driving.output_moved + limit <= now && state.end.is_none() {
                 log::info!(
                     "{:?} took none of its output for {limit:?}; dropping it",
                     self.peer
@@ -960,7 +997,11 @@ impl<R: Role> Driven for Shared<R> {
             let before = self.state.lock().queued();
             self.push_now();
             let mut state = self.state.lock();
-            if before > 0 && state.queued() == 0 {
+            // Below half the bound (or empty), whoever streams to this peer may
+            // queue more: tell it once per crossing.
+            let low = self.config.max_outgoing / 2;
+            let after = state.queued();
+            if before > 0 && (after == 0 || (before > low && after <= low)) {
                 state.role.on_output_drained();
             }
         }

@@ -39,7 +39,8 @@ pub(crate) trait Role: Send + 'static {
     }
     /// The stream ended: the peer closed, the socket failed, or the idle timeout hit.
     fn on_end(&mut self) {}
-    /// Everything queued has been written, after the socket had made it wait.
+    /// Output the socket had made wait has moved: the queue is empty, or has just
+    /// dropped below half its bound.
     fn on_output_drained(&mut self) {}
     /// When the role next wants [`on_deadline`](Self::on_deadline) called, if ever.
     fn deadline(&self) -> Option<Instant> {

@@ -10,7 +10,14 @@
 //! A server has a poller of its own; client connections share one, started with the
 //! first and stopped with the last. The thread ends when the last [`Poller`] handle is
 //! dropped, which joins it.
+//!
+//! A server's game loop drives its poller itself: while a thread waits in
+//! [`Hub::drive`] (the server's `poll`), it waits for readiness and does the
+//! poller's work on its own thread, as a `select` loop would, and the poller thread
+//! stands by. The poller thread takes over again when no game loop has driven for
+//! [`STANDBY`], so negotiation is still answered while the game runs a long tick.
 
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io;
@@ -21,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 /// What a socket is ready for.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +51,16 @@ const SCRATCH: usize = 64 * 1024;
 /// The waker's token; connection tokens are slot numbers with a generation above it.
 const WAKER: Token = Token(usize::MAX);
 /// Readiness events taken per wait.
-const EVENTS: usize = 1024;
+const EVENTS: usize = 256;
+/// How long the poller thread leaves the work to a game loop that drives it: after
+/// this long without a `drive`, it takes over.
+pub(crate) const STANDBY: Duration = Duration::from_millis(10);
+
+thread_local! {
+    /// This thread is doing a poller's work now (the poller thread, or a game loop in
+    /// `drive`): it must never wait on a connection.
+    static DRIVING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// One place in the table: the connection there, and how often the place was reused
 /// (so a late event or timer for a connection that left cannot reach its successor).
@@ -84,11 +100,44 @@ fn join(index: u32, generation: u32) -> Token {
     Token((index as usize) | ((generation as usize) << 32))
 }
 
+/// What one turn of polling needs; whoever holds it polls.
+struct Driver {
+    poll: Poll,
+    events: Events,
+    scratch: Vec<u8>,
+    due: Vec<(Arc<dyn Driven>, Option<Ready>)>,
+}
+
+/// Game loops driving the poller, for the poller thread to stand by.
+#[derive(Default)]
+struct Standby {
+    /// Threads in `drive` now.
+    driving: usize,
+    /// When a game loop last left `drive`.
+    last: Option<Instant>,
+}
+
+impl Standby {
+    /// Whether the poller thread should leave the work to a game loop now; if so,
+    /// until when at most.
+    fn until(&self, now: Instant) -> Option<Instant> {
+        if self.driving > 0 {
+            return Some(now + STANDBY);
+        }
+        self.last
+            .map(|last| last + STANDBY)
+            .filter(|&until| until > now)
+    }
+}
+
 /// What connections use of the poller: registration, timers.
 pub(crate) struct Hub {
     registry: Registry,
     waker: Waker,
     table: Mutex<Table>,
+    driver: Mutex<Driver>,
+    standby: Mutex<Standby>,
+    standby_changed: Condvar,
     thread: OnceLock<ThreadId>,
 }
 
@@ -183,9 +232,106 @@ impl Hub {
         }
     }
 
-    /// Whether this is the poller thread (which must never wait on a connection).
+    /// Whether this thread is doing a poller's work now (and so must never wait on a
+    /// connection).
     pub fn is_poller_thread(&self) -> bool {
-        self.thread.get() == Some(&thread::current().id())
+        DRIVING.get() || self.thread.get() == Some(&thread::current().id())
+    }
+
+    /// Does the poller's work on this thread for one turn: waits (at most `timeout`,
+    /// less if a timer is due sooner) for readiness, then serves every connection
+    /// that is ready and every timer that is due. The poller thread stands by while
+    /// game loops call this often enough. Does nothing when called from within a
+    /// turn (a hook or callback of the same thread): then it returns false at once.
+    pub fn drive(&self, timeout: Duration) -> bool {
+        if DRIVING.get() {
+            return false;
+        }
+        self.standby.lock().driving += 1;
+        let mut driver = match self.driver.try_lock() {
+            Some(driver) => driver,
+            None => {
+                // The poller thread is waiting for readiness: make it let go.
+                let _ = self.waker.wake();
+                self.driver.lock()
+            }
+        };
+        self.turn(&mut driver, Some(timeout));
+        drop(driver);
+        let mut standby = self.standby.lock();
+        standby.driving -= 1;
+        standby.last = Some(Instant::now());
+        true
+    }
+
+    /// Makes whoever waits for readiness return from the wait.
+    pub fn wake(&self) {
+        let _ = self.waker.wake();
+    }
+
+    /// One turn: wait for readiness or the next timer (`limit` at most), then call
+    /// the connections.
+    fn turn(&self, driver: &mut Driver, limit: Option<Duration>) {
+        let Driver {
+            poll,
+            events,
+            scratch,
+            due,
+        } = driver;
+        let timeout = {
+            let mut table = self.table.lock();
+            let next = table.timers.peek().map(|Reverse((at, _))| *at);
+            let now = Instant::now();
+            let until_timer = next.map(|at| at.saturating_duration_since(now));
+            let timeout = match (until_timer, limit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            table.wakes_at = timeout.and_then(|t| now.checked_add(t));
+            table.awake = false;
+            timeout
+        };
+        if let Err(error) = poll.poll(events, timeout) {
+            if error.kind() != io::ErrorKind::Interrupted {
+                log::error!("the poller failed: {error}");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let now = Instant::now();
+        {
+            let mut table = self.table.lock();
+            table.awake = true;
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    continue;
+                }
+                let closed = event.is_read_closed() || event.is_write_closed() || event.is_error();
+                let ready = Ready {
+                    readable: event.is_readable() || closed,
+                    writable: event.is_writable() || closed,
+                };
+                if let Some(entry) = table.get(event.token()) {
+                    due.push((entry, Some(ready)));
+                }
+            }
+            while let Some(&Reverse((at, token))) = table.timers.peek() {
+                if at > now {
+                    break;
+                }
+                table.timers.pop();
+                if let Some(entry) = table.get(Token(token)) {
+                    due.push((entry, None));
+                }
+            }
+        }
+        DRIVING.set(true);
+        for (entry, ready) in due.drain(..) {
+            match ready {
+                Some(ready) => entry.on_ready(ready, scratch),
+                None => entry.on_timer(now, scratch),
+            }
+        }
+        DRIVING.set(false);
     }
 }
 
@@ -211,6 +357,14 @@ impl Poller {
             registry,
             waker,
             table: Mutex::new(Table::default()),
+            driver: Mutex::new(Driver {
+                poll,
+                events: Events::with_capacity(EVENTS),
+                scratch: vec![0u8; SCRATCH],
+                due: Vec::new(),
+            }),
+            standby: Mutex::new(Standby::default()),
+            standby_changed: Condvar::new(),
             thread: OnceLock::new(),
         });
         let thread_hub = Arc::clone(&hub);
@@ -218,7 +372,7 @@ impl Poller {
             .name(name)
             // Event hooks run here too.
             .stack_size(256 << 10)
-            .spawn(move || run(poll, &thread_hub))?;
+            .spawn(move || run(&thread_hub))?;
         let _ = hub.thread.set(handle.thread().id());
         Ok(Arc::new(Poller {
             hub,
@@ -247,6 +401,7 @@ impl Drop for Poller {
     fn drop(&mut self) {
         self.hub.table.lock().stopping = true;
         let _ = self.hub.waker.wake();
+        self.hub.standby_changed.notify_all();
         if let Some(handle) = self.thread.lock().take() {
             // The last handle may go on the poller thread itself (a hook holding its
             // own connection); it then ends by itself once it returns.
@@ -257,62 +412,24 @@ impl Drop for Poller {
     }
 }
 
-/// The poller thread: waits for readiness or the next timer, and calls the connections.
-fn run(mut poll: Poll, hub: &Hub) {
-    let mut events = Events::with_capacity(EVENTS);
-    let mut scratch = vec![0u8; SCRATCH];
-    let mut due: Vec<(Arc<dyn Driven>, Option<Ready>)> = Vec::new();
+/// The poller thread: turn after turn, except while a game loop drives.
+fn run(hub: &Hub) {
     loop {
-        let timeout = {
-            let mut table = hub.table.lock();
-            if table.stopping {
-                // Connections still here hold the registry's descriptors only; they
-                // are dropped with the table.
-                return;
-            }
-            let next = table.timers.peek().map(|Reverse((at, _))| *at);
-            table.wakes_at = next;
-            table.awake = false;
-            next.map(|at| at.saturating_duration_since(Instant::now()))
-        };
-        if let Err(error) = poll.poll(&mut events, timeout) {
-            if error.kind() != io::ErrorKind::Interrupted {
-                log::error!("the poller failed: {error}");
-                std::thread::sleep(Duration::from_millis(10));
-            }
+        if hub.table.lock().stopping {
+            // Connections still here hold the registry's descriptors only; they are
+            // dropped with the table.
+            return;
         }
-        let now = Instant::now();
         {
-            let mut table = hub.table.lock();
-            table.awake = true;
-            for event in events.iter() {
-                if event.token() == WAKER {
-                    continue;
-                }
-                let closed = event.is_read_closed() || event.is_write_closed() || event.is_error();
-                let ready = Ready {
-                    readable: event.is_readable() || closed,
-                    writable: event.is_writable() || closed,
-                };
-                if let Some(entry) = table.get(event.token()) {
-                    due.push((entry, Some(ready)));
-                }
-            }
-            while let Some(&Reverse((at, token))) = table.timers.peek() {
-                if at > now {
-                    break;
-                }
-                table.timers.pop();
-                if let Some(entry) = table.get(Token(token)) {
-                    due.push((entry, None));
+            let mut standby = hub.standby.lock();
+            while let Some(until) = standby.until(Instant::now()) {
+                hub.standby_changed.wait_until(&mut standby, until);
+                if hub.table.lock().stopping {
+                    return;
                 }
             }
         }
-        for (entry, ready) in due.drain(..) {
-            match ready {
-                Some(ready) => entry.on_ready(ready, &mut scratch),
-                None => entry.on_timer(now, &mut scratch),
-            }
-        }
+        let mut driver = hub.driver.lock();
+        hub.turn(&mut driver, None);
     }
 }

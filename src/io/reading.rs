@@ -58,12 +58,28 @@ impl<R: Role> Core<R> {
         timeout: Option<Duration>,
         mut attempt: impl FnMut(&mut State<R>, &mut ReadSide, Option<SocketAddr>) -> Option<Result<T>>,
     ) -> Result<T> {
-        let deadline = self.deadline_for(timeout);
         let timed_out = || Error::Timeout {
             operation,
             peer: self.peer(),
             unmet: None,
         };
+        let peer = self.peer();
+        let mut attempt = |state: &mut State<R>, side: &mut ReadSide| {
+            if side.skip_lf && !state.input.is_empty() {
+                if state.input.as_slice()[0] == b'\n' {
+                    state.input.discard(1);
+                }
+                side.skip_lf = false;
+            }
+            attempt(state, side, peer)
+        };
+        // A zero timeout looks at what is buffered and nothing else: a game loop
+        // asks every client this on every turn.
+        if timeout == Some(Duration::ZERO) {
+            let mut side = self.shared.reading.try_lock().ok_or_else(timed_out)?;
+            return self.check(operation, |state| attempt(state, &mut side));
+        }
+        let deadline = self.deadline_for(timeout);
         let mut side = match deadline {
             None => self.shared.reading.lock(),
             Some(at) => self
@@ -72,16 +88,7 @@ impl<R: Role> Core<R> {
                 .try_lock_until(at)
                 .ok_or_else(timed_out)?,
         };
-        let peer = self.peer();
-        self.wait(operation, deadline, |state| {
-            if side.skip_lf && !state.input.is_empty() {
-                if state.input.as_slice()[0] == b'\n' {
-                    state.input.discard(1);
-                }
-                side.skip_lf = false;
-            }
-            attempt(state, &mut side, peer)
-        })
+        self.wait(operation, deadline, |state| attempt(state, &mut side))
     }
 
     /// Like `read_with`, decoding the bytes with the connection's charset.

@@ -83,7 +83,7 @@ pub(crate) fn receive<R: Role>(
     if state.tls.is_some() && !bytes.is_empty() {
         let State { tls, unsent, .. } = &mut *state;
         let tls = tls.as_mut().expect("checked");
-        match tls.receive(bytes, &mut plain, unsent) {
+        match tls.receive(bytes, &mut plain, unsent.tail()) {
             Ok(peer_closed) => tls_closed = peer_closed,
             Err(why) => return Flow::Broken(why),
         }

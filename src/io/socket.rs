@@ -60,17 +60,33 @@ pub(crate) fn read_now(socket: &TcpStream, buffer: &mut [u8]) -> Received {
         .into()
 }
 
-/// The read timeout a socket has, as nanoseconds (0: none), so that a thread reading
-/// with the same deadline policy twice sets it once.
+/// A timeout a socket has (read or write), as nanoseconds (0: none), so that calls
+/// without a deadline set it once. Only the party that reads (or writes) sets it.
 #[derive(Debug, Default)]
-pub(crate) struct ReadTimeout(AtomicU64);
+pub(crate) struct SocketTimeout(AtomicU64);
+
+impl SocketTimeout {
+    /// Sets the timeout through `set` unless the socket has it already.
+    fn apply(
+        &self,
+        timeout: Option<Duration>,
+        set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let nanos = timeout.map_or(0, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX));
+        if self.0.load(Ordering::Relaxed) != nanos {
+            set(timeout)?;
+            self.0.store(nanos, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
 
 /// Reads, waiting until data arrives or the deadline passes (`None`: forever).
 pub(crate) fn read_before(
     socket: &TcpStream,
     buffer: &mut [u8],
     deadline: Option<Instant>,
-    current: &ReadTimeout,
+    current: &SocketTimeout,
 ) -> Received {
     let timeout = match deadline {
         None => None,
@@ -80,12 +96,8 @@ pub(crate) fn read_before(
             None => return read_now(socket, buffer),
         },
     };
-    let nanos = timeout.map_or(0, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX));
-    if current.0.load(Ordering::Relaxed) != nanos {
-        if let Err(error) = socket.set_read_timeout(timeout) {
-            return Received::Failed(error);
-        }
-        current.0.store(nanos, Ordering::Relaxed);
+    if let Err(error) = current.apply(timeout, |t| socket.set_read_timeout(t)) {
+        return Received::Failed(error);
     }
     let mut stream = socket;
     stream.read(buffer).into()
@@ -112,6 +124,7 @@ pub(crate) fn write_before(
     socket: &TcpStream,
     bytes: &[u8],
     deadline: Option<Instant>,
+    current: &SocketTimeout,
 ) -> Result<(), (usize, io::Error)> {
     let mut written = 0;
     while written < bytes.len() {
@@ -125,7 +138,7 @@ pub(crate) fn write_before(
                 Some(left)
             }
         };
-        if let Err(error) = socket.set_write_timeout(timeout) {
+        if let Err(error) = current.apply(timeout, |t| socket.set_write_timeout(t)) {
             return Err((written, error));
         }
         let mut stream = socket;

@@ -71,7 +71,8 @@ pub(crate) struct Driving {
     pub shut: bool,
     /// Closed here, and the connection gone from the poller.
     pub finished: bool,
-    /// When queued output last moved (or began to wait).
+    /// Since when the poller has been waiting for the socket to take queued output,
+    /// or when some of it last moved since: the peer's write timeout counts from here.
     pub output_moved: Instant,
 }
 
@@ -90,7 +91,7 @@ pub(crate) struct State<R> {
     pub wire_out: OutputWire,
     /// Bytes ready for the socket, sent before anything taken from `outgoing`: what
     /// a partial write left, and TLS records (handshake, alerts). Never encoded again.
-    pub unsent: Vec<u8>,
+    pub unsent: Wire,
     /// The TLS session, on a TELNETS connection.
     pub tls: Option<Tls>,
     /// Received bytes waiting for the engine, and the MCCP decompressor.
@@ -103,6 +104,48 @@ pub(crate) struct State<R> {
     /// Stream positions where the peer sent GA or EOR (prompt ends), oldest first.
     pub prompts: VecDeque<u64>,
     pub driving: Driving,
+}
+
+/// Bytes ready for the socket, consumed from the front without moving the rest (a
+/// slow peer takes a large queue a little at a time).
+#[derive(Debug, Default)]
+pub(crate) struct Wire {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl Wire {
+    pub fn len(&self) -> usize {
+        self.bytes.len() - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+
+    /// Where bytes to send after these are appended.
+    pub fn tail(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Drops the first `n` bytes (they were sent).
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.bytes.len());
+        if self.start == self.bytes.len() {
+            self.bytes = Vec::new();
+            self.start = 0;
+        }
+    }
+}
+
+impl From<Vec<u8>> for Wire {
+    fn from(bytes: Vec<u8>) -> Wire {
+        Wire { bytes, start: 0 }
+    }
 }
 
 /// The most prompt marks kept; older ones are forgotten first.
@@ -120,7 +163,7 @@ impl<R> State<R> {
             outgoing: Vec::new(),
             wire_out: OutputWire::default(),
             wire_in: InputWire::default(),
-            unsent: Vec::new(),
+            unsent: Wire::default(),
             tls,
             end: None,
             closed: false,
@@ -149,10 +192,6 @@ impl<R> State<R> {
         }
         let output = self.link.engine.output();
         if !output.is_empty() {
-            if self.outgoing.is_empty() && self.unsent.is_empty() {
-                // Nothing waited: the output starts its wait now.
-                self.driving.output_moved = Instant::now();
-            }
             self.outgoing.extend_from_slice(output);
             self.link.engine.clear_output();
         }
@@ -163,9 +202,13 @@ impl<R> State<R> {
         self.outgoing.len() + self.unsent.len()
     }
 
-    /// Takes everything queued as the bytes to write, in order: `unsent` first, then
-    /// `outgoing` compressed (MCCP) and encrypted (TLS) as the connection requires.
-    pub fn take_wire(&mut self) -> Vec<u8> {
+    /// Takes the next bytes to write, in order: `unsent` if any, else `outgoing`
+    /// compressed (MCCP) and encrypted (TLS) as the connection requires. Empty when
+    /// nothing is queued.
+    pub fn take_wire(&mut self) -> Wire {
+        if !self.unsent.is_empty() {
+            return std::mem::take(&mut self.unsent);
+        }
         let plain = std::mem::take(&mut self.outgoing);
         let mut encoded = self.wire_out.encode(plain);
         if let Some(tls) = self.tls.as_mut() {
@@ -173,20 +216,37 @@ impl<R> State<R> {
             tls.send(&encoded, &mut records);
             encoded = records;
         }
-        if self.unsent.is_empty() {
-            encoded
-        } else {
-            let mut wire = std::mem::take(&mut self.unsent);
-            wire.extend_from_slice(&encoded);
-            wire
-        }
+        Wire::from(encoded)
     }
 
-    /// Puts back bytes a write could not send: they go before anything queued since
-    /// (TLS records added meanwhile come after them in the stream).
-    pub fn put_back_wire(&mut self, mut unsent: Vec<u8>) {
-        unsent.extend_from_slice(&self.unsent);
+    /// Encodes everything queued into `unsent`, so that what is appended to it next
+    /// (a TLS `close_notify`) comes after all of it.
+    pub fn encode_queued(&mut self) {
+        if self.outgoing.is_empty() {
+            return;
+        }
+        let mut unsent = std::mem::take(&mut self.unsent);
+        let encoded = self.take_wire();
+        if unsent.is_empty() {
+            unsent = encoded;
+        } else {
+            unsent.tail().extend_from_slice(encoded.as_slice());
+        }
         self.unsent = unsent;
+    }
+
+    /// Puts back what a write left of `wire` after `written` bytes: it goes before
+    /// anything added since (TLS records the input path added meanwhile come after
+    /// it in the stream). Nothing is copied unless such records exist.
+    pub fn put_back_wire(&mut self, mut wire: Wire, written: usize) {
+        wire.consume(written);
+        if wire.is_empty() {
+            return;
+        }
+        if !self.unsent.is_empty() {
+            wire.tail().extend_from_slice(self.unsent.as_slice());
+        }
+        self.unsent = wire;
     }
 
     /// The error a read gets once the buffer is drained and no more data will come.

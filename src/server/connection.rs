@@ -282,6 +282,7 @@ impl ServerConnection {
     pub(crate) fn enter_game_loop(&self) {
         self.in_game_loop.store(true, Ordering::SeqCst);
         self.core.never_wait();
+        self.core.lock().role.in_game_loop = true;
     }
 
     /// [`send`](Self::send) with miniboa's caret colour codes (`^r` red, `^~` reset, …)
@@ -463,11 +464,6 @@ impl ServerConnection {
                 state.link.engine.request(Side::Local, Opt::ECHO, false);
             }
         })
-    }
-
-    /// Writes what `send` left queued, without waiting for a slow client.
-    pub(crate) fn push_queued(&self) {
-        self.core.push_queued();
     }
 }
 

@@ -127,6 +127,8 @@ pub(crate) struct ServerRole {
     settings: Arc<ServerSettings>,
     notifier: Option<Notifier>,
     announced: bool,
+    /// The connection is in a game loop, which wants to hear of its activity.
+    pub in_game_loop: bool,
     /// When the connection is handed out even if its negotiation has not settled.
     hand_out_by: Option<Instant>,
     advanced: bool,
@@ -166,6 +168,7 @@ impl ServerRole {
             settings,
             notifier,
             announced: false,
+            in_game_loop: false,
             hand_out_by: None,
             advanced: false,
             echo_decided: false,
@@ -488,6 +491,9 @@ impl ServerRole {
     }
 
     fn notify_activity(&self) {
+        if !self.in_game_loop {
+            return;
+        }
         if let Some(notifier) = &self.notifier {
             let _ = notifier.activity.try_send(());
         }
@@ -571,7 +577,7 @@ impl Role for ServerRole {
     }
 
     fn after_chunk(&mut self, link: &mut Link) {
-        if self.settled(link) {
+        if !self.announced && self.settled(link) {
             self.announce();
         }
         self.notify_activity();
