@@ -502,11 +502,8 @@ macro_rules! connection_api {
             /// Reads what is buffered (waiting for at least one byte with the default timeout);
             /// `Ok(0)` at end of stream.
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                match self.core.read(buf.len(), None) {
-                    Ok(data) => {
-                        buf[..data.len()].copy_from_slice(&data);
-                        Ok(data.len())
-                    }
+                match self.core.read_buf(buf, None) {
+                    Ok(n) => Ok(n),
                     Err($crate::Error::Eof { .. }) => Ok(0),
                     Err(error) => Err(error.into()),
                 }

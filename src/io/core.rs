@@ -244,7 +244,7 @@ impl<R: Role> Core<R> {
                 });
             }
             if shared.may_read(&mut state) {
-                shared.read_once(&mut state, deadline);
+                shared.read_once(&mut state, deadline, None);
                 continue;
             }
             match deadline {
@@ -278,6 +278,55 @@ impl<R: Role> Core<R> {
                 peer: self.peer(),
                 unmet: None,
             }),
+        }
+    }
+
+    /// Copies buffered data into `buf`, waiting like [`wait`](Self::wait) for some;
+    /// when nothing is buffered and this thread reads the socket, it reads straight
+    /// into `buf`. `before` runs first on each look (the reader's own bookkeeping).
+    pub fn read_into(
+        &self,
+        operation: &'static str,
+        deadline: Option<Instant>,
+        buf: &mut [u8],
+        mut before: impl FnMut(&mut State<R>),
+    ) -> Result<usize> {
+        let shared = &*self.shared;
+        let mut state = shared.state.lock();
+        loop {
+            if state.closed {
+                return Err(Error::Closed { operation });
+            }
+            before(&mut state);
+            if !state.input.is_empty() {
+                let n = buf.len().min(state.input.len());
+                buf[..n].copy_from_slice(&state.input.as_slice()[..n]);
+                state.input.discard(n);
+                shared.refresh(&mut state);
+                return Ok(n);
+            }
+            if let Some(end) = state.end_error(operation, self.peer()) {
+                return Err(end);
+            }
+            if deadline.is_some_and(|at| Instant::now() >= at) {
+                return Err(Error::Timeout {
+                    operation,
+                    peer: self.peer(),
+                    unmet: None,
+                });
+            }
+            if shared.may_read(&mut state) {
+                if let Some(n) = shared.read_once(&mut state, deadline, Some(&mut *buf)) {
+                    return Ok(n);
+                }
+                continue;
+            }
+            match deadline {
+                None => shared.changed.wait(&mut state),
+                Some(at) => {
+                    shared.changed.wait_until(&mut state, at);
+                }
+            }
         }
     }
 
@@ -538,20 +587,43 @@ impl<R: Role> Shared<R> {
 
     /// One read by a caller that has become the reader: pending compressed bytes if
     /// any, else the socket, waiting until data comes or the deadline passes.
-    fn read_once(&self, state: &mut MutexGuard<'_, State<R>>, deadline: Option<Instant>) {
+    ///
+    /// With `direct` (an `io::Read` caller's buffer, while nothing is buffered), the
+    /// socket is read straight into it: `Some(n)` when those `n` bytes were all data
+    /// and are the answer as they stand (one copy, kernel to caller, as with a plain
+    /// `TcpStream`); otherwise they went through the input path as usual.
+    fn read_once(
+        &self,
+        state: &mut MutexGuard<'_, State<R>>,
+        deadline: Option<Instant>,
+        direct: Option<&mut [u8]>,
+    ) -> Option<usize> {
         state.driving.reader = Reader::Caller;
         state.driving.caller_left = None;
         // The poller stops watching for input while this thread reads.
         self.refresh(state);
         let mut events = Vec::new();
+        let mut answered = None;
         if state.wire_in.has_work() {
-            self.deliver(state, &[], &mut events);
+            self.deliver(state, &[], &mut events, false);
         } else {
             let room = self.config.max_input.saturating_sub(state.input.len());
-            let mut buffer = READ_BUFFER.take();
-            if buffer.len() < FIRST_READ_CHUNK {
-                buffer.resize(FIRST_READ_CHUNK, 0);
-            }
+            let mut own = match direct {
+                Some(_) if state.input.is_empty() => None,
+                _ => {
+                    let mut buffer = READ_BUFFER.take();
+                    if buffer.len() < FIRST_READ_CHUNK {
+                        buffer.resize(FIRST_READ_CHUNK, 0);
+                    }
+                    Some(buffer)
+                }
+            };
+            let is_direct = own.is_none();
+            let buffer: &mut [u8] = match (own.as_mut(), direct) {
+                (Some(own), _) => own,
+                (None, Some(direct)) => direct,
+                (None, None) => unreachable!("a buffer of our own unless direct"),
+            };
             let want = room.min(buffer.len());
             let received = MutexGuard::unlocked(state, || {
                 socket::read_before(
@@ -561,11 +633,11 @@ impl<R: Role> Shared<R> {
                     &self.read_timeout,
                 )
             });
+            let filled = matches!(received, Received::Data(n) if n == buffer.len());
             match received {
                 Received::Data(n) => {
-                    self.deliver(state, &buffer[..n], &mut events);
-                    if n == buffer.len() && buffer.len() < MAX_READ_CHUNK {
-                        buffer.resize(buffer.len() * 2, 0);
+                    if self.deliver(state, &buffer[..n], &mut events, is_direct) {
+                        answered = Some(n);
                     }
                 }
                 Received::Eof => self.end(state, End::Eof),
@@ -574,7 +646,12 @@ impl<R: Role> Shared<R> {
                     self.end(state, End::Failed(error.kind(), error.to_string()))
                 }
             }
-            READ_BUFFER.set(buffer);
+            if let Some(mut buffer) = own {
+                if filled && buffer.len() < MAX_READ_CHUNK {
+                    buffer.resize(buffer.len() * 2, 0);
+                }
+                READ_BUFFER.set(buffer);
+            }
         }
         state.driving.reader = Reader::Nobody;
         state.driving.caller_left = Some(Instant::now());
@@ -584,6 +661,7 @@ impl<R: Role> Shared<R> {
         if state.queued() > 0 {
             MutexGuard::unlocked(state, || self.push_now());
         }
+        answered
     }
 
     /// The poller reads: until the socket has nothing more, the input must wait, or
@@ -607,7 +685,7 @@ impl<R: Role> Shared<R> {
             }
             if state.wire_in.has_work() {
                 taken += super::mccp::INFLATE_STEP;
-                self.deliver(&mut state, &[], &mut events);
+                self.deliver(&mut state, &[], &mut events, false);
                 continue;
             }
             let room = self.config.max_input.saturating_sub(state.input.len());
@@ -618,7 +696,7 @@ impl<R: Role> Shared<R> {
             match received {
                 Received::Data(n) => {
                     taken += n;
-                    self.deliver(&mut state, &scratch[..n], &mut events);
+                    self.deliver(&mut state, &scratch[..n], &mut events, false);
                     // A short read emptied the socket: with edge-triggered readiness,
                     // data arriving from now on is a new event, so no second read
                     // (to see it would block) is needed.
@@ -658,13 +736,16 @@ impl<R: Role> Shared<R> {
         state: &mut MutexGuard<'_, State<R>>,
         bytes: &[u8],
         events: &mut Vec<OwnedEvent>,
-    ) {
+        direct: bool,
+    ) -> bool {
         let context = Context {
             max_input: self.config.max_input,
+            direct,
             peer: self.peer,
             proxied_peer: &self.proxied_peer,
         };
-        match receive::receive(state, bytes, &context, events) {
+        let (flow, in_place) = receive::receive(state, bytes, &context, events);
+        match flow {
             Flow::Continue => {}
             Flow::Close => {
                 log::debug!("{:?} logged out or ended TLS; closing", self.peer);
@@ -682,6 +763,7 @@ impl<R: Role> Shared<R> {
             }
             events.clear();
         }
+        in_place
     }
 
     /// The stream ended: no more input. Waiters are woken.

@@ -65,6 +65,18 @@ impl InputBuffer {
         self.extend(rest);
     }
 
+    /// Whether [`push_nvt`](Self::push_nvt) would drop a NUL from `data` (the NUL of a
+    /// CR NUL outside BINARY).
+    pub fn has_nul_to_drop(data: &[u8], binary: bool, after_cr: bool) -> bool {
+        !binary && ((after_cr && data.first() == Some(&0)) || memmem::find(data, b"\r\0").is_some())
+    }
+
+    /// Counts `n` bytes of the stream that went straight to a reader without being
+    /// buffered (stream positions stay right).
+    pub fn pass_by(&mut self, n: usize) {
+        self.consumed += n as u64;
+    }
+
     /// Removes and returns the first `n` unread bytes.
     pub fn take(&mut self, n: usize) -> Vec<u8> {
         let n = n.min(self.len());

@@ -59,11 +59,29 @@ pub(crate) struct DataSink<'a> {
     pub binary: bool,
     /// We perform ECHO.
     pub local_echo: bool,
+    /// The chunk being processed sits in the reading caller's own buffer: if it is
+    /// all plain data, it may stay there instead of being copied in and out.
+    pub direct: Option<&'a [u8]>,
+    /// The chunk stayed where it was (see `direct`).
+    pub in_place: bool,
 }
 
 impl DataSink<'_> {
     /// Appends data to the input buffer, dropping the NUL of CR NUL unless BINARY.
     pub fn push(&mut self, data: &[u8]) {
+        if let Some(whole) = self.direct.take() {
+            // The whole chunk, as it arrived, with nothing buffered before it and no
+            // NUL to drop: the caller's buffer already holds what a read returns.
+            if std::ptr::eq(data, whole)
+                && self.input.is_empty()
+                && !InputBuffer::has_nul_to_drop(data, self.binary, *self.after_cr)
+            {
+                *self.after_cr = !self.binary && data.last() == Some(&b'\r');
+                self.input.pass_by(data.len());
+                self.in_place = true;
+                return;
+            }
+        }
         self.input.push_nvt(data, self.binary, self.after_cr);
     }
 }

@@ -139,6 +139,36 @@ impl<R: Role> Core<R> {
         })
     }
 
+    /// `io::Read`: as many buffered bytes as fit in `buf`, as soon as any are there;
+    /// a socket read with nothing buffered lands in `buf` itself.
+    pub fn read_buf(&self, buf: &mut [u8], timeout: Option<Duration>) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let timed_out = || Error::Timeout {
+            operation: "read",
+            peer: self.peer(),
+            unmet: None,
+        };
+        let deadline = self.deadline_for(timeout);
+        let mut side = match deadline {
+            None => self.shared.reading.lock(),
+            Some(at) => self
+                .shared
+                .reading
+                .try_lock_until(at)
+                .ok_or_else(timed_out)?,
+        };
+        self.read_into("read", deadline, buf, |state| {
+            if side.skip_lf && !state.input.is_empty() {
+                if state.input.as_slice()[0] == b'\n' {
+                    state.input.discard(1);
+                }
+                side.skip_lf = false;
+            }
+        })
+    }
+
     /// [`read`](Self::read), decoded.
     pub fn read_str(&self, n: usize, timeout: Option<Duration>) -> Result<String> {
         self.read_text("read_str", timeout, false, |state, _, peer| {

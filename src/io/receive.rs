@@ -18,6 +18,8 @@ use super::state::{MAX_PROMPT_MARKS, Phase, State};
 /// What the input path needs besides the state.
 pub(crate) struct Context<'a> {
     pub max_input: usize,
+    /// The bytes given are the reading caller's own buffer (see `DataSink::direct`).
+    pub direct: bool,
     /// The socket's peer, for logs.
     pub peer: Option<SocketAddr>,
     /// Where the real client named by a PROXY header goes.
@@ -47,13 +49,16 @@ pub(crate) fn start<R: Role>(state: &mut State<R>) {
 
 /// Takes received bytes; with none, goes on with compressed bytes still pending
 /// (one bounded step). Data lands in the input buffer, replies in the outgoing queue,
-/// and every other event in `events` for the hook.
+/// and every other event in `events` for the hook. The flag says whether the bytes,
+/// given as the caller's own buffer (`Context::direct`), were all data and stayed
+/// there instead.
 pub(crate) fn receive<R: Role>(
     state: &mut State<R>,
     bytes: &[u8],
     context: &Context<'_>,
     events: &mut Vec<OwnedEvent>,
-) -> Flow {
+) -> (Flow, bool) {
+    let original = bytes;
     let after_header;
     let mut bytes = bytes;
     if let Phase::Handshake {
@@ -63,7 +68,7 @@ pub(crate) fn receive<R: Role>(
     {
         received.extend_from_slice(bytes);
         match proxy::parse(received) {
-            Ok(None) => return Flow::Continue,
+            Ok(None) => return (Flow::Continue, false),
             Ok(Some((header, used))) => {
                 if let ProxyHeader::Proxied(client) = header {
                     log::debug!("{:?} is a proxy for {client}", context.peer);
@@ -72,7 +77,7 @@ pub(crate) fn receive<R: Role>(
                 after_header = received.split_off(used);
                 bytes = &after_header;
             }
-            Err(ProxyError(why)) => return Flow::Broken(why.to_owned()),
+            Err(ProxyError(why)) => return (Flow::Broken(why.to_owned()), false),
         }
         if let Phase::Handshake { proxy, .. } = &mut state.phase {
             *proxy = None;
@@ -85,29 +90,34 @@ pub(crate) fn receive<R: Role>(
         let tls = tls.as_mut().expect("checked");
         match tls.receive(bytes, &mut plain, unsent.tail()) {
             Ok(peer_closed) => tls_closed = peer_closed,
-            Err(why) => return Flow::Broken(why),
+            Err(why) => return (Flow::Broken(why), false),
         }
         bytes = &plain;
     }
     if let Phase::Handshake { proxy: None, .. } = state.phase {
         if state.tls.as_ref().is_some_and(|tls| tls.is_handshaking()) {
-            return if tls_closed {
+            let flow = if tls_closed {
                 Flow::Close
             } else {
                 Flow::Continue
             };
+            return (flow, false);
         }
         start(state);
     }
     let room = context.max_input.saturating_sub(state.input.len());
-    if let Err(why) = decompress_and_process(state, bytes, room, events) {
-        return Flow::Broken(why);
-    }
-    if state.role.wants_close() || tls_closed {
+    // Only the bytes as they came from the socket can stay in the caller's buffer.
+    let direct = (context.direct && std::ptr::eq(bytes, original)).then_some(original);
+    let in_place = match decompress_and_process(state, bytes, room, events, direct) {
+        Ok(in_place) => in_place,
+        Err(why) => return (Flow::Broken(why), false),
+    };
+    let flow = if state.role.wants_close() || tls_closed {
         Flow::Close
     } else {
         Flow::Continue
-    }
+    };
+    (flow, in_place)
 }
 
 /// Feeds decrypted bytes to the engine. Plain bytes go straight in; from an MCCP
@@ -115,27 +125,32 @@ pub(crate) fn receive<R: Role>(
 /// call (at most `room` bytes, the input buffer's room), so the reader comes back
 /// for them before it reads the socket again. `Err` when a compressed stream is
 /// corrupt.
+/// `Ok(true)` when the bytes were all data and stayed in `direct` (see
+/// `DataSink::direct`).
 fn decompress_and_process<R: Role>(
     state: &mut State<R>,
     bytes: &[u8],
     room: usize,
     events: &mut Vec<OwnedEvent>,
-) -> Result<(), String> {
+    direct: Option<&[u8]>,
+) -> Result<bool, String> {
     let mut rest = bytes;
+    let mut in_place = false;
     if !state.wire_in.inflating() && state.wire_in.pending.is_empty() {
-        let used = process(state, rest, events, true);
+        let (used, stayed) = process(state, rest, events, true, direct);
+        in_place = stayed;
         rest = &rest[used..];
     }
     state.wire_in.add_received(rest);
     if state.wire_in.pending.is_empty() {
-        return Ok(());
+        return Ok(in_place);
     }
     if !state.wire_in.inflating() {
         // Plain bytes after the end of a compressed stream.
         let pending = std::mem::take(&mut state.wire_in.pending);
-        let used = process(state, &pending, events, true);
+        let (used, _) = process(state, &pending, events, true, None);
         state.wire_in.pending = pending[used..].to_vec();
-        return Ok(());
+        return Ok(false);
     }
     let mut scratch = state.wire_in.take_scratch();
     let limit = room.clamp(1, scratch.len());
@@ -144,10 +159,10 @@ fn decompress_and_process<R: Role>(
         let (Inflated::Bytes(produced) | Inflated::End(produced)) = inflated;
         // Decompressed bytes never switch streams again (a marker inside the
         // compressed stream would be nested compression).
-        process(state, &scratch[..produced], events, false);
+        process(state, &scratch[..produced], events, false, None);
     });
     state.wire_in.put_scratch(scratch);
-    result
+    result.map(|()| false)
 }
 
 /// Feeds one chunk through the engine: data into the input buffer, every other event
@@ -155,13 +170,14 @@ fn decompress_and_process<R: Role>(
 ///
 /// With `may_switch`, it stops right after the peer's MCCP marker, starts inflating,
 /// and returns how much of the chunk it used (the rest is compressed); otherwise it
-/// uses all of it.
+/// uses all of it. The flag says whether the chunk stayed in `direct`.
 fn process<R: Role>(
     state: &mut State<R>,
     chunk: &[u8],
     events: &mut Vec<OwnedEvent>,
     may_switch: bool,
-) -> usize {
+    direct: Option<&[u8]>,
+) -> (usize, bool) {
     let State {
         link,
         role,
@@ -180,6 +196,8 @@ fn process<R: Role>(
         after_cr,
         binary: link.binary_in(),
         local_echo: link.engine.is_enabled(Side::Local, Opt::ECHO),
+        direct,
+        in_place: false,
     };
     let length_before = sink.input.len();
     let first_event = events.len();
@@ -253,7 +271,8 @@ fn process<R: Role>(
     if let Some(opt) = compressed_from_here {
         wire_in.start(opt);
     }
-    if sink.input.len() != length_before {
+    let in_place = sink.in_place;
+    if sink.input.len() != length_before || in_place {
         *last_input = Instant::now();
     }
     for event in &events[first_event..] {
@@ -261,5 +280,5 @@ fn process<R: Role>(
     }
     role.after_chunk(link);
     state.commit_output();
-    used
+    (used, in_place)
 }
