@@ -463,14 +463,12 @@ impl TelnetServer {
             .filter_map(|weak| weak.upgrade())
             .collect();
         // Every close starts at once; the poller sends what each has queued (bounded)
-        // while we wait for them all.
+        // while we wait for them all, and for those the game loop had closed already.
         connections
             .iter()
             .for_each(|connection| connection.core.close_soon());
         let deadline = Instant::now() + crate::io::CLOSE_WAIT_LIMIT;
-        connections
-            .iter()
-            .for_each(|connection| connection.core.wait_closed(deadline));
+        self.poller.hub().wait_empty(deadline);
         self.inner.pending.lock().clear();
         self.poll_state.lock().clients.clear();
         let deadline = Instant::now() + HANDLER_JOIN_LIMIT;

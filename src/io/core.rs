@@ -1095,4 +1095,10 @@ impl<R: Role> Driven for Shared<R> {
     fn on_timer(&self, now: Instant, scratch: &mut [u8]) {
         self.on_deadline(now, scratch);
     }
+
+    fn on_stop(&self) {
+        let mut state = self.state.lock();
+        state.closed = true;
+        self.shut(&mut state);
+    }
 }

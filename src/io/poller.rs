@@ -44,6 +44,9 @@ pub(crate) trait Driven: Send + Sync {
     fn on_ready(&self, ready: Ready, scratch: &mut [u8]);
     /// A timer set with [`Hub::schedule`] is due (or a stale one: check the time).
     fn on_timer(&self, now: Instant, scratch: &mut [u8]);
+    /// The poller stops while the connection is still here (it was closing in the
+    /// background): end it now.
+    fn on_stop(&self);
 }
 
 /// The size of the poller's one read buffer.
@@ -73,6 +76,8 @@ struct Slot {
 struct Table {
     slots: Vec<Slot>,
     free: Vec<u32>,
+    /// Connections in the table.
+    count: usize,
     timers: BinaryHeap<Reverse<(Instant, usize)>>,
     /// When the poller thread will wake by itself; `None`: only for an event.
     wakes_at: Option<Instant>,
@@ -138,6 +143,8 @@ pub(crate) struct Hub {
     driver: Mutex<Driver>,
     standby: Mutex<Standby>,
     standby_changed: Condvar,
+    /// Notified when the last connection leaves the table.
+    emptied: Condvar,
     thread: OnceLock<ThreadId>,
 }
 
@@ -162,6 +169,7 @@ impl Hub {
                 u32::try_from(table.slots.len() - 1).expect("fewer than 2^32 connections")
             }
         };
+        table.count += 1;
         let slot = &mut table.slots[index as usize];
         let entry = make(join(index, slot.generation));
         slot.entry = Some(Arc::clone(&entry) as Arc<dyn Driven>);
@@ -178,10 +186,14 @@ impl Hub {
         let dropped = {
             let mut table = self.table.lock();
             match table.slots.get_mut(index) {
-                Some(slot) if slot.generation == generation => {
+                Some(slot) if slot.generation == generation && slot.entry.is_some() => {
                     slot.generation = slot.generation.wrapping_add(1);
                     let entry = slot.entry.take();
                     table.free.push(index as u32);
+                    table.count -= 1;
+                    if table.count == 0 {
+                        self.emptied.notify_all();
+                    }
                     entry
                 }
                 _ => None,
@@ -267,6 +279,18 @@ impl Hub {
     /// Makes whoever waits for readiness return from the wait.
     pub fn wake(&self) {
         let _ = self.waker.wake();
+    }
+
+    /// Waits (until `deadline` at the latest) for every connection to leave: those
+    /// closing in the background finish sending what they had queued.
+    pub fn wait_empty(&self, deadline: Instant) {
+        let mut table = self.table.lock();
+        while table.count > 0 {
+            if self.emptied.wait_until(&mut table, deadline).timed_out() {
+                log::warn!("{} connections were still closing", table.count);
+                return;
+            }
+        }
     }
 
     /// One turn: wait for readiness or the next timer (`limit` at most), then call
@@ -365,6 +389,7 @@ impl Poller {
             }),
             standby: Mutex::new(Standby::default()),
             standby_changed: Condvar::new(),
+            emptied: Condvar::new(),
             thread: OnceLock::new(),
         });
         let thread_hub = Arc::clone(&hub);
@@ -416,20 +441,36 @@ impl Drop for Poller {
 fn run(hub: &Hub) {
     loop {
         if hub.table.lock().stopping {
-            // Connections still here hold the registry's descriptors only; they are
-            // dropped with the table.
-            return;
+            return stop(hub);
         }
         {
             let mut standby = hub.standby.lock();
             while let Some(until) = standby.until(Instant::now()) {
                 hub.standby_changed.wait_until(&mut standby, until);
                 if hub.table.lock().stopping {
-                    return;
+                    drop(standby);
+                    return stop(hub);
                 }
             }
         }
         let mut driver = hub.driver.lock();
         hub.turn(&mut driver, None);
+    }
+}
+
+/// The poller stops: connections still closing in the background are ended now (each
+/// holds the hub, so they would otherwise keep each other, and their sockets, alive).
+fn stop(hub: &Hub) {
+    let left: Vec<Arc<dyn Driven>> = {
+        let mut table = hub.table.lock();
+        table.timers.clear();
+        table
+            .slots
+            .iter_mut()
+            .filter_map(|slot| slot.entry.take())
+            .collect()
+    };
+    for entry in left {
+        entry.on_stop();
     }
 }

@@ -174,32 +174,10 @@ fn shutdown_with_a_thousand_clients_mid_transfer_delivers_every_byte_send_report
 fn shutdown_in_the_game_loop_accounts_for_every_byte_send_accepted() {
     let _serial = serial();
     let baseline = Baseline::take();
-    let server = TelnetServer::builder()
-        .line_mode(true)
-        .connect_maxwait(Duration::from_millis(100))
-        .max_output_buffer(8 << 20)
-        .bind("127.0.0.1:0")
-        .unwrap();
-    let mut peer = Peer::connect(server.local_addr());
-    let started = Instant::now();
-    let client = loop {
-        server.poll(Duration::from_millis(10)).unwrap();
-        if let Some(client) = server.clients().first() {
-            break Arc::clone(client);
-        }
-        assert!(
-            started.elapsed() < DEADLINE,
-            "the client was never handed out"
-        );
-    };
+    let (server, mut peer, client) =
+        game_loop_with_one_client(TelnetServer::builder().max_output_buffer(8 << 20));
     // The peer reads nothing: the kernel's buffers fill, then the queue grows.
-    let block = vec![b'y'; 16 << 10];
-    let mut accepted = 0;
-    while client.queued_output() < 2 << 20 {
-        client.send_bytes(&block).unwrap();
-        accepted += block.len();
-        assert!(accepted < 256 << 20, "the peer's buffers never filled");
-    }
+    let accepted = fill_queue(&server, &client, 2 << 20);
     server.shutdown();
     let unsent = client.queued_output();
     let received = peer.receive_to_end();

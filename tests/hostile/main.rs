@@ -16,6 +16,7 @@ mod support;
 mod accounting;
 mod faults;
 mod floods;
+mod gameloop;
 mod resets;
 mod slowloris;
 mod stalls;
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use telnetlib::{ClientBuilder, ServerBuilder, ServerConnection, TelnetConnection, TelnetServer};
 
-pub use support::peer::{DEADLINE, Peer};
+pub use support::peer::{DEADLINE, Peer, eventually};
 
 /// The round trip an established client must keep while another connection attacks.
 pub const LATENCY_BOUND: Duration = Duration::from_secs(2);
@@ -67,18 +68,43 @@ pub fn rss_kib() -> usize {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// Polls `done` until it holds or `limit` passes; whether it held.
-pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if done() {
-            return true;
+/// A game-loop server (line mode, handed out after 100 ms) driven by the test's own
+/// thread, with one raw client connected and handed out to it.
+pub fn game_loop_with_one_client(
+    builder: ServerBuilder,
+) -> (TelnetServer, Peer, Arc<ServerConnection>) {
+    let server = builder
+        .line_mode(true)
+        .connect_maxwait(Duration::from_millis(100))
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let peer = Peer::connect(server.local_addr());
+    let started = Instant::now();
+    let client = loop {
+        server.poll(Duration::from_millis(10)).unwrap();
+        if let Some(client) = server.clients().first() {
+            break Arc::clone(client);
         }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(5));
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the client was never handed out"
+        );
+    };
+    (server, peer, client)
+}
+
+/// Queues 16 KiB blocks of `y` to a client that reads nothing until `target` bytes
+/// wait in its queue (the kernel's buffers full); how many bytes were queued.
+pub fn fill_queue(server: &TelnetServer, client: &ServerConnection, target: usize) -> usize {
+    let block = vec![b'y'; 16 << 10];
+    let mut accepted = 0;
+    while client.queued_output() < target {
+        client.send_bytes(&block).unwrap();
+        accepted += block.len();
+        assert!(accepted < 256 << 20, "the peer's buffers never filled");
+        server.poll(Duration::ZERO).unwrap();
     }
+    accepted
 }
 
 /// Thread and descriptor counts at the start of a test, to be restored at its end.

@@ -11,6 +11,20 @@ use std::time::{Duration, Instant};
 /// How long a step that should succeed may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
+/// Polls `done` until it holds or `limit` passes; whether it held.
+pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// One end of a loopback connection, played by the test.
 pub struct Peer {
     listener: Option<TcpListener>,
