@@ -5,8 +5,9 @@
 //!
 //! - [`TelnetConnection`]: the blocking client of `telnetlib3.sync` (`read_until`,
 //!   `expect`, `readline`, `wait_for`, …), safe to share between threads;
-//! - [`TelnetServer`] and [`ServerConnection`]: `telnetlib3`'s blocking server and
-//!   miniboa's game loop (`poll`, `send`, `get_command`, …) on one thread per client;
+//! - [`TelnetServer`] and [`ServerConnection`]: `telnetlib3`'s blocking server (one
+//!   thread per client) and miniboa's game loop (`poll`, `send`, `get_command`, …,
+//!   with no thread per client at all);
 //! - [`Telnet`]: CPython's `telnetlib.Telnet`, method for method and byte for byte,
 //!   for scripts ported from Python (module [`telnetlib`](mod@crate::telnetlib), with
 //!   telnetlib's constants);
@@ -18,6 +19,14 @@
 //!   rustls.
 //!
 //! Porting from Python? COMPAT.md maps every call.
+//!
+//! Threads: a call that waits for input reads its connection's socket itself, on its
+//! own thread, answering negotiation as it goes (one wake-up per line, as with a plain
+//! `TcpStream`). While nobody reads a connection, a poller thread does: one per server,
+//! and one shared by all client connections, started with the first and stopped with
+//! the last. A server's game loop (`poll`) does that work on its own thread while it
+//! waits. So a server in `serve` mode has one thread per client (its handler), and in
+//! game-loop mode none per client. Unix only (the poller uses `mio`).
 //!
 //! The engine on its own:
 //!

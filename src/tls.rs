@@ -2,9 +2,11 @@
 //!
 //! Build a configuration here (or by hand with the re-exported [`rustls`]) and give it
 //! to [`ServerBuilder::tls`](crate::ServerBuilder::tls) or
-//! [`ClientBuilder::tls`](crate::ClientBuilder::tls). Nothing else changes: the same
-//! reader thread reads the socket, the handshake runs on it in the background, and
-//! what you write before it completes is sent as soon as it does. MCCP compression is
+//! [`ClientBuilder::tls`](crate::ClientBuilder::tls). Nothing else changes: whoever
+//! reads the socket (a caller waiting for input, or the poller) runs the handshake,
+//! and what you write before it completes is sent as soon as it does. A server
+//! neither starts its negotiation nor hands the connection out before the handshake
+//! has finished (within 10 s, or the connection is closed). MCCP compression is
 //! refused on TLS connections (compressing secrets beside attacker-chosen text leaks
 //! them: CRIME, BREACH).
 //!

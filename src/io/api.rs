@@ -361,7 +361,9 @@ macro_rules! connection_api {
             }
 
             /// Closes the connection: sends what is queued (for up to a second), shuts the
-            /// socket down, wakes every blocked call and joins the reader thread. Idempotent.
+            /// socket down and wakes every blocked call. Idempotent: a second call waits
+            /// for the first. From an event hook, or on a connection in a server's game
+            /// loop, it returns at once and the sending goes on in the background.
             pub fn close(&self) {
                 self.core.close();
             }
@@ -472,10 +474,16 @@ macro_rules! connection_api {
                 self.core.lock().link.engine.state(side, opt)
             }
 
-            /// Calls `hook` on the reader thread with every event other than data (negotiations,
-            /// option changes, commands, subnegotiations, protocol errors), after the
-            /// connection has acted on it. `None` removes it. Keep it short: reading waits
-            /// while it runs.
+            /// Calls `hook` with every event other than data (negotiations, option
+            /// changes, commands, subnegotiations, protocol errors), after the connection
+            /// has acted on it and before any caller sees the data that followed it.
+            /// `None` removes it.
+            ///
+            /// It runs on the thread that read the event: a caller waiting for input on
+            /// this connection, or the poller (a server's game loop, while it is in
+            /// `poll`). Keep it short: on the poller it holds up every connection the
+            /// poller serves. A read on this connection from inside the hook waits for
+            /// the hook itself and times out.
             pub fn set_event_hook(
                 &self,
                 hook: Option<impl Fn(&$crate::proto::OwnedEvent) + Send + Sync + 'static>,
