@@ -859,9 +859,9 @@ impl<R: Role> Shared<R> {
             }
         }
         if let Some(at) = self.next_deadline(state) {
+            let at = self.hub.round_up(at);
             if state.driving.timer.is_none_or(|timer| at < timer) {
-                state.driving.timer = Some(at);
-                self.hub.schedule(self.token, at);
+                state.driving.timer = Some(self.hub.schedule(self.token, at));
             }
         }
     }

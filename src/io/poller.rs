@@ -58,6 +58,8 @@ const EVENTS: usize = 256;
 /// How long the poller thread leaves the work to a game loop that drives it: after
 /// this long without a `drive`, it takes over.
 pub(crate) const STANDBY: Duration = Duration::from_millis(10);
+/// The granularity of the timers: at most one wake-up per slot for all of them.
+const TIMER_SLOT: Duration = Duration::from_millis(4);
 
 thread_local! {
     /// This thread is doing a poller's work now (the poller thread, or a game loop in
@@ -145,6 +147,8 @@ pub(crate) struct Hub {
     standby_changed: Condvar,
     /// Notified when the last connection leaves the table.
     emptied: Condvar,
+    /// Timers are rounded to slots counted from here.
+    epoch: Instant,
     thread: OnceLock<ThreadId>,
 }
 
@@ -227,7 +231,12 @@ impl Hub {
     }
 
     /// Calls the connection's `on_timer` at `at` (or soon after).
-    pub fn schedule(&self, token: Token, at: Instant) {
+    ///
+    /// A time to come is rounded up to the next multiple of [`TIMER_SLOT`], so that
+    /// the timers of many connections (a caller's grace ends after each line it reads)
+    /// fire together in one wake-up; the time it will fire at is returned.
+    pub fn schedule(&self, token: Token, at: Instant) -> Instant {
+        let at = self.round_up(at);
         let mut table = self.table.lock();
         table.timers.push(Reverse((at, token.0)));
         // The poller looks at the timers after every wait; wake it only if it sleeps
@@ -242,6 +251,22 @@ impl Hub {
             drop(table);
             let _ = self.waker.wake();
         }
+        at
+    }
+
+    /// `at` rounded up to a multiple of [`TIMER_SLOT`] since the hub began, unless it
+    /// has come already: when [`schedule`](Self::schedule) would fire it.
+    pub fn round_up(&self, at: Instant) -> Instant {
+        let slot = TIMER_SLOT.as_nanos();
+        let since = at.saturating_duration_since(self.epoch).as_nanos();
+        if at <= Instant::now() || since % slot == 0 {
+            return at;
+        }
+        let rounded = (since / slot + 1) * slot;
+        u64::try_from(rounded)
+            .ok()
+            .and_then(|nanos| self.epoch.checked_add(Duration::from_nanos(nanos)))
+            .unwrap_or(at)
     }
 
     /// Whether this thread is doing a poller's work now (and so must never wait on a
@@ -390,6 +415,7 @@ impl Poller {
             standby: Mutex::new(Standby::default()),
             standby_changed: Condvar::new(),
             emptied: Condvar::new(),
+            epoch: Instant::now(),
             thread: OnceLock::new(),
         });
         let thread_hub = Arc::clone(&hub);
