@@ -1,18 +1,19 @@
 //! The IO layer: the only code that touches sockets, threads and time.
 //!
-//! A connection's state sits behind one lock (`state`, `core`). A thread that waits
-//! for input reads the socket itself (`core`, through the operations in `reading`,
+//! A connection's state sits behind one lock (`state`). A thread that waits for input
+//! reads the socket itself (`shared`, through the operations of `core`, `reading`,
 //! `waiting` and `messages`); while nobody does, one shared poller thread (`poller`)
 //! reads it, answers negotiation and buffers input up to a bound, and writes what
-//! could not be written at once. Received bytes go through `receive` (PROXY header,
-//! TLS, MCCP, the engine) into the input buffer (`input`); the socket calls are in
-//! `socket`.
+//! could not be written at once (`output`). Received bytes go through `receive`
+//! (PROXY header, TLS, MCCP, the engine) into the input buffer (`input`); the socket
+//! calls are in `socket`.
 //!
 //! Modules form layers, each importing only those below it: `input`, `mccp`,
 //! `options`, `proxy`, `tls`, `config`, `socket` and `poller` are leaves; `link` uses
-//! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `core` uses
-//! `receive`, `socket` and `poller`; `reading`, `waiting` and `messages` use `core`;
-//! `api` stamps it all onto the connection types.
+//! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `shared` uses
+//! `receive`, `socket` and `poller`; `output` adds the writing to `shared`; `core`
+//! uses both; `reading`, `waiting` and `messages` use `core`; `api` stamps it all
+//! onto the connection types.
 
 #[macro_use]
 mod api;
@@ -23,10 +24,12 @@ mod link;
 mod mccp;
 mod messages;
 mod options;
+mod output;
 mod poller;
 mod proxy;
 mod reading;
 mod receive;
+mod shared;
 mod socket;
 mod state;
 mod tls;

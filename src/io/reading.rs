@@ -12,8 +12,9 @@ use regex::bytes::Regex;
 
 use crate::error::{Error, Result};
 
-use super::core::{Core, ReadSide};
+use super::core::Core;
 use super::link::Role;
+use super::shared::ReadSide;
 use super::state::State;
 
 /// What [`expect`](crate::TelnetConnection::expect) found: which pattern matched, the
