@@ -15,8 +15,7 @@
 //!   split of the input, the RFC 1143 "Q method" for both sides of every option,
 //!   bounded subnegotiations, and the NVT byte rules; reusable with any IO model;
 //! - [`codec`]: the text encodings of the `_str` methods;
-//! - `tls` (feature `tls`, on with the default `cli`): TELNETS configurations for
-//!   rustls.
+//! - `tls` (feature `tls`, off by default): TELNETS configurations for rustls.
 //!
 //! Porting from Python? COMPAT.md maps every call.
 //!

@@ -109,9 +109,11 @@ pub(crate) fn server_name(name: &str) -> Result<ServerName<'static>> {
     })
 }
 
-/// ring, named explicitly so a program that also links another provider still works.
+/// aws-lc-rs (rustls' own default, with the post-quantum X25519MLKEM768 key
+/// exchange), named explicitly so a program that also links another provider still
+/// works.
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>> {

@@ -1,8 +1,6 @@
 //! `telnetlib-server`: a Telnet server on the command line, mirroring
 //! `telnetlib3-server`. Argument parsing and set-up only; the shells are in `shell.rs`.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod pty;
 mod shell;
 
@@ -17,7 +15,7 @@ const PROGRAM: &str = "telnetlib-server";
 /// A Telnet server: negotiates like telnetlib3-server and runs a small shell (or an
 /// echo service) for each client, one thread per client.
 #[derive(Debug, Parser)]
-#[command(name = PROGRAM, version, about)]
+#[command(name = PROGRAM, version)]
 struct Args {
     /// Address to listen on.
     #[arg(default_value = "127.0.0.1")]
@@ -86,9 +84,9 @@ enum Shell {
 }
 
 fn main() {
-    let args: Args = common::parse_or_exit(PROGRAM);
-    common::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
-    let connect_maxwait = common::seconds(args.connect_maxwait).unwrap_or_default();
+    let args: Args = telnetlib_cli::parse_or_exit(PROGRAM);
+    telnetlib_cli::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
+    let connect_maxwait = telnetlib_cli::seconds(args.connect_maxwait).unwrap_or_default();
     let mut builder = TelnetServer::builder();
     if let (Some(cert), Some(key)) = (&args.ssl_certfile, &args.ssl_keyfile) {
         match telnetlib::tls::server_config(cert, key) {
@@ -106,7 +104,7 @@ fn main() {
         // Under --pty-exec the terminal (or the program) echoes, not the server.
         .line_editing(args.pty_exec.is_none())
         .connect_maxwait(connect_maxwait)
-        .idle_timeout(common::seconds(args.timeout))
+        .idle_timeout(telnetlib_cli::seconds(args.timeout))
         .max_connections(args.max_connections)
         .never_send_ga(args.never_send_ga)
         .compression(args.compression && !args.no_compression)

@@ -3,8 +3,6 @@
 //! it sends standard input line by line and prints what the server says
 //! (`scripted.rs`).
 
-#[path = "../common/mod.rs"]
-mod common;
 mod interactive;
 mod output;
 mod raw;
@@ -27,7 +25,7 @@ const PROGRAM: &str = "telnetlib-client";
 /// mode (Ctrl-] opens a menu); otherwise it sends standard input line by line and
 /// prints what the server sends.
 #[derive(Debug, Parser)]
-#[command(name = PROGRAM, version, about)]
+#[command(name = PROGRAM, version)]
 struct Args {
     /// The server's host name or address.
     host: String,
@@ -126,15 +124,15 @@ fn tls_roots(args: &Args) -> Option<Roots> {
 
 fn options(list: &Option<String>) -> Vec<Opt> {
     let Some(list) = list else { return Vec::new() };
-    common::parse_options(list).unwrap_or_else(|error| {
+    telnetlib_cli::parse_options(list).unwrap_or_else(|error| {
         eprintln!("{PROGRAM}: {error}");
         std::process::exit(2);
     })
 }
 
 fn main() {
-    let args: Args = common::parse_or_exit(PROGRAM);
-    common::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
+    let args: Args = telnetlib_cli::parse_or_exit(PROGRAM);
+    telnetlib_cli::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
     let term = args
         .term
         .clone()
@@ -142,7 +140,7 @@ fn main() {
         .unwrap_or_else(|| "unknown".to_owned());
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.raw_mode {
-        let timeout = common::seconds(args.connect_timeout);
+        let timeout = telnetlib_cli::seconds(args.connect_timeout);
         std::process::exit(raw::run(&args.host, args.port, timeout, interactive));
     }
     let typescript = args.typescript.as_ref().map(|path| {
@@ -171,7 +169,7 @@ fn main() {
             builder = builder.window_size(cols, rows);
         }
     }
-    if let Some(timeout) = common::seconds(args.connect_timeout) {
+    if let Some(timeout) = telnetlib_cli::seconds(args.connect_timeout) {
         builder = builder.connect_timeout(timeout);
     }
     if let Some(roots) = tls_roots(&args) {
@@ -209,8 +207,8 @@ fn main() {
     let settled: Vec<Want> = (0..=255u8)
         .map(|code| Want::NotPending(Opt(code)))
         .collect();
-    let _ = conn.wait_for(&settled, common::seconds(args.connect_maxwait));
-    if let Some(minimum) = common::seconds(args.connect_minwait) {
+    let _ = conn.wait_for(&settled, telnetlib_cli::seconds(args.connect_maxwait));
+    if let Some(minimum) = telnetlib_cli::seconds(args.connect_minwait) {
         std::thread::sleep(minimum.saturating_sub(connected_at.elapsed()));
     }
     let status = if interactive {

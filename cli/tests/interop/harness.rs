@@ -40,7 +40,7 @@ pub fn require(path: &str, package: &str) -> PathBuf {
 pub fn venv() -> PathBuf {
     let dir = std::env::var_os("TELNETLIB_INTEROP_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-venv"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/interop-venv"));
     let python = dir.join("bin/python");
     assert!(
         python.is_file(),
@@ -66,7 +66,7 @@ pub fn venv_python(module: &str) -> PathBuf {
     python
 }
 
-/// A peer script shipped beside the tests (`tests/interop/peers/NAME`).
+/// A peer script shipped beside the tests (`cli/tests/interop/peers/NAME`).
 pub fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/interop/peers")
@@ -527,7 +527,7 @@ impl Drop for Tmux {
 
 /// One cell of the interoperability matrix. It records its result in
 /// `target/interop-results/<id>.tsv` when dropped: `pass` unless the test is
-/// panicking, with the facts noted along the way. `tests/interop/results.sh` makes
+/// panicking, with the facts noted along the way. `cli/tests/interop/results.sh` makes
 /// COMPAT.md's table from these files.
 pub struct Cell {
     id: String,
@@ -553,7 +553,7 @@ impl Cell {
 
 impl Drop for Cell {
     fn drop(&mut self) {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-results");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/interop-results");
         let _ = std::fs::create_dir_all(&dir);
         let result = if std::thread::panicking() {
             "FAIL"

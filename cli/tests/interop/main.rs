@@ -1,10 +1,10 @@
 //! Interoperability with real third-party Telnet peers (issue #9), built only with
-//! `--features interop`: `cargo test --features interop --test interop`.
+//! `--features interop`: `cargo test -p telnetlib-cli --features interop --test interop`.
 //!
 //! `.ci/run` installs every peer; a missing peer fails its test with what to install.
 //! Each test is one cell of the matrix (peer × direction) and checks bytes or parsed
 //! facts on both sides, over real loopback sockets, with a deadline on every step.
-//! Each cell writes its result to `target/interop-results/`; `tests/interop/results.sh`
+//! Each cell writes its result to `target/interop-results/`; `cli/tests/interop/results.sh`
 //! turns them into the table in COMPAT.md.
 //!
 //! - `their_clients`: their clients against our `TelnetServer`;
@@ -14,7 +14,7 @@
 //! - `compression_tls`: MCCP2/MCCP3 and TELNETS against telnetlib3, both ways, library
 //!   and command-line tools.
 
-#[path = "../support/certificate.rs"]
+#[path = "../../../tests/support/certificate.rs"]
 mod certificate;
 mod clis;
 mod compression_tls;

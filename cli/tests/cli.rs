@@ -1,6 +1,7 @@
 //! The two command-line tools, run as built binaries: the server's shells, the client
 //! in scripted mode against the server, argument errors and graceful shutdown.
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader, Write};

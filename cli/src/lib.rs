@@ -1,8 +1,7 @@
-//! What both command-line tools share: argument errors on one line, logging set-up,
-//! option lists and durations given in seconds.
-
-// Each tool uses part of this module.
-#![allow(dead_code)]
+//! What the two command-line tools of telnetlib, `telnetlib-server` and
+//! `telnetlib-client`, share: argument errors on one line, logging set-up, option
+//! lists and durations given in seconds. The tools themselves are this package's
+//! binaries; the library they are built on is the `telnetlib` crate.
 
 use std::path::Path;
 use std::time::Duration;

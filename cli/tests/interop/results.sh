@@ -1,11 +1,11 @@
 #!/bin/sh
 # Prints the interoperability table of COMPAT.md from the last run of
-# `cargo test --features interop --test interop`: each test (a cell of the matrix)
+# `cargo test -p telnetlib-cli --features interop --test interop`: each test (a cell of the matrix)
 # writes one line to target/interop-results/<cell>.tsv (group, peer, role, result,
 # notes). Notes that start with "client: " or "server: " are the negotiations the
 # relay counted; they go to a second list.
 set -eu
-dir="${1:-$(dirname "$0")/../../target/interop-results}"
+dir="${1:-$(dirname "$0")/../../../target/interop-results}"
 ls "$dir"/*.tsv >/dev/null 2>&1 || { echo "no results in $dir: run the interop tests first" >&2; exit 1; }
 stamp=$(date -u -r "$(ls -t "$dir"/*.tsv | head -n 1)" '+%Y-%m-%d %H:%M UTC')
 echo "Last run: $stamp ($(ls "$dir"/*.tsv | wc -l) cells)."
