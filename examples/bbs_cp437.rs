@@ -83,7 +83,7 @@ const PROMPT: &str = "Your choice: ";
 struct Caller {
     address: String,
     since: Instant,
-    connection: Arc<ServerConnection>,
+    connection: ServerConnection,
 }
 
 /// The callers, by node number.
@@ -99,13 +99,13 @@ impl Board {
     }
 
     /// Takes the lowest free node.
-    fn take_node(&self, connection: &Arc<ServerConnection>) -> Option<u32> {
+    fn take_node(&self, connection: &ServerConnection) -> Option<u32> {
         let mut nodes = self.nodes();
         let node = (1..=NODES).find(|n| !nodes.contains_key(n))?;
         let caller = Caller {
             address: connection.addrport(),
             since: Instant::now(),
-            connection: Arc::clone(connection),
+            connection: connection.clone(),
         };
         nodes.insert(node, caller);
         Some(node)
@@ -142,7 +142,7 @@ impl Drop for Line<'_> {
 }
 
 /// One caller's session, on its own thread.
-fn call(board: &Board, client: Arc<ServerConnection>) {
+fn call(board: &Board, client: ServerConnection) {
     let Some(node) = board.take_node(&client) else {
         // `max_connections` admits one more than there are nodes, so a busy
         // signal can be drawn in the board's own style.

@@ -50,7 +50,7 @@ fn bulk(client: &ServerConnection, n: usize, chunk: &[u8]) -> Option<()> {
     let mut left = n;
     while left > 0 {
         let take = left.min(CHUNK);
-        client.write(&chunk[..take], None).ok()?;
+        client.write_bytes(&chunk[..take], None).ok()?;
         left -= take;
     }
     Some(())
@@ -58,7 +58,7 @@ fn bulk(client: &ServerConnection, n: usize, chunk: &[u8]) -> Option<()> {
 
 fn serve(server: &TelnetServer, chunk: Arc<Vec<u8>>) -> Result<(), telnetlib::Error> {
     server.serve(move |client| {
-        if client.write(b"welcome\r\n", None).is_err() {
+        if client.write_bytes(b"welcome\r\n", None).is_err() {
             return;
         }
         while let Ok(line) = client.readline(None) {
@@ -66,7 +66,7 @@ fn serve(server: &TelnetServer, chunk: Arc<Vec<u8>>) -> Result<(), telnetlib::Er
                 bulk(&client, n, &chunk);
                 return;
             }
-            if client.write(&line, None).is_err() {
+            if client.write_bytes(&line, None).is_err() {
                 return;
             }
         }
@@ -75,7 +75,7 @@ fn serve(server: &TelnetServer, chunk: Arc<Vec<u8>>) -> Result<(), telnetlib::Er
 
 /// A `bulk N` the game loop is still queueing.
 struct Bulk {
-    client: Arc<ServerConnection>,
+    client: ServerConnection,
     left: usize,
 }
 
@@ -155,7 +155,7 @@ fn poll(
             while let Ok(line) = client.readline(Some(Duration::ZERO)) {
                 if let Some(n) = bulk_size(&line) {
                     bulks.push(Bulk {
-                        client: Arc::clone(client),
+                        client: client.clone(),
                         left: n,
                     });
                     break;

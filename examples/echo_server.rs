@@ -4,8 +4,6 @@
 //! `cargo run --example echo_server [-- ADDRESS]` (default 127.0.0.1:6023), then
 //! `telnet 127.0.0.1 6023`.
 
-use std::sync::Arc;
-
 use telnetlib::{ServerConnection, TelnetServer};
 
 fn main() -> Result<(), telnetlib::Error> {
@@ -14,7 +12,7 @@ fn main() -> Result<(), telnetlib::Error> {
         .unwrap_or_else(|| "127.0.0.1:6023".to_owned());
     let server = TelnetServer::bind(address.as_str())?;
     println!("echo server on {}", server.local_addr());
-    server.serve(|client: Arc<ServerConnection>| {
+    server.serve(|client: ServerConnection| {
         let _ = client.send(&format!(
             "Welcome, {} ({}x{}). Type quit to leave.\n",
             client.terminal_type(),

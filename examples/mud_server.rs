@@ -118,7 +118,7 @@ fn json_string(text: &str) -> String {
 struct Player {
     name: String,
     room: u32,
-    connection: Arc<ServerConnection>,
+    connection: ServerConnection,
 }
 
 /// Everything the player threads share.
@@ -191,11 +191,11 @@ impl Mud {
     /// Tells everyone in `room` but `except` something, each followed by their prompt
     /// again (their cursor sat after the old one).
     fn tell_room(&self, room: u32, except: u64, text: &str) {
-        let listeners: Vec<Arc<ServerConnection>> = self
+        let listeners: Vec<ServerConnection> = self
             .players()
             .iter()
             .filter(|(id, player)| **id != except && player.room == room)
-            .map(|(_, player)| Arc::clone(&player.connection))
+            .map(|(_, player)| player.connection.clone())
             .collect();
         for listener in listeners {
             // A client that stops reading is dropped by `send` (after the send
@@ -230,7 +230,7 @@ impl Drop for Presence<'_> {
 }
 
 /// One client's whole session, on its own thread.
-fn play(mud: &Mud, client: Arc<ServerConnection>) {
+fn play(mud: &Mud, client: ServerConnection) {
     // Crawlers that said DO MSSP already got the builder's fixed list; send the
     // live count too (see `refresh_mssp`).
     mud.refresh_mssp(&client);
@@ -300,7 +300,7 @@ const HELP: &str = "Commands:\n\
 
 /// Asks for a name until the player gives a free one; registers the player in the
 /// start room. `None` if the client left.
-fn login(mud: &Mud, client: &Arc<ServerConnection>) -> Option<(u64, String)> {
+fn login(mud: &Mud, client: &ServerConnection) -> Option<(u64, String)> {
     loop {
         client
             .send_prompt("By what name shall we know you? ")
@@ -327,7 +327,7 @@ fn login(mud: &Mud, client: &Arc<ServerConnection>) -> Option<(u64, String)> {
             Player {
                 name: name.clone(),
                 room: START_ROOM,
-                connection: Arc::clone(client),
+                connection: client.clone(),
             },
         );
         return Some((id, name));

@@ -17,11 +17,12 @@ use std::collections::HashMap;
 use std::env;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use telnetlib::{ServerConnection, TelnetConnection, TelnetServer};
+use telnetlib::connection::Server;
+use telnetlib::{ServerConnection, TelnetConnection, TelnetServer, WeakConnection};
 
 /// Clients per chat room.
 const ROOM: usize = 10;
@@ -133,11 +134,11 @@ impl Histogram {
 }
 
 /// The rooms: each client's connection, by room, for relaying.
-type Rooms = Arc<Mutex<HashMap<usize, Vec<Weak<ServerConnection>>>>>;
+type Rooms = Arc<Mutex<HashMap<usize, Vec<WeakConnection<Server>>>>>;
 
 /// The server's handler: the client names its room, then each line it says is relayed
 /// to the others in the room and acknowledged.
-fn chat(client: Arc<ServerConnection>, rooms: &Rooms) {
+fn chat(client: ServerConnection, rooms: &Rooms) {
     let Ok(hello) = client.readline_str(None) else {
         return;
     };
@@ -153,7 +154,7 @@ fn chat(client: Arc<ServerConnection>, rooms: &Rooms) {
         .unwrap()
         .entry(room)
         .or_default()
-        .push(Arc::downgrade(&client));
+        .push(client.downgrade());
     if client.send("joined\n").is_err() {
         return;
     }
@@ -161,10 +162,10 @@ fn chat(client: Arc<ServerConnection>, rooms: &Rooms) {
         let Some(sequence) = line.trim().strip_prefix("say ") else {
             continue;
         };
-        let others: Vec<Arc<ServerConnection>> = rooms.lock().unwrap()[&room]
+        let others: Vec<ServerConnection> = rooms.lock().unwrap()[&room]
             .iter()
-            .filter_map(Weak::upgrade)
-            .filter(|other| !Arc::ptr_eq(other, &client))
+            .filter_map(WeakConnection::upgrade)
+            .filter(|other| !other.same_connection(&client))
             .collect();
         for other in others {
             let _ = other.send(&format!("from {}: {sequence}\n", client.port()));

@@ -26,7 +26,6 @@
 //! tn.close()
 //! ```
 
-use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -86,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// A pretend router: asks for a login, answers `show version`, leaves on `exit`.
-fn demo_device(client: &Arc<ServerConnection>) -> telnetlib::Result<()> {
+fn demo_device(client: &ServerConnection) -> telnetlib::Result<()> {
     let timeout = Some(Duration::from_secs(10));
     client.send("\nrouter1 (demo)\n\nlogin: ")?;
     let user = client.readline_str(timeout)?;

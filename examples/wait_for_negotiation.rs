@@ -4,7 +4,6 @@
 //!
 //! `cargo run --example wait_for_negotiation`
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use telnetlib::proto::{Opt, Side};
@@ -33,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("client: the server echoes and suppresses go-ahead; NAWS is on");
 
     // The server side: the connection is handed out once its negotiation settled.
-    let connection: Arc<ServerConnection> = server.accept(timeout)?;
+    let connection: ServerConnection = server.accept(timeout)?;
     println!(
         "server: {} is a {} of {}x{}, LANG={:?}, charset {:?}",
         connection.addrport(),

@@ -49,19 +49,23 @@
 
 mod client;
 pub mod codec;
+pub mod connection;
 mod error;
 mod io;
 pub mod proto;
 mod server;
 pub mod telnetlib;
+mod timeout;
 #[cfg(feature = "tls")]
 pub mod tls;
 
 pub use client::{ClientBuilder, TelnetConnection};
+pub use connection::{Connection, WeakConnection};
 pub use error::{Error, Result};
 pub use io::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, ExpectMatch, Want};
 pub use server::{ServerBuilder, ServerConnection, TelnetServer, xterm};
 pub use telnetlib::Telnet;
+pub use timeout::Timeout;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

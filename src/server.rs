@@ -11,15 +11,15 @@
 mod builder;
 mod connection;
 mod editor;
-mod role;
+pub(crate) mod role;
 pub mod xterm;
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -28,22 +28,25 @@ use parking_lot::{Condvar, Mutex};
 
 pub use builder::ServerBuilder;
 pub use connection::ServerConnection;
+pub(crate) use role::ServerRole;
 
+use crate::connection::{Server, WeakConnection};
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
 use crate::io::{Core, Link, Poller};
 use crate::proto::Engine;
+use crate::timeout::Timeout;
 use builder::Settings;
-use connection::Slot;
-use role::{Notifier, ServerRole};
+use role::Notifier;
+use role::Slot;
 
 /// How long shutdown waits for handler threads to return once their connections are
 /// closed, before leaving the stragglers behind (logged).
 const HANDLER_JOIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// A callback of the game loop, run on the thread calling [`TelnetServer::poll`].
-type LoopCallback = Box<dyn FnMut(&Arc<ServerConnection>) + Send>;
+type LoopCallback = Box<dyn FnMut(&ServerConnection) + Send>;
 
 /// One game-loop callback and the clients waiting for it.
 #[derive(Default)]
@@ -51,13 +54,13 @@ struct CallbackSlot {
     callback: Option<LoopCallback>,
     /// A `poll` is calling the callback now (it is out of the slot).
     running: bool,
-    backlog: std::collections::VecDeque<Arc<ServerConnection>>,
+    backlog: std::collections::VecDeque<ServerConnection>,
 }
 
 /// The game loop's own state.
 #[derive(Default)]
 struct PollState {
-    clients: Vec<Arc<ServerConnection>>,
+    clients: Vec<ServerConnection>,
 }
 
 /// What the acceptor and the callers share.
@@ -68,9 +71,9 @@ struct Inner {
     next_id: AtomicU64,
     live: Arc<AtomicUsize>,
     /// Accepted connections not yet handed out, by id.
-    pending: Mutex<HashMap<u64, Arc<ServerConnection>>>,
+    pending: Mutex<HashMap<u64, ServerConnection>>,
     /// Every connection ever accepted and still alive, for shutdown.
-    all: Mutex<Vec<Weak<ServerConnection>>>,
+    all: Mutex<Vec<WeakConnection<Server>>>,
     settled_tx: Sender<u64>,
     settled_rx: Receiver<u64>,
     activity_tx: Sender<()>,
@@ -95,7 +98,7 @@ struct Inner {
 /// let server = Arc::new(TelnetServer::bind("127.0.0.1:0")?);
 /// let serving = Arc::clone(&server);
 /// let thread = std::thread::spawn(move || {
-///     serving.serve(|client: Arc<ServerConnection>| {
+///     serving.serve(|client: ServerConnection| {
 ///         let _ = client.send(&format!("Hello, {}! Type a line:\n", client.terminal_type()));
 ///         if let Some(line) = client.readline_str(None).ok() {
 ///             let _ = client.send(&format!("You said: {}\n", line.trim()));
@@ -220,8 +223,8 @@ impl TelnetServer {
 
     /// The next connection whose negotiation has settled (or whose `connect_maxwait`
     /// passed). `Timeout` when none comes in time, `Closed` after shutdown.
-    pub fn accept(&self, timeout: Option<Duration>) -> Result<Arc<ServerConnection>> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+    pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<ServerConnection> {
+        let deadline = timeout.into().deadline();
         loop {
             if self.inner.stopping.load(Ordering::SeqCst) {
                 return Err(Error::Closed {
@@ -251,7 +254,7 @@ impl TelnetServer {
     /// shutdown.
     pub fn serve<F>(&self, handler: F) -> Result<()>
     where
-        F: Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+        F: Fn(ServerConnection) + Send + Sync + 'static,
     {
         let handler = Arc::new(handler);
         loop {
@@ -264,18 +267,18 @@ impl TelnetServer {
         }
     }
 
-    fn spawn_handler<F>(&self, connection: Arc<ServerConnection>, handler: Arc<F>)
+    fn spawn_handler<F>(&self, connection: ServerConnection, handler: Arc<F>)
     where
-        F: Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+        F: Fn(ServerConnection) + Send + Sync + 'static,
     {
         *self.inner.running_handlers.lock() += 1;
         let inner = Arc::clone(&self.inner);
-        let client = Arc::clone(&connection);
+        let client = connection.clone();
         let spawned = thread::Builder::new()
             .name(format!("telnet-handler-{}", connection.addrport()))
             .stack_size(self.inner.settings.handler_stack_size)
             .spawn(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(|| handler(Arc::clone(&client))));
+                let outcome = catch_unwind(AssertUnwindSafe(|| handler(client.clone())));
                 if outcome.is_err() {
                     log::warn!(
                         "the handler of {} panicked; its connection is closed",
@@ -306,17 +309,17 @@ impl TelnetServer {
     }
 
     /// Sets the game loop's callback for a new client (run by [`poll`](Self::poll)).
-    pub fn set_on_connect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
+    pub fn set_on_connect(&self, callback: impl FnMut(&ServerConnection) + Send + 'static) {
         self.on_connect.lock().callback = Some(Box::new(callback));
     }
 
     /// Sets the game loop's callback for a client that left or was deactivated.
-    pub fn set_on_disconnect(&self, callback: impl FnMut(&Arc<ServerConnection>) + Send + 'static) {
+    pub fn set_on_disconnect(&self, callback: impl FnMut(&ServerConnection) + Send + 'static) {
         self.on_disconnect.lock().callback = Some(Box::new(callback));
     }
 
     /// The game loop's clients, in the order they connected.
-    pub fn clients(&self) -> Vec<Arc<ServerConnection>> {
+    pub fn clients(&self) -> Vec<ServerConnection> {
         self.poll_state.lock().clients.clone()
     }
 
@@ -333,14 +336,14 @@ impl TelnetServer {
     /// poller thread takes that work over after a few milliseconds. `poll` never waits
     /// for a slow client: a client that reads nothing only fills its own bounded
     /// queue.
-    pub fn poll(&self, timeout: Duration) -> Result<()> {
+    pub fn poll(&self, timeout: impl Into<Timeout>) -> Result<()> {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Err(Error::Closed { operation: "poll" });
         }
         // This thread does the poller's work until something happens (the poller
         // thread stands by meanwhile), holding no lock: other threads may look at
         // `clients()`.
-        let deadline = Instant::now().checked_add(timeout);
+        let deadline = timeout.into().deadline();
         let mut settled: Vec<u64> = Vec::new();
         loop {
             settled.extend(self.inner.settled_rx.try_iter());
@@ -370,7 +373,7 @@ impl TelnetServer {
         }
         let (joined, left) = {
             let mut state = self.poll_state.lock();
-            let joined: Vec<Arc<ServerConnection>> = settled
+            let joined: Vec<ServerConnection> = settled
                 .into_iter()
                 .filter_map(|id| self.inner.pending.lock().remove(&id))
                 .collect();
@@ -382,7 +385,7 @@ impl TelnetServer {
             state.clients.retain(|client| {
                 let active = client.active();
                 if !active {
-                    left.push(Arc::clone(client));
+                    left.push(client.clone());
                 }
                 active
             });
@@ -405,12 +408,12 @@ impl TelnetServer {
     fn run_callback(
         &self,
         slot: &Mutex<CallbackSlot>,
-        client: &Arc<ServerConnection>,
+        client: &ServerConnection,
         close_after: bool,
     ) {
         let mut guard = slot.lock();
         if guard.running {
-            guard.backlog.push_back(Arc::clone(client));
+            guard.backlog.push_back(client.clone());
             return; // the running one drains the backlog
         }
         let Some(mut callback) = guard.callback.take() else {
@@ -421,7 +424,7 @@ impl TelnetServer {
             return;
         };
         guard.running = true;
-        guard.backlog.push_back(Arc::clone(client));
+        guard.backlog.push_back(client.clone());
         while let Some(next) = guard.backlog.pop_front() {
             drop(guard);
             callback(&next);
@@ -455,7 +458,7 @@ impl TelnetServer {
         for handle in self.threads.lock().drain(..) {
             let _ = handle.join();
         }
-        let connections: Vec<Arc<ServerConnection>> = self
+        let connections: Vec<ServerConnection> = self
             .inner
             .all
             .lock()
@@ -466,7 +469,7 @@ impl TelnetServer {
         // while we wait for them all, and for those the game loop had closed already.
         connections
             .iter()
-            .for_each(|connection| connection.core.close_soon());
+            .for_each(|connection| connection.core().close_soon());
         let deadline = Instant::now() + crate::io::CLOSE_WAIT_LIMIT;
         self.poller.hub().wait_empty(deadline);
         self.inner.pending.lock().clear();
@@ -569,16 +572,15 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
     #[cfg(not(feature = "tls"))]
     let tls = None;
     let config = settings.core.clone();
-    let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier));
     // Held while the connection starts, so a connection that settles at once is found.
     let mut pending = inner.pending.lock();
     inner.live.fetch_add(1, Ordering::SeqCst);
     let slot = Slot(Arc::clone(&inner.live));
+    let role = ServerRole::new(Arc::clone(&settings.role), Some(notifier), Some(slot));
     let refusal_socket = socket.try_clone();
     let core = match Core::start(socket, link, role, config, tls, Arc::clone(poller)) {
         Ok(core) => core,
         Err(error) => {
-            drop(slot);
             log::warn!("cannot start a connection: {error}; refusing it");
             if let Ok(socket) = refusal_socket {
                 refuse(socket, &settings.refusal);
@@ -586,9 +588,9 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
             return;
         }
     };
-    let connection = Arc::new(ServerConnection::new(core, settings.never_send_ga, slot));
-    inner.all.lock().retain(|weak| weak.strong_count() > 0);
-    inner.all.lock().push(Arc::downgrade(&connection));
-    log::debug!("accepted {:?} as #{id}", connection::peer_of(&connection));
+    let connection = ServerConnection::new(core);
+    inner.all.lock().retain(|weak| !weak.is_gone());
+    inner.all.lock().push(connection.downgrade());
+    log::debug!("accepted {:?} as #{id}", connection.peer_addr());
     pending.insert(id, connection);
 }

@@ -45,6 +45,7 @@ use regex::bytes::Regex;
 
 use crate::error::{Error, Result};
 use crate::proto::nvt::escape_iac;
+use crate::timeout::Timeout;
 
 pub use self::consts::*;
 use self::parser::{Output, Parser};
@@ -250,8 +251,9 @@ impl Telnet {
     /// Connects (Python: `Telnet(host, port, timeout)`). Port 0 means 23. `timeout`
     /// bounds the connect and, as in Python, every later socket call that has no
     /// timeout of its own (`read_all`, `read_some`, `write`, `expect` without a
-    /// timeout); `None` blocks.
-    pub fn connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<Telnet> {
+    /// timeout); `None` blocks (a [`Timeout`]: `None` and `Timeout::Never` are
+    /// Python's `None`).
+    pub fn connect(host: &str, port: u16, timeout: impl Into<Timeout>) -> Result<Telnet> {
         let mut telnet = Telnet::new();
         telnet.open(host, port, timeout)?;
         Ok(telnet)
@@ -260,7 +262,8 @@ impl Telnet {
     /// Connects this instance (Python: `open(host, port, timeout)`). A socket still
     /// open from before is closed first (Python leaks it); buffered data is kept, as
     /// in Python.
-    pub fn open(&mut self, host: &str, port: u16, timeout: Option<Duration>) -> Result<()> {
+    pub fn open(&mut self, host: &str, port: u16, timeout: impl Into<Timeout>) -> Result<()> {
+        let timeout = timeout.into().duration();
         self.eof = false;
         let port = if port == 0 { TELNET_PORT } else { port };
         self.debug.host = Some(host.to_owned());
@@ -391,8 +394,9 @@ impl Telnet {
     /// the stream, whatever was read (possibly nothing). `Err(Eof)` only when the
     /// stream ended and nothing is left. `None` waits for ever; the socket timeout of
     /// `open` does not apply, as in Python.
-    pub fn read_until(&mut self, expected: &[u8], timeout: Option<Duration>) -> Result<Vec<u8>> {
+    pub fn read_until(&mut self, expected: &[u8], timeout: impl Into<Timeout>) -> Result<Vec<u8>> {
         const OPERATION: &str = "read_until";
+        let timeout = timeout.into().duration();
         self.process_rawq();
         if let Some(at) = memmem::find(&self.cookedq, expected) {
             return Ok(self.take_cooked(at + expected.len()));
@@ -512,8 +516,9 @@ impl Telnet {
     /// `index: None` with all the data read; `Err(Eof)` when the stream ended with
     /// nothing left. `timeout: None` is bounded by the socket timeout of `open`
     /// (`Err(Timeout)`, data kept), as in Python.
-    pub fn expect(&mut self, list: &[Regex], timeout: Option<Duration>) -> Result<Expected> {
+    pub fn expect(&mut self, list: &[Regex], timeout: impl Into<Timeout>) -> Result<Expected> {
         const OPERATION: &str = "expect";
+        let timeout = timeout.into().duration();
         let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
         if timeout.is_some() {
             self.socket(OPERATION)?;

@@ -68,7 +68,7 @@ fn a_flood_is_held_back_by_flow_control_and_nothing_is_lost() {
 
     let mut received = 0usize;
     while received < TOTAL {
-        let chunk = conn.read(BUFFER, Some(DEADLINE)).unwrap();
+        let chunk = conn.read_up_to(BUFFER, Some(DEADLINE)).unwrap();
         for (i, &byte) in chunk.iter().enumerate() {
             assert_eq!(
                 byte,

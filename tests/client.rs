@@ -261,14 +261,14 @@ fn the_event_hook_sees_negotiations_and_commands() {
 #[test]
 fn read_returns_what_is_there_and_a_timeout_consumes_nothing() {
     let (mut peer, conn) = connect();
-    assert!(conn.read(10, SHORT).unwrap_err().is_timeout());
+    assert!(conn.read_up_to(10, SHORT).unwrap_err().is_timeout());
     peer.send(b"hello\xff\xff world");
     assert_eq!(conn.read_until(b"world", WAIT).unwrap(), b"hello\xff world");
     peer.send(b"abcdef");
-    assert_eq!(conn.read(2, WAIT).unwrap(), b"ab");
+    assert_eq!(conn.read_up_to(2, WAIT).unwrap(), b"ab");
     assert!(conn.read_until(b"zzz", SHORT).unwrap_err().is_timeout());
     assert_eq!(conn.read_some(WAIT).unwrap(), b"cdef");
-    assert_eq!(conn.read(0, WAIT).unwrap(), b"");
+    assert_eq!(conn.read_up_to(0, WAIT).unwrap(), b"");
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn eof_comes_only_after_the_buffer_is_drained() {
     peer.close();
     let err = conn.read_until(b"zzz", WAIT).unwrap_err();
     assert!(err.is_eof(), "{err:?}");
-    assert_eq!(conn.read(2, WAIT).unwrap(), b"ab");
+    assert_eq!(conn.read_up_to(2, WAIT).unwrap(), b"ab");
     assert_eq!(conn.readline(WAIT).unwrap(), b"c");
     assert!(conn.read_some(WAIT).unwrap_err().is_eof());
     assert!(conn.readline(WAIT).unwrap_err().is_eof());
@@ -401,7 +401,7 @@ fn a_cp437_bbs_reads_as_box_drawing() {
 #[test]
 fn writes_double_iac_and_text_gets_nvt_newlines() {
     let (mut peer, conn) = connect();
-    conn.write(b"a\xffb\n", WAIT).unwrap();
+    conn.write_bytes(b"a\xffb\n", WAIT).unwrap();
     peer.expect(b"a\xff\xffb\n");
     conn.write_str("ls\nbye\r", WAIT).unwrap();
     peer.expect(b"ls\r\nbye\r\0");
@@ -453,7 +453,7 @@ fn one_thread_reads_while_another_writes() {
     let writer = thread::spawn(move || {
         let chunk: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
         for _ in 0..total / chunk.len() {
-            writer_conn.write(&chunk, WAIT).unwrap();
+            writer_conn.write_bytes(&chunk, WAIT).unwrap();
         }
     });
     let mut received = Vec::with_capacity(total);
@@ -482,7 +482,10 @@ fn close_wakes_a_blocked_reader_and_later_calls_fail_with_closed() {
     conn.close();
     let err = reader.join().unwrap().unwrap_err();
     assert!(matches!(err, Error::Closed { .. }), "{err:?}");
-    assert!(matches!(conn.write(b"x", WAIT), Err(Error::Closed { .. })));
+    assert!(matches!(
+        conn.write_bytes(b"x", WAIT),
+        Err(Error::Closed { .. })
+    ));
     assert!(matches!(conn.read_some(WAIT), Err(Error::Closed { .. })));
     conn.close();
 }
@@ -490,7 +493,7 @@ fn close_wakes_a_blocked_reader_and_later_calls_fail_with_closed() {
 #[test]
 fn close_sends_what_is_queued_and_the_peer_sees_end_of_stream() {
     let (mut peer, conn) = connect();
-    conn.write(b"last words", WAIT).unwrap();
+    conn.write_bytes(b"last words", WAIT).unwrap();
     drop(conn);
     let received = peer.receive_until(|got| got.ends_with(b"words"));
     assert_eq!(received, b"last words");
@@ -558,9 +561,9 @@ fn writes_and_flush_are_bounded_when_the_peer_stops_reading_and_lose_nothing() {
     let (mut peer, conn) = connect();
     // Far more than the kernel's socket buffers hold while the peer reads nothing.
     let data: Vec<u8> = (0..16u32 << 20).map(|i| (i % 251) as u8).collect();
-    let err = conn.write(&data, SHORT).unwrap_err();
+    let err = conn.write_bytes(&data, SHORT).unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(conn.flush(SHORT).unwrap_err().is_timeout());
+    assert!(conn.flush_within(SHORT).unwrap_err().is_timeout());
     // Once the peer reads again, everything arrives, in order.
     let mut socket = peer.socket().try_clone().unwrap();
     let mut expected = data.clone();
@@ -572,8 +575,8 @@ fn writes_and_flush_are_bounded_when_the_peer_stops_reading_and_lose_nothing() {
         received == expected
     });
     // A write after the timeout makes room by writing, and goes out after the rest.
-    conn.write(b"!", WAIT).unwrap();
-    conn.flush(WAIT).unwrap();
+    conn.write_bytes(b"!", WAIT).unwrap();
+    conn.flush_within(WAIT).unwrap();
     assert!(reader.join().unwrap(), "the data arrived changed");
 }
 
@@ -601,6 +604,6 @@ fn std_write_counts_queued_bytes_as_written_and_flush_reports_the_slow_peer() {
         socket.read_exact(&mut received).unwrap();
         received == data
     });
-    conn.flush(WAIT).unwrap();
+    conn.flush_within(WAIT).unwrap();
     assert!(reader.join().unwrap(), "the bytes arrived changed");
 }

@@ -380,7 +380,7 @@ fn client_connections_share_one_poller_thread_that_stops_with_the_last() {
 /// A server running `serve` on a thread of its own.
 fn serving(
     server: TelnetServer,
-    handler: impl Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+    handler: impl Fn(ServerConnection) + Send + Sync + 'static,
 ) -> (Arc<TelnetServer>, thread::JoinHandle<()>) {
     let server = Arc::new(server);
     let serving = Arc::clone(&server);

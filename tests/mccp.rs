@@ -206,7 +206,7 @@ fn our_client_compresses_what_it_sends_after_mccp3() {
     server.expect(MCCP3_MARKER);
     assert_eq!(conn.compression(), (true, false));
     let data = sample(100_000);
-    conn.write(&data, WAIT).unwrap();
+    conn.write_bytes(&data, WAIT).unwrap();
     let wire = server.receive_until(|got| inflate(got).0.len() >= escaped(&data).len());
     assert_eq!(inflate(&wire).0, escaped(&data));
 }

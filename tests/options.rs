@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -37,7 +36,7 @@ fn client_with_peer(builder: ClientBuilder) -> (Peer, TelnetConnection) {
 fn server_with_peer(
     builder: ServerBuilder,
     policy: Policy,
-) -> (TelnetServer, Arc<ServerConnection>, Peer, Engine) {
+) -> (TelnetServer, ServerConnection, Peer, Engine) {
     let builder = builder.connect_maxwait(Duration::from_millis(300));
     let server = builder.bind("127.0.0.1:0").unwrap();
     let mut peer = Peer::connect(server.local_addr());
@@ -219,7 +218,7 @@ fn send_eor_sends_iac_eor_only_once_eor_is_on() {
     peer.expect_nothing_more();
     peer.send(b"\xff\xfd\x19");
     peer.expect(b"\xff\xfb\x19");
-    conn.write(b"prompt> ", WAIT).unwrap();
+    conn.write_bytes(b"prompt> ", WAIT).unwrap();
     assert!(conn.send_eor().unwrap());
     peer.expect(b"prompt> \xff\xef");
 }
@@ -353,9 +352,9 @@ fn the_server_honours_xoff_and_xon_when_it_does_flow_control() {
                 restart_any,
             })
             .unwrap();
-        conn.write(b"\x13", WAIT).unwrap(); // XOFF
+        conn.write_bytes(b"\x13", WAIT).unwrap(); // XOFF
         eventually("output stops", || connection.output_stopped());
-        let sender = Arc::clone(&connection);
+        let sender = connection.clone();
         let sending = thread::spawn(move || sender.send_bytes(b"held back"));
         eventually("the bytes wait in the queue", || {
             connection.queued_output() > 0
@@ -369,7 +368,7 @@ fn the_server_honours_xoff_and_xon_when_it_does_flow_control() {
         // The server edits lines (it echoes), so a restarting character shows once
         // its line ends.
         let restart: &[u8] = if restart_any { b"k\r\n" } else { b"\x11" };
-        conn.write(restart, WAIT).unwrap();
+        conn.write_bytes(restart, WAIT).unwrap();
         assert_eq!(conn.read_until(b"held back", WAIT).unwrap(), b"held back");
         sending.join().unwrap().unwrap();
         assert!(!connection.output_stopped());
@@ -527,7 +526,7 @@ fn a_charset_request_with_nothing_we_know_is_rejected_not_accepted_empty() {
 fn a_line_mode_server_and_a_linemode_client_agree_on_mode_slc_and_forward_mask() {
     let (server, connection, conn) = loopback(
         TelnetServer::builder().line_mode(true),
-        TelnetConnection::builder().linemode(true),
+        TelnetConnection::builder().line_mode(true),
     );
     let wanted =
         telnetlib::proto::linemode::ModeMask::EDIT | telnetlib::proto::linemode::ModeMask::TRAPSIG;
@@ -569,7 +568,7 @@ fn our_client_refuses_linemode_unless_asked_to_accept_it() {
     let (mut peer, _conn) = client_with_peer(TelnetConnection::builder());
     peer.send(b"\xff\xfd\x22");
     peer.expect(b"\xff\xfc\x22");
-    let (mut peer, _conn) = client_with_peer(TelnetConnection::builder().linemode(true));
+    let (mut peer, _conn) = client_with_peer(TelnetConnection::builder().line_mode(true));
     peer.send(b"\xff\xfd\x22");
     peer.expect(b"\xff\xfb\x22");
     peer.send(b"\xff\xfa\x22\x01\x03\xff\xf0"); // MODE EDIT|TRAPSIG

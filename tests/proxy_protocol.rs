@@ -13,7 +13,7 @@ use telnetlib::{ServerConnection, TelnetServer};
 
 /// Connects through a pretend balancer that sends `header` first, answers the
 /// negotiation (refusing everything), and returns the server's view.
-fn through_balancer(header: &[u8]) -> (TelnetServer, std::sync::Arc<ServerConnection>, Peer) {
+fn through_balancer(header: &[u8]) -> (TelnetServer, ServerConnection, Peer) {
     let server = TelnetServer::builder()
         .proxy_protocol(true)
         .bind("127.0.0.1:0")

@@ -19,7 +19,7 @@ const WAIT: Option<Duration> = Some(DEADLINE);
 /// A server running `handler` for each client on its own thread.
 fn serving(
     builder: ServerBuilder,
-    handler: impl Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+    handler: impl Fn(ServerConnection) + Send + Sync + 'static,
 ) -> (Arc<TelnetServer>, JoinHandle<()>) {
     let server = Arc::new(builder.bind("127.0.0.1:0").unwrap());
     let serving = Arc::clone(&server);
@@ -33,12 +33,12 @@ fn handing_out(
 ) -> (
     Arc<TelnetServer>,
     JoinHandle<()>,
-    mpsc::Receiver<Arc<ServerConnection>>,
+    mpsc::Receiver<ServerConnection>,
 ) {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
     let (server, thread) = serving(builder, move |client| {
-        tx.lock().unwrap().send(Arc::clone(&client)).unwrap();
+        tx.lock().unwrap().send(client.clone()).unwrap();
         // Keep the connection open until the peer leaves or the server stops, without
         // taking the read side the test uses (an option no one ever enables).
         let _ = client.wait_for(&[Want::RemoteEnabled(Opt(250))], None);
@@ -112,8 +112,8 @@ fn a_client_refusing_ttype_still_gets_the_offers_and_does_not_stall_the_handler(
 fn negotiate_until_handed(
     client: &mut Peer,
     engine: &mut Engine,
-    handed: &mpsc::Receiver<Arc<ServerConnection>>,
-) -> Arc<ServerConnection> {
+    handed: &mpsc::Receiver<ServerConnection>,
+) -> ServerConnection {
     let mut connection = None;
     client.negotiate_until(engine, || {
         connection = connection.take().or_else(|| handed.try_recv().ok());
@@ -172,7 +172,7 @@ fn a_full_negotiation_with_our_client_fills_in_the_connection() {
 /// Plays a client that answers WILL TTYPE, then the given terminal types in turn, and
 /// refuses every other offer; returns how many times the server asked for the terminal
 /// type and the connection once it is handed out.
-fn ttype_cycle(answers: &[&str]) -> (usize, Arc<ServerConnection>) {
+fn ttype_cycle(answers: &[&str]) -> (usize, ServerConnection) {
     let (server, thread, handed) = handing_out(TelnetServer::builder().offer_charset(false));
     let mut client = Peer::connect(server.local_addr());
     client.send(b"\xff\xfb\x18");
@@ -387,7 +387,7 @@ fn a_panicking_handler_ends_only_its_own_connection() {
             panic!("the handler was asked to panic");
         }
         client.send(&format!("ok {line}")).unwrap();
-        client.flush(WAIT).unwrap();
+        client.flush_within(WAIT).unwrap();
     });
     let first = TelnetConnection::connect(server.local_addr()).unwrap();
     first.write_str("panic\n", WAIT).unwrap();

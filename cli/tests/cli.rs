@@ -251,7 +251,7 @@ fn pty_exec_runs_the_program_on_a_terminal_sized_by_naws() {
 fn pty_exec_cat_echoes_and_is_reaped_when_the_client_leaves() {
     let server = Server::start(&["--pty-exec", "/bin/cat"]);
     let conn = TelnetConnection::connect(server.address).unwrap();
-    conn.write(b"ping 1\r\n", WAIT).unwrap();
+    conn.write_bytes(b"ping 1\r\n", WAIT).unwrap();
     assert!(conn.read_until(b"ping 1", WAIT).is_ok());
     drop(conn);
     assert!(server.wait_log("/bin/cat ended").contains("ended"));
@@ -266,9 +266,9 @@ fn pty_exec_shell_ends_a_line_at_a_terminals_enter() {
     conn.wait_for(&[Want::LocalEnabled(Opt::BINARY)], WAIT)
         .unwrap();
     // Once the shell has run a command, its terminal mode is set.
-    conn.write(b"echo rea''dy\n", WAIT).unwrap();
+    conn.write_bytes(b"echo rea''dy\n", WAIT).unwrap();
     assert!(conn.read_until(b"ready", WAIT).is_ok());
-    conn.write(b"echo pty-$((6*7))\r", WAIT).unwrap();
+    conn.write_bytes(b"echo pty-$((6*7))\r", WAIT).unwrap();
     assert!(conn.read_until(b"pty-42", WAIT).is_ok());
 }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::io::Tls;
 use crate::io::{Core, CoreConfig, Link, Poller};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Engine, Opt, Policy, Side};
+use crate::timeout::Timeout;
 
 use super::TelnetConnection;
 use super::role::ClientRole;
@@ -92,15 +93,16 @@ impl ClientBuilder {
     }
 
     /// Limits each TCP connect attempt (per resolved address). Default: the system's.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+    pub fn connect_timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.connect_timeout = timeout.into().duration();
         self
     }
 
-    /// The default timeout of every operation given `None` (reads, writes, flush,
-    /// `wait_for`). `None`, the default, waits forever.
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.core.default_timeout = timeout;
+    /// What [`Timeout::Default`] (and `None`) means for every call on the connection
+    /// (reads, writes, flush, `wait_for`, the `std::io` traits). By default the calls
+    /// wait as long as it takes.
+    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.core.default_timeout = timeout.into().or(Timeout::Never);
         self
     }
 
@@ -157,7 +159,7 @@ impl ClientBuilder {
     /// mask, all readable with `linemode_mode`, `linemode_slc` and `linemode_forwards`.
     /// Off by default: the library does not edit lines itself, so accept it when your
     /// program does (an interactive client in line mode).
-    pub fn linemode(mut self, on: bool) -> Self {
+    pub fn line_mode(mut self, on: bool) -> Self {
         self.policy = if on {
             self.policy.accept(Side::Local, Opt::LINEMODE)
         } else {
@@ -323,9 +325,8 @@ impl ClientBuilder {
             peer: None,
             source,
         })?;
-        Ok(TelnetConnection {
-            core: Core::start(stream, link, self.role, self.core, tls, poller)?,
-        })
+        let core = Core::start(stream, link, self.role, self.core, tls, poller)?;
+        Ok(TelnetConnection::new(core))
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a client answers beyond the engine's policy: its terminal type, window size,
 //! speed, X display, environment and charset, each sent only while the option is on.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::codec::Charset;
 use crate::io::{Link, Role, on_common_option_event};
@@ -12,24 +12,24 @@ use crate::proto::{Opt, OwnedEvent, Side, Verb, charset, gmcp, naws, terminal, z
 
 /// The client's answers, configured by the builder.
 #[derive(Debug, Clone)]
-pub(crate) struct ClientRole {
-    pub term: String,
-    pub cols: u16,
-    pub rows: u16,
-    pub speed: (u32, u32),
-    pub x_display: String,
+pub struct ClientRole {
+    pub(crate) term: String,
+    pub(crate) cols: u16,
+    pub(crate) rows: u16,
+    pub(crate) speed: (u32, u32),
+    pub(crate) x_display: String,
     /// Names of the environment variables the client may reveal, upper-case.
-    pub send_environ: Vec<String>,
+    pub(crate) send_environ: Vec<String>,
     /// Values given explicitly; others come from the connection or the process.
-    pub env_values: HashMap<String, String>,
+    pub(crate) env_values: HashMap<String, String>,
     /// Sent with SNDLOC (RFC 779) when the server asks.
-    pub location: Option<String>,
+    pub(crate) location: Option<String>,
     /// How the server numbers OLD-ENVIRON's VAR and VALUE: once a request shows the
     /// BSD numbering, it is used from then on (RFC 1571).
-    pub old_environ_dialect: Dialect,
+    pub(crate) old_environ_dialect: Dialect,
     /// GMCP modules announced with `Core.Supports.Set` when the server starts GMCP;
     /// `None` announces nothing (not even `Core.Hello`).
-    pub gmcp_modules: Option<Vec<(String, u32)>>,
+    pub(crate) gmcp_modules: Option<Vec<(String, u32)>>,
 }
 
 /// The GMCP modules telnetlib3's client announces (reference notes §3.1).
@@ -46,7 +46,7 @@ pub(crate) const GMCP_MODULES: [(&str, u32); 8] = [
 
 impl ClientRole {
     /// The value the client reveals for `name`, if it is allowed and defined.
-    pub fn env_value(&self, name: &str, link: &Link) -> Option<String> {
+    pub(crate) fn env_value(&self, name: &str, link: &Link) -> Option<String> {
         if !self.send_environ.iter().any(|allowed| allowed == name) {
             return None;
         }
@@ -63,11 +63,11 @@ impl ClientRole {
     }
 
     /// `LANG` as telnetlib3's client reports it: `en_US.<charset>`.
-    pub fn lang(&self, link: &Link) -> String {
+    pub(crate) fn lang(&self, link: &Link) -> String {
         format!("en_US.{}", link.charset.name())
     }
 
-    pub fn send_window_size(&self, link: &mut Link) {
+    pub(crate) fn send_window_size(&self, link: &mut Link) {
         if link.engine.is_enabled(Side::Local, Opt::NAWS) {
             link.engine
                 .send_subnegotiation(Opt::NAWS, &naws::encode(self.cols, self.rows));
@@ -143,6 +143,30 @@ pub(crate) fn answer_charset_request(offered: &[String], link: &mut Link) -> Vec
 }
 
 impl Role for ClientRole {
+    fn terminal_type(&self) -> String {
+        self.term.clone()
+    }
+
+    fn window_size(&self) -> (u16, u16) {
+        (self.cols, self.rows)
+    }
+
+    fn terminal_speed(&self) -> Option<(u32, u32)> {
+        Some(self.speed)
+    }
+
+    fn x_display(&self) -> Option<String> {
+        Some(self.x_display.clone()).filter(|display| !display.is_empty())
+    }
+
+    /// The variables we reveal, with their values.
+    fn environment(&self, link: &Link) -> BTreeMap<String, String> {
+        self.send_environ
+            .iter()
+            .filter_map(|name| Some((name.clone(), self.env_value(name, link)?)))
+            .collect()
+    }
+
     fn start(&mut self, link: &mut Link) {
         link.options.new_linemode = Some(Linemode::client);
         link.engine.start();

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::timeout::Timeout;
+
 /// The default input buffer bound: 1 MiB.
 pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
 /// The default longest line `readline` returns: 64 KiB.
@@ -18,7 +20,8 @@ pub(crate) struct CoreConfig {
     /// not taken until it reads what it is owed.
     pub max_outgoing: usize,
     pub max_line: usize,
-    pub default_timeout: Option<Duration>,
+    /// What `Timeout::Default` means for the connection's calls.
+    pub default_timeout: Timeout,
     /// Close the connection after this long without application data, sending
     /// `\r\nTimeout.\r\n` first.
     pub idle_timeout: Option<Duration>,
@@ -35,7 +38,7 @@ impl Default for CoreConfig {
             max_input: DEFAULT_MAX_INPUT,
             max_outgoing: DEFAULT_MAX_OUTPUT,
             max_line: DEFAULT_MAX_LINE,
-            default_timeout: None,
+            default_timeout: Timeout::Never,
             idle_timeout: None,
             write_timeout: None,
             proxy_protocol: false,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
+use crate::timeout::Timeout;
 
 use super::config::CoreConfig;
 use super::link::{EventHook, Link, Role};
@@ -117,8 +118,8 @@ impl<R: Role> Core<R> {
     }
 
     /// The deadline for a call: its own timeout, or the connection's default.
-    pub fn deadline_for(&self, timeout: Option<Duration>) -> Option<Instant> {
-        deadline(timeout.or(self.shared.config.default_timeout))
+    pub fn deadline_for(&self, timeout: Timeout) -> Option<Instant> {
+        timeout.or(self.shared.config.default_timeout).deadline()
     }
 
     /// From now on, `close` never waits for the socket: what is queued is sent by the

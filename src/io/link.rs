@@ -2,6 +2,7 @@
 //! and the option state kept beside it ([`Link`]), and the [`Role`] a client or server
 //! adds to the engine.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -48,6 +49,17 @@ pub(crate) trait Role: Send + 'static {
     }
     /// Its deadline has come (it may come a little early or late: check the time).
     fn on_deadline(&mut self, _now: Instant) {}
+
+    /// The terminal type: ours (a client) or the peer's (a server).
+    fn terminal_type(&self) -> String;
+    /// The window size, `(columns, rows)`: ours or the peer's.
+    fn window_size(&self) -> (u16, u16);
+    /// The terminal speed `(rx, tx)`: ours or the peer's, if known.
+    fn terminal_speed(&self) -> Option<(u32, u32)>;
+    /// The X display: ours or the peer's, if any.
+    fn x_display(&self) -> Option<String>;
+    /// The environment variables: those we reveal, or those the peer sent.
+    fn environment(&self, link: &Link) -> BTreeMap<String, String>;
 }
 
 /// Where a [`Role`] puts received data and the bytes it echoes.

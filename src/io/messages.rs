@@ -1,11 +1,10 @@
 //! Waiting for what the option handlers queue: MUD protocol messages (GMCP, MSDP,
 //! ZMP, ATCP) and STATUS reports; and sending MUD messages once agreed.
 
-use std::time::Duration;
-
 use crate::error::{Error, Result};
 use crate::proto::status::{self, StatusReport};
 use crate::proto::{Opt, Side, msdp};
+use crate::timeout::Timeout;
 
 use super::core::Core;
 use super::link::Role;
@@ -13,22 +12,22 @@ use super::options::Options;
 
 impl<R: Role> Core<R> {
     /// Waits for the next GMCP message: (package, JSON text).
-    pub fn read_gmcp(&self, timeout: Option<Duration>) -> Result<(String, String)> {
+    pub fn read_gmcp(&self, timeout: Timeout) -> Result<(String, String)> {
         self.next_message("read_gmcp", timeout, |options| options.gmcp.pop_front())
     }
 
     /// Waits for the next MSDP message.
-    pub fn read_msdp(&self, timeout: Option<Duration>) -> Result<Vec<(String, msdp::Value)>> {
+    pub fn read_msdp(&self, timeout: Timeout) -> Result<Vec<(String, msdp::Value)>> {
         self.next_message("read_msdp", timeout, |options| options.msdp.pop_front())
     }
 
     /// Waits for the next ZMP message: `[command, arg, …]`.
-    pub fn read_zmp(&self, timeout: Option<Duration>) -> Result<Vec<String>> {
+    pub fn read_zmp(&self, timeout: Timeout) -> Result<Vec<String>> {
         self.next_message("read_zmp", timeout, |options| options.zmp.pop_front())
     }
 
     /// Waits for the next ATCP message: (package, value).
-    pub fn read_atcp(&self, timeout: Option<Duration>) -> Result<(String, String)> {
+    pub fn read_atcp(&self, timeout: Timeout) -> Result<(String, String)> {
         self.next_message("read_atcp", timeout, |options| options.atcp.pop_front())
     }
 
@@ -36,7 +35,7 @@ impl<R: Role> Core<R> {
     fn next_message<T>(
         &self,
         operation: &'static str,
-        timeout: Option<Duration>,
+        timeout: Timeout,
         take: impl Fn(&mut Options) -> Option<T>,
     ) -> Result<T> {
         let peer = self.peer();
@@ -53,7 +52,7 @@ impl<R: Role> Core<R> {
     pub fn send_mud(&self, operation: &'static str, opt: Opt, payload: &[u8]) -> Result<()> {
         let peer = self.peer();
         let mut refused = false;
-        self.send(operation, self.deadline_for(None), |state| {
+        self.send(operation, self.deadline_for(Timeout::Default), |state| {
             refused = !state.link.is_on(opt);
             if !refused {
                 state.link.engine.send_subnegotiation(opt, payload);
@@ -71,7 +70,7 @@ impl<R: Role> Core<R> {
 
     /// Asks the peer for its STATUS report: `DO STATUS` unless it performs STATUS
     /// already, then `SB STATUS SEND`; waits for the `IS` that answers.
-    pub fn request_status(&self, timeout: Option<Duration>) -> Result<StatusReport> {
+    pub fn request_status(&self, timeout: Timeout) -> Result<StatusReport> {
         const OPERATION: &str = "request_status";
         let deadline = self.deadline_for(timeout);
         let peer = self.peer();

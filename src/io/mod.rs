@@ -12,11 +12,8 @@
 //! `options`, `proxy`, `tls`, `config`, `socket` and `poller` are leaves; `link` uses
 //! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `shared` uses
 //! `receive`, `socket` and `poller`; `output` adds the writing to `shared`; `core`
-//! uses both; `reading`, `waiting` and `messages` use `core`; `api` stamps it all
-//! onto the connection types.
+//! uses both; `reading`, `waiting` and `messages` use `core`.
 
-#[macro_use]
-mod api;
 mod config;
 mod core;
 mod input;
@@ -35,10 +32,9 @@ mod state;
 mod tls;
 mod waiting;
 
-pub(crate) use self::api::connection_api;
 pub(crate) use self::config::CoreConfig;
 pub use self::config::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
-pub(crate) use self::core::{CLOSE_WAIT_LIMIT, Core, deadline};
+pub(crate) use self::core::{CLOSE_WAIT_LIMIT, Core};
 pub(crate) use self::link::{DataSink, EventHook, Link, Role, on_common_option_event};
 pub(crate) use self::poller::Poller;
 pub use self::reading::ExpectMatch;

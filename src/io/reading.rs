@@ -11,6 +11,7 @@ use memchr::{memchr2, memmem};
 use regex::bytes::Regex;
 
 use crate::error::{Error, Result};
+use crate::timeout::Timeout;
 
 use super::core::Core;
 use super::link::Role;
@@ -56,7 +57,7 @@ impl<R: Role> Core<R> {
     fn read_with<T>(
         &self,
         operation: &'static str,
-        timeout: Option<Duration>,
+        timeout: Timeout,
         mut attempt: impl FnMut(&mut State<R>, &mut ReadSide, Option<SocketAddr>) -> Option<Result<T>>,
     ) -> Result<T> {
         let timed_out = || Error::Timeout {
@@ -76,7 +77,7 @@ impl<R: Role> Core<R> {
         };
         // A zero timeout looks at what is buffered and nothing else: a game loop
         // asks every client this on every turn.
-        if timeout == Some(Duration::ZERO) {
+        if timeout.or(self.shared.config.default_timeout) == Timeout::After(Duration::ZERO) {
             let mut side = self.shared.reading.try_lock().ok_or_else(timed_out)?;
             return self.check(operation, |state| attempt(state, &mut side));
         }
@@ -96,7 +97,7 @@ impl<R: Role> Core<R> {
     fn read_text(
         &self,
         operation: &'static str,
-        timeout: Option<Duration>,
+        timeout: Timeout,
         last: bool,
         mut attempt: impl FnMut(
             &mut State<R>,
@@ -131,7 +132,7 @@ impl<R: Role> Core<R> {
     }
 
     /// Up to `n` bytes, as soon as any are buffered.
-    pub fn read(&self, n: usize, timeout: Option<Duration>) -> Result<Vec<u8>> {
+    pub fn read(&self, n: usize, timeout: Timeout) -> Result<Vec<u8>> {
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -142,7 +143,7 @@ impl<R: Role> Core<R> {
 
     /// `io::Read`: as many buffered bytes as fit in `buf`, as soon as any are there;
     /// a socket read with nothing buffered lands in `buf` itself.
-    pub fn read_buf(&self, buf: &mut [u8], timeout: Option<Duration>) -> Result<usize> {
+    pub fn read_buf(&self, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -171,7 +172,7 @@ impl<R: Role> Core<R> {
     }
 
     /// [`read`](Self::read), decoded.
-    pub fn read_str(&self, n: usize, timeout: Option<Duration>) -> Result<String> {
+    pub fn read_str(&self, n: usize, timeout: Timeout) -> Result<String> {
         self.read_text("read_str", timeout, false, |state, _, peer| {
             Self::attempt_read(state, n.max(1), "read_str", peer)
         })
@@ -208,14 +209,14 @@ impl<R: Role> Core<R> {
     }
 
     /// One line, including its terminator.
-    pub fn readline(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+    pub fn readline(&self, timeout: Timeout) -> Result<Vec<u8>> {
         self.read_with("readline", timeout, |state, side, peer| {
             self.attempt_readline(state, side, "readline", peer)
         })
     }
 
     /// [`readline`](Self::readline), decoded.
-    pub fn readline_str(&self, timeout: Option<Duration>) -> Result<String> {
+    pub fn readline_str(&self, timeout: Timeout) -> Result<String> {
         self.read_text("readline_str", timeout, false, |state, side, peer| {
             self.attempt_readline(state, side, "readline_str", peer)
         })
@@ -256,7 +257,7 @@ impl<R: Role> Core<R> {
     }
 
     /// Everything up to and including the first occurrence of `pattern`.
-    pub fn read_until(&self, pattern: &[u8], timeout: Option<Duration>) -> Result<Vec<u8>> {
+    pub fn read_until(&self, pattern: &[u8], timeout: Timeout) -> Result<Vec<u8>> {
         self.read_with(
             "read_until",
             timeout,
@@ -266,7 +267,7 @@ impl<R: Role> Core<R> {
 
     /// [`read_until`](Self::read_until) with a text pattern, encoded with the
     /// connection's charset; the result is decoded.
-    pub fn read_until_str(&self, pattern: &str, timeout: Option<Duration>) -> Result<String> {
+    pub fn read_until_str(&self, pattern: &str, timeout: Timeout) -> Result<String> {
         let encoded = self.lock().link.charset.encode(pattern);
         self.read_text(
             "read_until_str",
@@ -296,14 +297,14 @@ impl<R: Role> Core<R> {
     /// The data up to the peer's next GA or EOR: a MUD or BBS prompt, whatever its
     /// text. Waits for one; at the end of the stream `Err(Eof)` (the data stays
     /// readable with the other reads).
-    pub fn read_prompt(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+    pub fn read_prompt(&self, timeout: Timeout) -> Result<Vec<u8>> {
         self.read_with("read_prompt", timeout, |state, _, peer| {
             Self::attempt_prompt(state, "read_prompt", peer)
         })
     }
 
     /// [`read_prompt`](Self::read_prompt), decoded.
-    pub fn read_prompt_str(&self, timeout: Option<Duration>) -> Result<String> {
+    pub fn read_prompt_str(&self, timeout: Timeout) -> Result<String> {
         self.read_text("read_prompt_str", timeout, false, |state, _, peer| {
             Self::attempt_prompt(state, "read_prompt_str", peer)
         })
@@ -326,14 +327,14 @@ impl<R: Role> Core<R> {
     }
 
     /// Everything until the peer closes (possibly nothing).
-    pub fn read_all(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+    pub fn read_all(&self, timeout: Timeout) -> Result<Vec<u8>> {
         self.read_with("read_all", timeout, |state, _, peer| {
             self.attempt_read_all(state, "read_all", peer)
         })
     }
 
     /// [`read_all`](Self::read_all), decoded.
-    pub fn read_all_str(&self, timeout: Option<Duration>) -> Result<String> {
+    pub fn read_all_str(&self, timeout: Timeout) -> Result<String> {
         self.read_text("read_all_str", timeout, true, |state, _, peer| {
             self.attempt_read_all(state, "read_all_str", peer)
         })
@@ -341,7 +342,7 @@ impl<R: Role> Core<R> {
 
     /// Waits until one of `patterns` matches the buffered data; the first pattern in
     /// list order that matches wins, as in telnetlib.
-    pub fn expect(&self, patterns: &[Regex], timeout: Option<Duration>) -> Result<ExpectMatch> {
+    pub fn expect(&self, patterns: &[Regex], timeout: Timeout) -> Result<ExpectMatch> {
         self.read_with("expect", timeout, |state, _, peer| {
             let buffer = state.input.as_slice();
             for (index, pattern) in patterns.iter().enumerate() {

@@ -1,10 +1,10 @@
 //! `wait_for`: block until options reach the wanted states.
 
 use std::fmt;
-use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::proto::{Engine, Opt, Side};
+use crate::timeout::Timeout;
 
 use super::core::Core;
 use super::link::Role;
@@ -57,7 +57,7 @@ impl fmt::Display for Want {
 impl<R: Role> Core<R> {
     /// Waits until every condition holds. Fails with `Timeout` naming the unmet ones,
     /// or, once the peer has gone and they can no longer change, with `Eof`/`Io`.
-    pub fn wait_for(&self, wants: &[Want], timeout: Option<Duration>) -> Result<()> {
+    pub fn wait_for(&self, wants: &[Want], timeout: Timeout) -> Result<()> {
         let unmet = |engine: &Engine| -> Vec<String> {
             wants
                 .iter()

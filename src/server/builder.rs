@@ -11,6 +11,7 @@ use crate::codec::Charset;
 use crate::error::{Error, Result};
 use crate::io::{CoreConfig, DEFAULT_MAX_LINE};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
+use crate::timeout::Timeout;
 
 use super::TelnetServer;
 use super::role::ServerSettings;
@@ -28,7 +29,6 @@ pub(crate) struct Settings {
     pub handler_stack_size: usize,
     pub connect_maxwait: Duration,
     pub nodelay: bool,
-    pub never_send_ga: bool,
     pub refusal: String,
     /// TELNETS: each connection starts with a TLS handshake.
     #[cfg(feature = "tls")]
@@ -74,6 +74,7 @@ impl Default for ServerBuilder {
             environ_names: super::role::ENVIRON_REQUEST.map(String::from).to_vec(),
             mssp: Vec::new(),
             connect_maxwait: Duration::from_secs(4),
+            never_send_ga: false,
         };
         ServerBuilder {
             encoding: "utf-8".to_owned(),
@@ -92,7 +93,6 @@ impl Default for ServerBuilder {
                 handler_stack_size: 2 << 20,
                 connect_maxwait: Duration::from_secs(4),
                 nodelay: true,
-                never_send_ga: false,
                 refusal: "Too many connections; try again later.\r\n".to_owned(),
                 #[cfg(feature = "tls")]
                 tls: None,
@@ -124,8 +124,8 @@ impl ServerBuilder {
 
     /// Close a client after this long without input, sending `\r\nTimeout.\r\n` first
     /// (default: never).
-    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.settings.core.idle_timeout = timeout;
+    pub fn idle_timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.settings.core.idle_timeout = timeout.into().duration();
         self
     }
 
@@ -138,8 +138,17 @@ impl ServerBuilder {
 
     /// The default timeout of every blocking call on a connection given `None`
     /// (default: wait forever).
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.settings.core.default_timeout = timeout;
+    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.settings.core.default_timeout = timeout.into().or(Timeout::Never);
+        self
+    }
+
+    /// How long a client may leave output unread before it is dropped (default 30 s):
+    /// `send` on a handler's thread waits this long at most, and output queued in the
+    /// game loop (or by the poller) that the client takes none of for this long ends
+    /// the connection with `Error::Timeout`. `Timeout::Never` keeps such clients.
+    pub fn write_timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.settings.core.write_timeout = timeout.into().or(Timeout::Never).duration();
         self
     }
 
@@ -296,7 +305,7 @@ impl ServerBuilder {
 
     /// Never send `IAC GA` after prompts.
     pub fn never_send_ga(mut self, on: bool) -> Self {
-        self.settings.never_send_ga = on;
+        self.role.never_send_ga = on;
         self
     }
 

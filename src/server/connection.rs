@@ -1,87 +1,41 @@
 //! [`ServerConnection`]: one client of a [`TelnetServer`](super::TelnetServer), with
-//! everything `TelnetConnection` reads, writes and waits for, plus miniboa's surface.
+//! everything a [`Connection`] reads, writes and waits for, plus miniboa's surface.
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use memchr::memchr2;
 
+use crate::connection::{Connection, Server};
 use crate::error::{Error, Result};
-use crate::io::{Core, State, deadline};
+use crate::io::State;
 use crate::proto::lflow::FlowControl;
 use crate::proto::{Command, Opt, RequestOutcome, Side, nvt};
+use crate::timeout::Timeout;
 
 use super::role::ServerRole;
 use super::xterm;
 
-/// How long `send` on a handler's thread waits for a client that does not read, when
-/// the server has no `timeout` of its own.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Counts a server's live connections; the count drops when the connection does.
-#[derive(Debug)]
-pub(crate) struct Slot(pub Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// One client connection on the server side. Shared as `Arc<ServerConnection>`; every
-/// method takes `&self` and is safe from any thread.
+/// One client of a [`TelnetServer`](super::TelnetServer): a [`Connection`] handle
+/// (clones share the connection; every method takes `&self` and is safe from any
+/// thread), with everything a [`TelnetConnection`](crate::TelnetConnection) reads,
+/// writes and waits for, plus miniboa's surface (`send`, `get_command`, `active`, …).
 ///
-/// Reads, writes, `wait_for` and option requests are those of
-/// [`TelnetConnection`](crate::TelnetConnection). The miniboa methods (`send`,
-/// `get_command`, `active`, …) never block the game loop: there `send` queues and
-/// writes what the socket takes at once, and fails with [`Error::OutputFull`] when a
-/// client has left `max_output_buffer` bytes unread (the connection is then closed).
-pub struct ServerConnection {
-    pub(crate) core: Core<ServerRole>,
-    connect_time: SystemTime,
-    connected_at: Instant,
-    deactivated: AtomicBool,
-    in_game_loop: AtomicBool,
-    never_send_ga: bool,
-    _slot: Slot,
-}
+/// The miniboa methods never block the game loop: there `send` queues and writes
+/// what the socket takes at once, and fails with [`Error::OutputFull`] when a client
+/// has left `max_output_buffer` bytes unread (the connection is then closed).
+pub type ServerConnection = Connection<Server>;
 
-impl fmt::Debug for ServerConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerConnection")
-            .field("peer", &self.core.peer())
-            .field("active", &self.active())
-            .finish()
-    }
-}
-
-impl ServerConnection {
-    pub(crate) fn new(core: Core<ServerRole>, never_send_ga: bool, slot: Slot) -> Self {
-        ServerConnection {
-            core,
-            connect_time: SystemTime::now(),
-            connected_at: Instant::now(),
-            deactivated: AtomicBool::new(false),
-            in_game_loop: AtomicBool::new(false),
-            never_send_ga,
-            _slot: slot,
-        }
-    }
-
+impl Connection<Server> {
     // ------------------------------------------------------------- miniboa: state
 
     /// Whether the connection is usable: false once the peer has gone, after
     /// [`deactivate`](Self::deactivate), or after `close` (miniboa's `active` stays true
     /// after the peer leaves).
     pub fn active(&self) -> bool {
-        if self.deactivated.load(Ordering::SeqCst) {
+        if self.core().lock().role.deactivated {
             return false;
         }
-        let state = self.core.lock();
+        let state = self.core().lock();
         !state.closed && state.end.is_none()
     }
 
@@ -96,13 +50,13 @@ impl ServerConnection {
     /// once, and what is queued is sent in the background (for up to a second) before
     /// the socket is shut. A game loop never stalls on it.
     pub fn deactivate(&self) {
-        self.deactivated.store(true, Ordering::SeqCst);
-        self.core.close_soon();
+        self.core().lock().role.deactivated = true;
+        self.core().close_soon();
     }
 
     /// The client's IP address as text.
     pub fn address(&self) -> String {
-        self.core
+        self.core()
             .peer()
             .map(|a| a.ip().to_string())
             .unwrap_or_default()
@@ -110,44 +64,41 @@ impl ServerConnection {
 
     /// The client's port.
     pub fn port(&self) -> u16 {
-        self.core.peer().map(|a| a.port()).unwrap_or_default()
+        self.core().peer().map(|a| a.port()).unwrap_or_default()
     }
 
     /// `"address:port"` (IPv6 in brackets, unlike miniboa).
     pub fn addrport(&self) -> String {
-        self.core.peer().map(|a| a.to_string()).unwrap_or_default()
+        self.core()
+            .peer()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
     }
 
     /// When the client connected (at TCP accept, not after negotiation).
     pub fn connect_time(&self) -> SystemTime {
-        self.connect_time
+        self.core().lock().role.connect_time
     }
 
     /// When application data last arrived from the client (not when it was read).
     pub fn last_input_time(&self) -> SystemTime {
-        let since = self.core.lock().last_input.elapsed();
+        let since = self.core().lock().last_input.elapsed();
         SystemTime::now() - since
     }
 
     /// How long since application data last arrived.
     pub fn idle(&self) -> Duration {
-        self.core.lock().last_input.elapsed()
+        self.core().lock().last_input.elapsed()
     }
 
     /// How long the client has been connected.
     pub fn duration(&self) -> Duration {
-        self.connected_at.elapsed()
-    }
-
-    /// The terminal type (TTYPE, else NEW_ENVIRON's TERM, else the server's default,
-    /// `ANSI` like miniboa).
-    pub fn terminal_type(&self) -> String {
-        self.core.lock().role.terminal_type()
+        self.core().lock().role.connected_at.elapsed()
     }
 
     /// Every TTYPE answer in order (`ttype1`, `ttype2`, … in telnetlib3).
     pub fn terminal_types(&self) -> Vec<String> {
-        self.core.lock().role.ttypes.clone()
+        self.core().lock().role.ttypes.clone()
     }
 
     /// The MUD client on the other end (Mudlet, TinTin++, MUSHclient, zMUD, CMUD, …),
@@ -155,78 +106,32 @@ impl ServerConnection {
     /// other clients. MUD clients echo for themselves: the server does not offer
     /// ECHO to them.
     pub fn mud_client(&self) -> Option<String> {
-        let state = self.core.lock();
+        let state = self.core().lock();
         state.role.mud_client(&state.link)
-    }
-
-    /// Window width from NAWS (default 80).
-    pub fn columns(&self) -> u16 {
-        self.core.lock().role.cols
-    }
-
-    /// Window height from NAWS (default 24, as miniboa).
-    pub fn rows(&self) -> u16 {
-        self.core.lock().role.rows
-    }
-
-    /// The environment variables the client sent (names upper-cased, empty values
-    /// dropped, as telnetlib3 stores them).
-    pub fn environment(&self) -> BTreeMap<String, String> {
-        self.core.lock().role.environment.clone()
-    }
-
-    /// One environment variable the client sent.
-    pub fn env(&self, name: &str) -> Option<String> {
-        self.core
-            .lock()
-            .role
-            .environment
-            .get(&name.to_ascii_uppercase())
-            .cloned()
     }
 
     /// The charset name the client accepted through CHARSET, if any.
     pub fn charset(&self) -> Option<String> {
-        self.core.lock().role.charset.clone()
-    }
-
-    /// The text encoding in use for `send` and the `_str` methods.
-    pub fn encoding(&self) -> String {
-        self.core.lock().link.charset.name()
-    }
-
-    /// The terminal speed from TSPEED, `(rx, tx)`.
-    pub fn terminal_speed(&self) -> Option<(u32, u32)> {
-        self.core.lock().role.speed
-    }
-
-    /// The X display from XDISPLOC.
-    pub fn x_display(&self) -> Option<String> {
-        self.core.lock().role.x_display.clone()
+        self.core().lock().role.charset.clone()
     }
 
     /// The location the client sent with SNDLOC (RFC 779), once asked with
     /// [`request_location`](Self::request_location).
     pub fn location(&self) -> Option<String> {
-        self.core.lock().role.location.clone()
-    }
-
-    /// The LFLOW settings last sent with [`set_flow_control`](Self::set_flow_control).
-    pub fn flow_control(&self) -> FlowControl {
-        self.core.lock().link.options.flow
+        self.core().lock().role.location.clone()
     }
 
     /// Whether output to the client is stopped by its XOFF (only after the client was
     /// told to pass XON/XOFF through: `set_flow_control` with `client_side: false`).
     pub fn output_stopped(&self) -> bool {
-        self.core.lock().link.options.output_stopped()
+        self.core().lock().link.options.output_stopped()
     }
 
     /// Bytes queued for the client and not yet written. After the connection is
     /// closed (by `deactivate`, a dropped slow client, or server shutdown), the bytes
     /// that `send` accepted but that could not be written before the close.
     pub fn queued_output(&self) -> usize {
-        self.core.queued()
+        self.core().queued()
     }
 
     // ------------------------------------------------------------- miniboa: text
@@ -237,9 +142,11 @@ impl ServerConnection {
     /// In the game loop ([`TelnetServer::poll`](super::TelnetServer::poll)) it never
     /// blocks: it writes what the socket takes and queues the rest, which each `poll`
     /// pushes on. On a handler's own thread it returns once everything is written. A
-    /// client that leaves `max_output_buffer` unread (game loop) or does not read for
-    /// the server's `timeout` (30 s by default) is dropped: the connection is closed and
-    /// `OutputFull` or `Timeout` returned.
+    /// client that leaves `max_output_buffer` unread (game loop), or takes none of it
+    /// within the server's [`write_timeout`](super::ServerBuilder::write_timeout) (30 s
+    /// by default) or its default [`timeout`](super::ServerBuilder::timeout), whichever
+    /// is shorter, is dropped: the connection is closed and `OutputFull` or `Timeout`
+    /// returned.
     pub fn send(&self, text: &str) -> Result<()> {
         self.deliver("send", |state| {
             let bytes = state.link.charset.encode(text);
@@ -261,14 +168,20 @@ impl ServerConnection {
         operation: &'static str,
         produce: impl FnOnce(&mut State<ServerRole>),
     ) -> Result<()> {
-        let result = if self.in_game_loop.load(Ordering::SeqCst) {
-            self.core.queue(operation, produce)
+        let in_game_loop = self.core().lock().role.in_game_loop;
+        let result = if in_game_loop {
+            self.core().queue(operation, produce)
         } else {
-            let deadline = self
-                .core
-                .deadline_for(None)
-                .or_else(|| deadline(Some(SEND_TIMEOUT)));
-            self.core.send(operation, deadline, produce)
+            // Bounded by the connection's default timeout and by the server's write
+            // timeout, whichever comes first; a client that takes none of it by
+            // then is dropped.
+            let by_default = self.core().deadline_for(Timeout::Default);
+            let by_write = Timeout::from(self.core().shared.config.write_timeout).deadline();
+            let deadline = match (by_default, by_write) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            self.core().send(operation, deadline, produce)
         };
         if let Err(Error::OutputFull { .. } | Error::Timeout { .. }) = &result {
             log::info!("{} is not reading its output; dropping it", self.addrport());
@@ -280,9 +193,8 @@ impl ServerConnection {
     /// From now on neither `send` nor `close` waits for the socket (the client
     /// joined the game loop).
     pub(crate) fn enter_game_loop(&self) {
-        self.in_game_loop.store(true, Ordering::SeqCst);
-        self.core.never_wait();
-        self.core.lock().role.in_game_loop = true;
+        self.core().never_wait();
+        self.core().lock().role.in_game_loop = true;
     }
 
     /// [`send`](Self::send) with miniboa's caret colour codes (`^r` red, `^~` reset, …)
@@ -309,7 +221,7 @@ impl ServerConnection {
             let bytes = state.link.charset.encode(text);
             nvt::encode_text(&bytes, false, &mut state.outgoing);
             let engine = &mut state.link.engine;
-            if !self.never_send_ga && !engine.is_enabled(Side::Local, Opt::SGA) {
+            if !state.role.never_send_ga() && !engine.is_enabled(Side::Local, Opt::SGA) {
                 engine.send_command(Command::Ga);
             }
             if engine.is_enabled(Side::Local, Opt::EOR) {
@@ -334,18 +246,18 @@ impl ServerConnection {
         S: AsRef<str>,
     {
         let payload = crate::proto::mssp::encode(variables);
-        self.core.send_mud("send_mssp", Opt::MSSP, &payload)
+        self.core().send_mud("send_mssp", Opt::MSSP, &payload)
     }
 
     /// The next complete line the client typed, trimmed, without waiting; `None` when
     /// no complete line is buffered.
     pub fn get_command(&self) -> Option<String> {
-        match self.core.readline_str(Some(Duration::ZERO)) {
+        match self.core().readline_str(Timeout::After(Duration::ZERO)) {
             Ok(line) => Some(line.trim().to_owned()),
             // A line longer than the limit is handed over in pieces rather than stuck.
             Err(Error::LineTooLong { .. }) => self
-                .core
-                .read_str(usize::MAX, Some(Duration::ZERO))
+                .core()
+                .read_str(usize::MAX, Timeout::After(Duration::ZERO))
                 .ok()
                 .map(|text| text.trim().to_owned()),
             Err(_) => None,
@@ -354,14 +266,14 @@ impl ServerConnection {
 
     /// Whether a complete line is buffered for [`get_command`](Self::get_command).
     pub fn cmd_ready(&self) -> bool {
-        memchr2(b'\n', b'\r', self.core.lock().input.as_slice()).is_some()
+        memchr2(b'\n', b'\r', self.core().lock().input.as_slice()).is_some()
     }
 
     // ------------------------------------------------------------- miniboa: negotiation
 
     fn request_now(&self, side: Side, opt: Opt, enable: bool) -> Result<RequestOutcome> {
         let mut outcome = RequestOutcome::AlreadySo;
-        self.core.queue("request", |state| {
+        self.core().queue("request", |state| {
             outcome = state.link.engine.request(side, opt, enable);
         })?;
         Ok(outcome)
@@ -425,11 +337,11 @@ impl ServerConnection {
         if !self.remote_option(Opt::LFLOW) {
             return Err(Error::Refused {
                 operation: "set_flow_control",
-                peer: self.core.peer(),
+                peer: self.core().peer(),
                 opt: Opt::LFLOW,
             });
         }
-        self.core.queue("set_flow_control", |state| {
+        self.core().queue("set_flow_control", |state| {
             for command in flow.commands() {
                 state.link.engine.send_subnegotiation(Opt::LFLOW, &command);
             }
@@ -445,7 +357,7 @@ impl ServerConnection {
     /// Hides what the client types: the server claims ECHO (`IAC WILL ECHO` if it was
     /// off) and echoes nothing until [`password_mode_off`](Self::password_mode_off).
     pub fn password_mode_on(&self) -> Result<()> {
-        self.core.queue("password_mode_on", |state| {
+        self.core().queue("password_mode_on", |state| {
             state.role.password_mode = true;
             let was_on = state.link.engine.is_enabled(Side::Local, Opt::ECHO);
             if !was_on {
@@ -458,18 +370,11 @@ impl ServerConnection {
     /// Shows typing again: echo resumes, and if ECHO was turned on only for the
     /// password, `IAC WONT ECHO` gives echoing back to the client.
     pub fn password_mode_off(&self) -> Result<()> {
-        self.core.queue("password_mode_off", |state| {
+        self.core().queue("password_mode_off", |state| {
             state.role.password_mode = false;
             if std::mem::take(&mut state.role.echo_for_password) {
                 state.link.engine.request(Side::Local, Opt::ECHO, false);
             }
         })
     }
-}
-
-crate::io::connection_api!(ServerConnection);
-
-/// The peer address of a connection, for logs.
-pub(crate) fn peer_of(connection: &ServerConnection) -> Option<SocketAddr> {
-    connection.core.peer()
 }

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Sender;
 
@@ -94,6 +95,18 @@ pub(crate) struct ServerSettings {
     pub mssp: Vec<(String, Vec<String>)>,
     /// The longest a connection's negotiation may hold back its hand-out.
     pub connect_maxwait: Duration,
+    /// `send_prompt` never sends GA.
+    pub never_send_ga: bool,
+}
+
+/// Counts a server's live connections; the count drops when the connection does.
+#[derive(Debug)]
+pub(crate) struct Slot(pub Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Tells the server that a connection's negotiation settled, or that something
@@ -123,12 +136,20 @@ impl Awaiting {
 
 /// One server connection's negotiation state and what the client told us.
 #[derive(Debug)]
-pub(crate) struct ServerRole {
+pub struct ServerRole {
     settings: Arc<ServerSettings>,
     notifier: Option<Notifier>,
     announced: bool,
-    /// The connection is in a game loop, which wants to hear of its activity.
-    pub in_game_loop: bool,
+    /// The connection is in a game loop, which wants to hear of its activity (and
+    /// whose `send` must never wait).
+    pub(crate) in_game_loop: bool,
+    /// `deactivate` was called.
+    pub(crate) deactivated: bool,
+    /// When the client connected (at TCP accept).
+    pub(crate) connect_time: SystemTime,
+    pub(crate) connected_at: Instant,
+    /// Counts the connection among the server's live ones while it exists.
+    _slot: Option<Slot>,
     /// When the connection is handed out even if its negotiation has not settled.
     hand_out_by: Option<Instant>,
     advanced: bool,
@@ -146,29 +167,37 @@ pub(crate) struct ServerRole {
     logout: bool,
     editor: LineEditor,
     /// Echo nothing typed (a password is being entered).
-    pub password_mode: bool,
+    pub(crate) password_mode: bool,
     /// ECHO was switched on by `password_mode_on` and goes off with it.
-    pub echo_for_password: bool,
-    pub ttypes: Vec<String>,
-    pub term: Option<String>,
-    pub cols: u16,
-    pub rows: u16,
-    pub environment: BTreeMap<String, String>,
-    pub charset: Option<String>,
-    pub speed: Option<(u32, u32)>,
-    pub x_display: Option<String>,
+    pub(crate) echo_for_password: bool,
+    pub(crate) ttypes: Vec<String>,
+    pub(crate) term: Option<String>,
+    pub(crate) cols: u16,
+    pub(crate) rows: u16,
+    pub(crate) environment: BTreeMap<String, String>,
+    pub(crate) charset: Option<String>,
+    pub(crate) speed: Option<(u32, u32)>,
+    pub(crate) x_display: Option<String>,
     /// What the client sent with SNDLOC (RFC 779).
-    pub location: Option<String>,
+    pub(crate) location: Option<String>,
 }
 
 impl ServerRole {
-    pub fn new(settings: Arc<ServerSettings>, notifier: Option<Notifier>) -> ServerRole {
+    pub(crate) fn new(
+        settings: Arc<ServerSettings>,
+        notifier: Option<Notifier>,
+        slot: Option<Slot>,
+    ) -> ServerRole {
         let (cols, rows) = settings.default_size;
         ServerRole {
             settings,
             notifier,
             announced: false,
             in_game_loop: false,
+            deactivated: false,
+            connect_time: SystemTime::now(),
+            connected_at: Instant::now(),
+            _slot: slot,
             hand_out_by: None,
             advanced: false,
             echo_decided: false,
@@ -194,16 +223,13 @@ impl ServerRole {
         }
     }
 
-    /// The terminal type: the TTYPE answer, else NEW_ENVIRON's TERM, else the default.
-    pub fn terminal_type(&self) -> String {
-        self.term
-            .clone()
-            .or_else(|| self.environment.get("TERM").cloned())
-            .unwrap_or_else(|| self.settings.default_term.clone())
+    /// `send_prompt` never sends GA (`ServerBuilder::never_send_ga`).
+    pub(crate) fn never_send_ga(&self) -> bool {
+        self.settings.never_send_ga
     }
 
     /// No request of ours and no subnegotiation answer is outstanding.
-    pub fn settled(&self, link: &Link) -> bool {
+    pub(crate) fn settled(&self, link: &Link) -> bool {
         !self.awaiting.any() && (!link.engine.any_pending() || only_courtesy_pending(link))
     }
 
@@ -211,7 +237,7 @@ impl ServerRole {
     /// names a known MUD client (`Mudlet 4.17`, `tintin++`), else the first answer
     /// when the client speaks MTTS or a MUD-only option (GMCP, MSDP, …). `None` for
     /// other clients.
-    pub fn mud_client(&self, link: &Link) -> Option<String> {
+    pub(crate) fn mud_client(&self, link: &Link) -> Option<String> {
         let first_word = |t: &String| {
             let word = t.split([' ', '/', '-']).next().unwrap_or_default();
             MUD_CLIENTS.contains(&word.to_ascii_lowercase().as_str())
@@ -511,6 +537,30 @@ fn only_courtesy_pending(link: &Link) -> bool {
 }
 
 impl Role for ServerRole {
+    /// The TTYPE answer, else NEW_ENVIRON's TERM, else the default.
+    fn terminal_type(&self) -> String {
+        self.term
+            .clone()
+            .or_else(|| self.environment.get("TERM").cloned())
+            .unwrap_or_else(|| self.settings.default_term.clone())
+    }
+
+    fn window_size(&self) -> (u16, u16) {
+        (self.cols, self.rows)
+    }
+
+    fn terminal_speed(&self) -> Option<(u32, u32)> {
+        self.speed
+    }
+
+    fn x_display(&self) -> Option<String> {
+        self.x_display.clone()
+    }
+
+    fn environment(&self, _link: &Link) -> BTreeMap<String, String> {
+        self.environment.clone()
+    }
+
     fn start(&mut self, link: &mut Link) {
         link.options.new_linemode = Some(Linemode::server);
         link.engine.start();

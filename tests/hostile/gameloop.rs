@@ -58,14 +58,14 @@ impl GameLoop {
         let thread = thread::spawn(move || {
             let block = vec![b'f'; FLOOD_BLOCK];
             let mut report = LoopReport::default();
-            let mut flooding: Vec<Arc<ServerConnection>> = Vec::new();
+            let mut flooding: Vec<ServerConnection> = Vec::new();
             while !loop_stop.load(Ordering::SeqCst) {
                 let started = Instant::now();
                 loop_server.poll(Duration::from_millis(10)).unwrap();
                 for client in loop_server.clients() {
                     while let Some(command) = client.get_command() {
                         if command == "flood" {
-                            flooding.push(Arc::clone(&client));
+                            flooding.push(client.clone());
                         } else {
                             let _ = client.send(&format!("pong {command}\n"));
                         }

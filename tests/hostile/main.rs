@@ -70,9 +70,7 @@ pub fn rss_kib() -> usize {
 
 /// A game-loop server (line mode, handed out after 100 ms) driven by the test's own
 /// thread, with one raw client connected and handed out to it.
-pub fn game_loop_with_one_client(
-    builder: ServerBuilder,
-) -> (TelnetServer, Peer, Arc<ServerConnection>) {
+pub fn game_loop_with_one_client(builder: ServerBuilder) -> (TelnetServer, Peer, ServerConnection) {
     let server = builder
         .line_mode(true)
         .connect_maxwait(Duration::from_millis(100))
@@ -83,7 +81,7 @@ pub fn game_loop_with_one_client(
     let client = loop {
         server.poll(Duration::from_millis(10)).unwrap();
         if let Some(client) = server.clients().first() {
-            break Arc::clone(client);
+            break client.clone();
         }
         assert!(
             started.elapsed() < DEADLINE,
@@ -182,7 +180,7 @@ pub struct Served {
 impl Served {
     pub fn start(
         builder: ServerBuilder,
-        handler: impl Fn(Arc<ServerConnection>) + Send + Sync + 'static,
+        handler: impl Fn(ServerConnection) + Send + Sync + 'static,
     ) -> Served {
         let server = Arc::new(builder.bind("127.0.0.1:0").unwrap());
         let serving = Arc::clone(&server);
@@ -219,7 +217,7 @@ impl Drop for Served {
 }
 
 /// The handler most tests use: says `ready`, then answers each line `L` with `pong L`.
-pub fn echo_handler(client: Arc<ServerConnection>) {
+pub fn echo_handler(client: ServerConnection) {
     if client.send("ready\n").is_err() {
         return;
     }

@@ -197,7 +197,9 @@ fn a_client_blocked_in_read_until_sees_the_servers_reset() {
     // writes report it too.
     assert_eq!(conn.read_some(Some(DEADLINE)).unwrap(), b" line");
     assert!(is_reset(&conn.read_some(Some(DEADLINE)).unwrap_err()));
-    assert!(is_reset(&conn.write(b"x", Some(DEADLINE)).unwrap_err()));
+    assert!(is_reset(
+        &conn.write_bytes(b"x", Some(DEADLINE)).unwrap_err()
+    ));
     drop((conn, server));
     baseline.assert_restored("after a reset of the client");
 }
@@ -212,9 +214,9 @@ fn a_half_closed_server_can_still_be_written_to() {
     assert_eq!(conn.readline(Some(DEADLINE)).unwrap(), b"bye\r\n");
     assert!(conn.read_some(Some(DEADLINE)).unwrap_err().is_eof());
     let data = vec![b'd'; 1 << 20];
-    conn.write(&data, Some(DEADLINE)).unwrap();
+    conn.write_bytes(&data, Some(DEADLINE)).unwrap();
     conn.write_str("done\n", Some(DEADLINE)).unwrap();
-    conn.flush(Some(DEADLINE)).unwrap();
+    conn.flush_within(Some(DEADLINE)).unwrap();
     let mut socket = server.socket().try_clone().unwrap();
     socket.set_read_timeout(Some(DEADLINE)).unwrap();
     let mut received = Vec::new();

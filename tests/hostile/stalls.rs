@@ -141,7 +141,7 @@ fn writes_to_a_server_that_never_reads_time_out_clearly_and_lose_nothing() {
         let block: Vec<u8> = (0..64u32 << 10)
             .map(|i| ((i + round) % 251) as u8)
             .collect();
-        match conn.write(&block, short) {
+        match conn.write_bytes(&block, short) {
             Ok(()) => expected.extend_from_slice(&block),
             Err(error @ Error::Timeout { .. }) => {
                 let text = error.to_string();
@@ -167,7 +167,7 @@ fn writes_to_a_server_that_never_reads_time_out_clearly_and_lose_nothing() {
             "writes to a stalled server never failed"
         );
     }
-    let error = conn.flush(short).unwrap_err();
+    let error = conn.flush_within(short).unwrap_err();
     assert!(
         matches!(
             error,
@@ -202,7 +202,7 @@ fn writes_to_a_server_that_never_reads_time_out_clearly_and_lose_nothing() {
         }
         received
     });
-    conn.flush(Some(DEADLINE)).unwrap();
+    conn.flush_within(Some(DEADLINE)).unwrap();
     let received = reader.join().unwrap();
     assert_eq!(received.len(), expected.len(), "bytes lost or duplicated");
     assert!(received == expected, "the bytes arrived changed");

@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::thread;
 
 use telnetlib::{ClientBuilder, ServerBuilder, ServerConnection, TelnetConnection, TelnetServer};
@@ -14,7 +13,7 @@ use super::peer::DEADLINE;
 pub fn loopback(
     server: ServerBuilder,
     client: ClientBuilder,
-) -> (TelnetServer, Arc<ServerConnection>, TelnetConnection) {
+) -> (TelnetServer, ServerConnection, TelnetConnection) {
     let server = server.bind("127.0.0.1:0").unwrap();
     let address = server.local_addr();
     let (conn, connection) = thread::scope(|scope| {

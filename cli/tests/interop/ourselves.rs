@@ -3,7 +3,6 @@
 //! TSPEED, XDISPLOC, EOR, LOGOUT), each checking the state on both sides and the
 //! bytes a relay saw.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use telnetlib::proto::Opt;
@@ -19,7 +18,7 @@ struct Pair {
     _server: TelnetServer,
     tap: Tap,
     client: TelnetConnection,
-    conn: Arc<ServerConnection>,
+    conn: ServerConnection,
 }
 
 fn pair(client: ClientBuilder) -> Pair {
@@ -74,12 +73,12 @@ fn binary() {
     p.client
         .wait_for(&[Want::RemoteDisabled(Opt::ECHO)], WAIT)
         .unwrap();
-    p.client.write(b"a\xffb\r\x00c\n", WAIT).unwrap();
+    p.client.write_bytes(b"a\xffb\r\x00c\n", WAIT).unwrap();
     assert_eq!(
         escape(&p.conn.read_until(b"c", WAIT).unwrap()),
         escape(b"a\xffb\r\x00c")
     );
-    p.conn.write(b"\xff\xfe\r\x00|", WAIT).unwrap();
+    p.conn.write_bytes(b"\xff\xfe\r\x00|", WAIT).unwrap();
     assert_eq!(
         escape(&p.client.read_until(b"|", WAIT).unwrap()),
         escape(b"\xff\xfe\r\x00|")

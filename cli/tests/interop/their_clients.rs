@@ -4,7 +4,6 @@
 //! bytes a relay recorded, that no negotiation repeats.
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use telnetlib::proto::Opt;
@@ -51,7 +50,7 @@ fn accept(
     server: &TelnetServer,
     tap: &Tap,
     peer: &mut dyn FnMut() -> Option<String>,
-) -> Arc<ServerConnection> {
+) -> ServerConnection {
     let start = Instant::now();
     let mut first_byte: Option<Instant> = None;
     loop {
@@ -78,7 +77,7 @@ fn accept(
     }
 }
 
-fn accept_from(server: &TelnetServer, tap: &Tap, peer: &mut Proc) -> Arc<ServerConnection> {
+fn accept_from(server: &TelnetServer, tap: &Tap, peer: &mut Proc) -> ServerConnection {
     accept(server, tap, &mut || peer.exited().then(|| peer.output()))
 }
 
@@ -113,7 +112,7 @@ fn converse(conn: &ServerConnection) {
     assert_eq!(line.trim_end(), LINE, "the line arrives intact");
     let raw = conn.read_until(b"|", WAIT).expect("the bytes with 0xFF");
     assert_eq!(escape(&raw), escape(RAW), "0xFF arrives undoubled");
-    conn.write(REPLY, WAIT).expect("send the reply");
+    conn.write_bytes(REPLY, WAIT).expect("send the reply");
 }
 
 /// The client's half, from what the script printed.
@@ -304,7 +303,7 @@ impl TerminalRun<'_> {
             tmux.key("Enter");
             let raw = conn.read_until(b"|", WAIT).expect("the typed 0xFF");
             assert_eq!(escape(&raw), escape(b"bin:\xff|"), "a typed 0xFF");
-            conn.write(b"<\xff>", WAIT).unwrap();
+            conn.write_bytes(b"<\xff>", WAIT).unwrap();
             poll_until("0xFF to reach the terminal", || {
                 tmux.output().windows(3).any(|w| w == b"<\xff>")
             });

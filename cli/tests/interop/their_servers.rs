@@ -345,7 +345,7 @@ fn libtelnet_proxy_in_front_of_our_server() {
     client.write_str(&format!("{LINE}\n"), WAIT).unwrap();
     assert_eq!(conn.readline_str(WAIT).unwrap().trim_end(), LINE);
     // Our server edits lines while it echoes: the bytes arrive with the line's end.
-    client.write(b"\xff\x00|\r\n", WAIT).unwrap();
+    client.write_bytes(b"\xff\x00|\r\n", WAIT).unwrap();
     assert_eq!(conn.read_until(b"|", WAIT).unwrap(), b"\xff\x00|");
     // The proxy decodes what passes: it saw our terminal type.
     // Close the server side first: the proxy dies of SIGPIPE if it forwards to a

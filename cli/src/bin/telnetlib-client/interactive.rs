@@ -105,7 +105,7 @@ impl Keyboard {
     }
 
     fn send(&self, bytes: &[u8]) {
-        if let Err(error) = self.conn.write(bytes, None) {
+        if let Err(error) = self.conn.write_bytes(bytes, None) {
             leave(1, &format!("telnetlib-client: {error}"));
         }
     }

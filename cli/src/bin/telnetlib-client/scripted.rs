@@ -25,7 +25,10 @@ pub fn run(conn: &Arc<TelnetConnection>, mut output: Output) -> i32 {
             } else {
                 bytes.extend_from_slice(b"\r\n");
             }
-            if sender.write(&bytes, Some(Duration::from_secs(30))).is_err() {
+            if sender
+                .write_bytes(&bytes, Some(Duration::from_secs(30)))
+                .is_err()
+            {
                 break;
             }
         }

@@ -23,16 +23,16 @@ fn size(cols: u16, rows: u16) -> PtySize {
 }
 
 /// Serves one client with PROGRAM on a pseudo-terminal.
-pub fn pty_shell(client: &Arc<ServerConnection>, program: &str, args: &[String], line_mode: bool) {
+pub fn pty_shell(client: &ServerConnection, program: &str, args: &[String], line_mode: bool) {
     if let Err(error) = run(client, program, args, line_mode) {
         log::warn!("{}: cannot run {program}: {error}", client.addrport());
         let _ = client.send(&format!("cannot run {program}: {error}\n"));
-        let _ = client.flush(Some(std::time::Duration::from_secs(2)));
+        let _ = client.flush_within(Some(std::time::Duration::from_secs(2)));
     }
 }
 
 fn run(
-    client: &Arc<ServerConnection>,
+    client: &ServerConnection,
     program: &str,
     args: &[String],
     line_mode: bool,
@@ -84,11 +84,11 @@ fn run(
     }));
 
     // The program's output to the client; when it ends (the child exited), close.
-    let output_client = Arc::clone(client);
+    let output_client = client.clone();
     let output = std::thread::spawn(move || {
         let mut buffer = [0u8; 16 * 1024];
         while let Ok(n) = from_pty.read(&mut buffer) {
-            if n == 0 || output_client.write(&buffer[..n], None).is_err() {
+            if n == 0 || output_client.write_bytes(&buffer[..n], None).is_err() {
                 break;
             }
         }

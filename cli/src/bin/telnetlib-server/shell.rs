@@ -1,8 +1,6 @@
 //! The built-in shells of `telnetlib-server`: `default` (a prompt with a few commands,
 //! like telnetlib3-server's demo shell) and `echo`.
 
-use std::sync::Arc;
-
 use telnetlib::ServerConnection;
 use telnetlib::proto::{Command, Opt, Side};
 
@@ -141,14 +139,14 @@ fn dump(client: &ServerConnection, kb: usize) -> Result<(), telnetlib::Error> {
     let block: Vec<u8> = LINE.iter().copied().cycle().take(64 * 1024).collect();
     while left > 0 {
         let take = left.min(block.len());
-        client.write(&block[..take], None)?;
+        client.write_bytes(&block[..take], None)?;
         left -= take;
     }
     client.send("\n")
 }
 
 /// telnetlib3-server's default shell: `Ready.`, then a prompt and one command a line.
-pub fn default_shell(client: &Arc<ServerConnection>, never_send_ga: bool) {
+pub fn default_shell(client: &ServerConnection, never_send_ga: bool) {
     let mut session = Session {
         client,
         goahead: !never_send_ga,
@@ -167,7 +165,7 @@ pub fn default_shell(client: &Arc<ServerConnection>, never_send_ga: bool) {
             "help" => vec![HELP.to_owned()],
             "quit" => {
                 session.say("Goodbye.");
-                let _ = client.flush(Some(std::time::Duration::from_secs(5)));
+                let _ = client.flush_within(Some(std::time::Duration::from_secs(5)));
                 return;
             }
             "info" => session.info(),
@@ -207,7 +205,7 @@ pub fn default_shell(client: &Arc<ServerConnection>, never_send_ga: bool) {
 }
 
 /// The echo shell: each line received is written back byte for byte, then CR LF.
-pub fn echo_shell(client: &Arc<ServerConnection>) {
+pub fn echo_shell(client: &ServerConnection) {
     while let Ok(line) = client.readline(None) {
         let end = line
             .iter()
@@ -215,7 +213,7 @@ pub fn echo_shell(client: &Arc<ServerConnection>) {
             .map_or(0, |at| at + 1);
         let mut reply = line[..end].to_vec();
         reply.extend_from_slice(b"\r\n");
-        if client.write(&reply, None).is_err() {
+        if client.write_bytes(&reply, None).is_err() {
             return;
         }
     }
