@@ -176,6 +176,33 @@ impl Peer {
         data
     }
 
+    /// Plays a Telnet peer whose answers come from `engine` until `expected.len()`
+    /// bytes of data (Telnet commands taken out, IAC IAC as one 0xFF) have arrived,
+    /// and asserts they are exactly `expected`.
+    pub fn expect_data(&mut self, engine: &mut telnetlib::proto::Engine, expected: &[u8]) {
+        let deadline = Instant::now() + DEADLINE;
+        let mut data = Vec::new();
+        while data.len() < expected.len() {
+            assert!(
+                Instant::now() < deadline,
+                "data expected {:?}, so far {:?}",
+                escape(expected),
+                escape(&data)
+            );
+            let bytes = self.receive_for(Duration::from_millis(10));
+            engine.receive(&bytes, |event| {
+                if let telnetlib::proto::Event::Data(d) = event {
+                    data.extend_from_slice(d);
+                }
+            });
+            let reply = engine.take_output();
+            if !reply.is_empty() {
+                self.send(&reply);
+            }
+        }
+        assert_eq!(escape(&data), escape(expected), "data received by the peer");
+    }
+
     /// Asserts that the next bytes received are exactly `expected`.
     pub fn expect(&mut self, expected: &[u8]) {
         let mut got = self.receive_until(|got| got.len() >= expected.len());

@@ -1,0 +1,163 @@
+//! The `std::io` traits on both connection types, written the way Rust users write
+//! them: `write`, `write_all`, `write!`, `flush`, `read` into a buffer,
+//! `BufReader::lines` and `io::copy`, on `TelnetConnection`, on `ServerConnection`, and
+//! through a reference to a shared one.
+
+mod support;
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::peer::{DEADLINE, Peer};
+use telnetlib::proto::{Engine, Policy};
+use telnetlib::{ServerConnection, TelnetConnection, TelnetServer, Timeout};
+
+/// A client connected to a raw listening peer that has accepted it, and the engine
+/// the peer answers negotiation with (it refuses everything).
+fn client_and_peer() -> (TelnetConnection, Peer, Engine) {
+    let mut peer = Peer::bind();
+    let conn = TelnetConnection::builder()
+        .timeout(DEADLINE)
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    (conn, peer, Engine::new(Policy::new()))
+}
+
+#[test]
+fn a_client_writes_and_reads_through_the_std_traits_as_written() {
+    let (mut conn, mut peer, mut refuser) = client_and_peer();
+    conn.write(b"x").unwrap();
+    conn.write_all(b"hello\n").unwrap();
+    write!(conn, "{}\n", 5).unwrap();
+    conn.flush().unwrap();
+    // Raw bytes: no newline translation (write_str does that), 0xFF doubled.
+    peer.expect_data(&mut refuser, b"xhello\n5\n");
+    (&conn).write_all(b"\xff").unwrap();
+    peer.expect(b"\xff\xff");
+
+    peer.send(b"abc");
+    let mut buf = [0u8; 64];
+    let n = conn.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"abc");
+
+    peer.send(b"first line\r\nsecond line\r\n");
+    peer.close();
+    let lines: Vec<String> = BufReader::new(&conn).lines().map(|l| l.unwrap()).collect();
+    assert_eq!(lines, ["first line", "second line"]);
+}
+
+#[test]
+fn io_copy_drains_a_connection_to_its_end() {
+    let (conn, mut peer, _) = client_and_peer();
+    let payload: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    peer.send(&payload);
+    peer.close();
+    let mut copied = Vec::new();
+    let n = std::io::copy(&mut &conn, &mut copied).unwrap();
+    assert_eq!(n as usize, payload.len());
+    assert_eq!(copied, payload);
+    assert_eq!(std::io::copy(&mut &conn, &mut std::io::sink()).unwrap(), 0);
+}
+
+#[test]
+fn a_timeout_through_the_traits_is_timed_out_and_loses_nothing() {
+    let mut peer = Peer::bind();
+    let mut conn = TelnetConnection::builder()
+        .timeout(Duration::from_millis(50))
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    let mut buf = [0u8; 16];
+    let error = conn.read(&mut buf).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    peer.send(b"late");
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        let n = conn.read(&mut buf).unwrap();
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"late");
+}
+
+#[test]
+fn a_server_connection_takes_the_std_traits_also_when_shared() {
+    let server = Arc::new(
+        TelnetServer::builder()
+            .timeout(DEADLINE)
+            .line_mode(true)
+            .bind("127.0.0.1:0")
+            .unwrap(),
+    );
+    let mut peer = Peer::connect(server.local_addr());
+    // Handed out once the refusing peer has answered the server's requests.
+    let mut refuser = Engine::new(Policy::new());
+    let accepting = std::thread::spawn({
+        let server = Arc::clone(&server);
+        move || server.accept(DEADLINE)
+    });
+    peer.negotiate_until(&mut refuser, || accepting.is_finished());
+    let mut client: ServerConnection = accepting.join().unwrap().unwrap();
+
+    client.write(b"x").unwrap();
+    client.write_all(b"hello\n").unwrap();
+    write!(client, "{}\n", 5).unwrap();
+    client.flush().unwrap();
+    peer.expect_data(&mut refuser, b"xhello\n5\n");
+
+    // Through an Arc, as a game loop or a handler might hold it: a reference works.
+    let shared = Arc::new(client.clone());
+    write!(&*shared, "shared\n").unwrap();
+    peer.expect_data(&mut refuser, b"shared\n");
+    peer.send(b"one\r\ntwo\r\n");
+    peer.close();
+    let lines: Vec<String> = BufReader::new(&*shared)
+        .lines()
+        .map(|l| l.unwrap())
+        .collect();
+    assert_eq!(lines, ["one", "two"]);
+    let mut rest = Vec::new();
+    assert_eq!((&client).read_to_end(&mut rest).unwrap(), 0);
+    server.shutdown();
+}
+
+#[test]
+fn every_timeout_form_compiles_and_means_what_it_says() {
+    let (conn, mut peer, _) = client_and_peer();
+    // None: the connection's default (here DEADLINE); the data arrives first.
+    peer.send(b"1\r\n");
+    assert_eq!(conn.readline(None).unwrap(), b"1\r\n");
+    peer.send(b"2\r\n");
+    assert_eq!(conn.readline(Some(DEADLINE)).unwrap(), b"2\r\n");
+    peer.send(b"3\r\n");
+    assert_eq!(conn.readline(DEADLINE).unwrap(), b"3\r\n");
+    peer.send(b"4\r\n");
+    assert_eq!(conn.readline(Timeout::Never).unwrap(), b"4\r\n");
+    peer.send(b"5\r\n");
+    assert_eq!(conn.readline(Duration::MAX).unwrap(), b"5\r\n");
+    // Zero: only what is buffered, at once.
+    assert!(conn.readline(Duration::ZERO).unwrap_err().is_timeout());
+}
+
+#[test]
+fn accept_and_poll_take_a_huge_timeout_as_forever_without_panicking() {
+    let server = TelnetServer::builder()
+        .connect_maxwait(Duration::from_millis(50))
+        .bind("127.0.0.1:0")
+        .unwrap();
+    assert!(server.accept(Duration::ZERO).unwrap_err().is_timeout());
+    let _peer = Peer::connect(server.local_addr());
+    // Before, Instant::now() + Duration::MAX panicked ("overflow when adding duration").
+    let client = server.accept(Some(Duration::MAX)).unwrap();
+    assert!(client.peer_addr().is_some());
+    let game = TelnetServer::builder()
+        .connect_maxwait(Duration::from_millis(50))
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let _player = Peer::connect(game.local_addr());
+    // poll returns as soon as something happens, however long it may wait.
+    while game.clients().is_empty() {
+        game.poll(Duration::MAX).unwrap();
+    }
+}
