@@ -28,9 +28,9 @@ fn client_and_peer() -> (TelnetConnection, Peer, Engine) {
 #[test]
 fn a_client_writes_and_reads_through_the_std_traits_as_written() {
     let (mut conn, mut peer, mut refuser) = client_and_peer();
-    conn.write(b"x").unwrap();
+    assert_eq!(conn.write(b"x").unwrap(), 1);
     conn.write_all(b"hello\n").unwrap();
-    write!(conn, "{}\n", 5).unwrap();
+    writeln!(conn, "{}", 5).unwrap();
     conn.flush().unwrap();
     // Raw bytes: no newline translation (write_str does that), 0xFF doubled.
     peer.expect_data(&mut refuser, b"xhello\n5\n");
@@ -100,15 +100,15 @@ fn a_server_connection_takes_the_std_traits_also_when_shared() {
     peer.negotiate_until(&mut refuser, || accepting.is_finished());
     let mut client: ServerConnection = accepting.join().unwrap().unwrap();
 
-    client.write(b"x").unwrap();
+    assert_eq!(client.write(b"x").unwrap(), 1);
     client.write_all(b"hello\n").unwrap();
-    write!(client, "{}\n", 5).unwrap();
+    writeln!(client, "{}", 5).unwrap();
     client.flush().unwrap();
     peer.expect_data(&mut refuser, b"xhello\n5\n");
 
     // Through an Arc, as a game loop or a handler might hold it: a reference works.
     let shared = Arc::new(client.clone());
-    write!(&*shared, "shared\n").unwrap();
+    writeln!(&*shared, "shared").unwrap();
     peer.expect_data(&mut refuser, b"shared\n");
     peer.send(b"one\r\ntwo\r\n");
     peer.close();
