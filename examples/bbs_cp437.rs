@@ -1,5 +1,5 @@
 //! The main menu of a tiny DOS-era BBS, drawn with CP437 box-drawing characters
-//! (`╔═╗║╚╝`, `░▒▓█`) on a server built with `.encoding("cp437")`: the program writes
+//! (`╔═╗║╚╝`, `░▒▓█`) on a server built with `.encoding(Encoding::CP437)`: the program writes
 //! ordinary Rust (Unicode) strings and each of those characters leaves as the single
 //! byte a CP437 terminal expects (`╔` is 0xC9, `═` 0xCD, …). Choices: `B` bulletins,
 //! `W` who's online, `M` the menu again, `G` goodbye.
@@ -23,7 +23,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use telnetlib::proto::Opt;
-use telnetlib::{ServerBuilder, ServerConnection, TelnetConnection, TelnetServer};
+use telnetlib::{Encoding, ServerBuilder, ServerConnection, TelnetConnection, TelnetServer};
 
 /// Nodes (lines) the BBS has; one more caller gets a busy message.
 const NODES: u32 = 8;
@@ -175,7 +175,7 @@ fn call(board: &Board, client: ServerConnection) {
 
 fn builder() -> ServerBuilder {
     TelnetServer::builder()
-        .encoding("cp437")
+        .encoding(Encoding::CP437)
         .max_connections(NODES as usize + 1)
         .idle_timeout(Some(Duration::from_secs(15 * 60)))
 }
@@ -259,6 +259,7 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
 }
 
 fn caller(encoding: &str, address: std::net::SocketAddr) -> Result<TelnetConnection, String> {
+    let encoding = Encoding::for_label(encoding).map_err(|e| e.to_string())?;
     TelnetConnection::builder()
         .encoding(encoding)
         .connect_timeout(STEP)

@@ -2,19 +2,95 @@
 //! Latin-1, Shift_JIS, Big5, KOI8-R, …) plus the OEM code pages of DOS-era BBSes
 //! (CP437, CP850, CP866, … via `oem_cp`), behind one streaming decoder and one encoder.
 
-use encoding_rs::{CoderResult, EncoderResult, Encoding};
+use std::fmt;
+use std::str::FromStr;
+
+use encoding_rs::{CoderResult, EncoderResult};
 use oem_cp::code_table::{DECODING_TABLE_CP_MAP, ENCODING_TABLE_CP_MAP};
 use oem_cp::code_table_type::TableType;
 
 use crate::error::Error;
 
+/// A text encoding, checked when it is made: an encoding of the WHATWG Encoding
+/// Standard (UTF-8, Latin-1, Shift_JIS, Big5, KOI8-R, …, as `encoding_rs` implements
+/// them) or an OEM code page of the DOS era (CP437, CP850, CP866, …).
+///
+/// ```
+/// use telnetlib::Encoding;
+///
+/// let cp437 = Encoding::for_label("cp437")?;
+/// assert_eq!(cp437.name(), "CP437");
+/// assert_eq!(cp437.encode("╔═╗"), [0xC9, 0xCD, 0xBB]);
+/// assert_eq!("IBM437".parse::<Encoding>()?, cp437);
+/// assert!(Encoding::for_label("klingon").is_err());
+/// # Ok::<(), telnetlib::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Encoding(pub(crate) Charset);
+
+impl Encoding {
+    /// UTF-8, the default.
+    pub const UTF_8: Encoding = Encoding(Charset::Standard(encoding_rs::UTF_8));
+    /// The IBM PC's code page 437: box drawing and the DOS character set of BBS art.
+    pub const CP437: Encoding = Encoding(Charset::Oem(437));
+
+    /// The encoding a label names, as users and CHARSET (RFC 2066) peers spell them:
+    /// `utf-8`, `UTF8`, `latin1`, `cp437`, `IBM437`, `cp-866`, `shift_jis`, …
+    /// ([`Error::InvalidInput`] naming the label when none does). Note that the WHATWG
+    /// labels `latin1`, `iso-8859-1` and `ascii` all mean windows-1252.
+    pub fn for_label(label: &str) -> Result<Encoding, Error> {
+        Charset::for_name(label).map(Encoding).ok_or_else(|| Error::InvalidInput {
+            message: format!(
+                "unknown encoding {label:?}: use a WHATWG label such as utf-8, latin1, shift_jis, koi8-r, or an OEM code page such as cp437"
+            ),
+        })
+    }
+
+    /// The canonical name, as sent in a CHARSET reply: `UTF-8`, `windows-1252`,
+    /// `CP437`.
+    pub fn name(&self) -> String {
+        self.0.name()
+    }
+
+    /// A streaming decoder: bytes of a multi-byte character split across calls are
+    /// kept until the rest arrives; malformed input decodes to U+FFFD.
+    pub fn decoder(&self) -> TextDecoder {
+        self.0.decoder()
+    }
+
+    /// Encodes text; characters the encoding cannot represent become `?`.
+    pub fn encode(&self, text: &str) -> Vec<u8> {
+        self.0.encode(text)
+    }
+}
+
+impl fmt::Debug for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Encoding({})", self.name())
+    }
+}
+
+impl fmt::Display for Encoding {
+    /// The canonical name (see [`name`](Encoding::name)).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl FromStr for Encoding {
+    type Err = Error;
+
+    fn from_str(label: &str) -> Result<Encoding, Error> {
+        Encoding::for_label(label)
+    }
+}
+
 /// A character set: an `encoding_rs` encoding or an OEM code page by number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Charset {
+pub(crate) enum Charset {
     /// An encoding of the WHATWG Encoding Standard, as implemented by `encoding_rs`.
-    /// Note that its labels map `latin1`, `iso-8859-1` and `ascii` to windows-1252.
-    Standard(&'static Encoding),
-    /// A single-byte OEM code page such as 437 (the IBM PC's).
+    Standard(&'static encoding_rs::Encoding),
+    /// A single-byte OEM code page such as 437 (the IBM PC's), one `oem_cp` has.
     Oem(u16),
 }
 
@@ -40,16 +116,7 @@ impl Charset {
         if compact == "utf8" {
             return Some(Charset::Standard(encoding_rs::UTF_8));
         }
-        Encoding::for_label(lower.as_bytes()).map(Charset::Standard)
-    }
-
-    /// Like [`for_name`](Self::for_name), with an error naming the unknown charset.
-    pub(crate) fn for_setting(name: &str) -> Result<Charset, Error> {
-        Charset::for_name(name).ok_or_else(|| Error::InvalidInput {
-            message: format!(
-                "unknown encoding {name:?}: use a WHATWG label such as utf-8, latin1, shift_jis, koi8-r, or an OEM code page such as cp437"
-            ),
-        })
+        encoding_rs::Encoding::for_label(lower.as_bytes()).map(Charset::Standard)
     }
 
     /// The canonical name, as sent in a CHARSET reply: `UTF-8`, `windows-1252`, `CP437`.
@@ -91,7 +158,7 @@ impl Charset {
     }
 }
 
-fn encode_standard(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+fn encode_standard(encoding: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
     let mut encoder = encoding.new_encoder();
     let mut out = Vec::with_capacity(text.len() + 8);
     let mut rest = text;
@@ -175,7 +242,7 @@ mod tests {
         assert_eq!(Charset::for_name("latin1").unwrap().name(), "windows-1252");
         assert!(Charset::for_name("klingon").is_none());
         assert!(
-            Charset::for_setting("klingon")
+            Encoding::for_label("klingon")
                 .unwrap_err()
                 .to_string()
                 .contains("klingon")

@@ -49,6 +49,7 @@
 
 mod client;
 pub mod codec;
+mod config;
 pub mod connection;
 mod error;
 mod io;
@@ -60,6 +61,8 @@ mod timeout;
 pub mod tls;
 
 pub use client::{ClientBuilder, TelnetConnection};
+pub use codec::Encoding;
+pub use config::ConnectionConfig;
 pub use connection::{Connection, WeakConnection};
 pub use error::{Error, Result};
 pub use io::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, ExpectMatch, Want};

@@ -110,6 +110,7 @@ impl OptionContext<'_> {
 
 /// What [`Telnet::expect`] found: Python's `(index, match, text)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Expected {
     /// Which pattern matched, in list order; `None` where Python returns `-1` (timeout,
     /// or the connection closed with data that matched nothing).

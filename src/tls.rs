@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 
 /// Which certificates a client trusts.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Roots {
     /// The operating system's certificate store.
     System,

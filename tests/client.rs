@@ -12,7 +12,7 @@ use std::time::Duration;
 use regex::bytes::Regex;
 use support::peer::{DEADLINE, Peer};
 use telnetlib::proto::{Command, Opt, OwnedEvent, RequestOutcome, Side, Verb};
-use telnetlib::{ClientBuilder, Error, TelnetConnection, Want};
+use telnetlib::{ClientBuilder, Encoding, Error, TelnetConnection, Want};
 
 const WAIT: Option<Duration> = Some(DEADLINE);
 /// For calls that are meant to time out.
@@ -120,7 +120,8 @@ fn charset_request_without_a_fit_is_rejected() {
 
 #[test]
 fn a_weak_default_takes_the_first_known_offer_and_decodes_with_it() {
-    let (mut peer, conn) = connect_with(TelnetConnection::builder().encoding("latin1"));
+    let (mut peer, conn) =
+        connect_with(TelnetConnection::builder().encoding(Encoding::for_label("latin1").unwrap()));
     peer.send(b"\xff\xfd\x2a\xff\xfa\x2a\x01 x-unknown KOI8-R\xff\xf0");
     peer.expect(b"\xff\xfb\x2a\xff\xfa\x2a\x02KOI8-R\xff\xf0");
     peer.send(b"\xe4\xc1\n");
@@ -391,7 +392,7 @@ fn text_reads_decode_characters_split_across_packets() {
 
 #[test]
 fn a_cp437_bbs_reads_as_box_drawing() {
-    let (mut peer, conn) = connect_with(TelnetConnection::builder().encoding("cp437"));
+    let (mut peer, conn) = connect_with(TelnetConnection::builder().encoding(Encoding::CP437));
     peer.send(b"\xc9\xcd\xbb\r\n");
     assert_eq!(conn.read_until_str("\r\n", WAIT).unwrap(), "╔═╗\r\n");
 }
@@ -543,11 +544,9 @@ fn connect_errors_name_the_target() {
     let err = TelnetConnection::connect(address).unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     assert!(err.to_string().contains(&address.to_string()), "{err}");
-    let err = TelnetConnection::builder()
-        .encoding("klingon")
-        .connect(address)
-        .unwrap_err();
+    let err = Encoding::for_label("klingon").unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(err.to_string().contains("klingon"), "{err}");
 }
 
 #[test]

@@ -76,3 +76,12 @@ pub fn parse_options(list: &str) -> Result<Vec<Opt>, String> {
 pub fn seconds(value: f64) -> Option<Duration> {
     (value > 0.0).then(|| Duration::from_secs_f64(value))
 }
+
+/// The encoding a `--encoding` label names; an unknown one is an argument error
+/// (one line, exit status 2).
+pub fn encoding_or_exit(program: &str, label: &str) -> telnetlib::Encoding {
+    telnetlib::Encoding::for_label(label).unwrap_or_else(|error| {
+        eprintln!("{program}: --encoding: {error}");
+        std::process::exit(2);
+    })
+}

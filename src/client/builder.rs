@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::codec::Charset;
+use crate::codec::Encoding;
+use crate::config::ConnectionConfig;
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, CoreConfig, Link, Poller};
-use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Engine, Opt, Policy, Side};
+use crate::io::{Core, Link, Poller};
+use crate::proto::{Engine, Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetConnection;
@@ -39,13 +40,9 @@ use super::role::ClientRole;
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
-    encoding: String,
-    force_binary: bool,
+    connection: ConnectionConfig,
     role: ClientRole,
     policy: Policy,
-    core: CoreConfig,
-    max_subnegotiation: usize,
-    nodelay: bool,
     /// TELNETS: the configuration and the name the certificate must carry.
     #[cfg(feature = "tls")]
     tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
@@ -55,8 +52,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             connect_timeout: None,
-            encoding: "utf-8".to_owned(),
-            force_binary: false,
+            connection: ConnectionConfig::default(),
             role: ClientRole {
                 term: "unknown".to_owned(),
                 cols: 80,
@@ -77,9 +73,6 @@ impl Default for ClientBuilder {
                 ),
             },
             policy: Policy::client(),
-            core: CoreConfig::default(),
-            max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
-            nodelay: true,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -98,26 +91,58 @@ impl ClientBuilder {
         self
     }
 
-    /// What [`Timeout::Default`] (and `None`) means for every call on the connection
-    /// (reads, writes, flush, `wait_for`, the `std::io` traits). By default the calls
-    /// wait as long as it takes.
+    /// Every setting a server connection has too, at once (see
+    /// [`ConnectionConfig`]); the setters below change one each.
+    pub fn connection(mut self, config: ConnectionConfig) -> Self {
+        self.connection = config;
+        self
+    }
+
+    /// [`ConnectionConfig::timeout`]: what `None` means for every call.
     pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.core.default_timeout = timeout.into().or(Timeout::Never);
+        self.connection = self.connection.timeout(timeout);
         self
     }
 
-    /// The text encoding of the `_str` methods: a WHATWG label (`utf-8`, `latin1`,
-    /// `shift_jis`, `koi8-r`, …) or an OEM code page (`cp437`, …). Default `utf-8`.
-    /// It applies whether or not BINARY is negotiated (see COMPAT.md).
-    pub fn encoding(mut self, name: &str) -> Self {
-        self.encoding = name.to_owned();
+    /// [`ConnectionConfig::encoding`] (default UTF-8).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.connection.encoding = encoding;
         self
     }
 
-    /// Behave as if BINARY were on in both directions: no CR LF translation in
-    /// `write_str` and CR NUL kept in received data.
+    /// [`ConnectionConfig::force_binary`].
     pub fn force_binary(mut self, on: bool) -> Self {
-        self.force_binary = on;
+        self.connection.force_binary = on;
+        self
+    }
+
+    /// [`ConnectionConfig::max_input_buffer`] (default 1 MiB).
+    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
+        self.connection.max_input_buffer = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::max_output_buffer`] (default 1 MiB).
+    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+        self.connection.max_output_buffer = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::max_line`] (default 64 KiB).
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.connection.max_line = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::max_subnegotiation`] (default 64 KiB).
+    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
+        self.connection.max_subnegotiation = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::nodelay`] (default on).
+    pub fn nodelay(mut self, on: bool) -> Self {
+        self.connection.nodelay = on;
         self
     }
 
@@ -261,44 +286,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Bounds the received data waiting to be read (default 1 MiB). When it is full the
-    /// reader stops reading and TCP flow control holds the peer back; nothing is dropped.
-    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.core.max_input = bytes.max(1);
-        self
-    }
-
-    /// Bounds the bytes queued for sending (default 1 MiB); a write waits, within its
-    /// timeout, while the queue is over it, then fails with `OutputFull` having queued
-    /// nothing.
-    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.core.max_outgoing = bytes.max(1);
-        self
-    }
-
-    /// The longest line `readline` returns (default 64 KiB); longer is `LineTooLong`.
-    pub fn max_line(mut self, bytes: usize) -> Self {
-        self.core.max_line = bytes.max(1);
-        self
-    }
-
-    /// The largest subnegotiation accepted (default 64 KiB).
-    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
-        self.max_subnegotiation = bytes;
-        self
-    }
-
-    /// `TCP_NODELAY` (default on: prompts and keystrokes leave at once).
-    pub fn nodelay(mut self, on: bool) -> Self {
-        self.nodelay = on;
-        self
-    }
-
     /// Connects to the first address of `target` that accepts. Negotiation goes on in
     /// the background (on the poller shared by client connections while nobody reads); use
     /// [`wait_for`](TelnetConnection::wait_for) to wait for an option.
     pub fn connect<A: ToSocketAddrs + fmt::Debug>(self, target: A) -> Result<TelnetConnection> {
-        let charset = Charset::for_setting(&self.encoding)?;
+        self.connection.check()?;
+        let charset = self.connection.encoding.0;
         #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
         let mut policy = self.policy;
         #[cfg(feature = "tls")]
@@ -317,15 +310,16 @@ impl ClientBuilder {
         };
         #[cfg(not(feature = "tls"))]
         let tls = None;
-        let stream = connect_tcp(&target, self.connect_timeout, self.nodelay)?;
-        let engine = Engine::new(policy).with_max_subnegotiation(self.max_subnegotiation);
-        let link = Link::new(engine, charset, self.force_binary);
+        let connection = &self.connection;
+        let stream = connect_tcp(&target, self.connect_timeout, connection.nodelay)?;
+        let engine = Engine::new(policy).with_max_subnegotiation(connection.max_subnegotiation);
+        let link = Link::new(engine, charset, connection.force_binary);
         let poller = Poller::for_clients().map_err(|source| Error::Io {
             operation: "start the client poller",
             peer: None,
             source,
         })?;
-        let core = Core::start(stream, link, self.role, self.core, tls, poller)?;
+        let core = Core::start(stream, link, self.role, connection.core(), tls, poller)?;
         Ok(TelnetConnection::new(core))
     }
 }

@@ -21,6 +21,7 @@ use super::state::State;
 /// What [`expect`](crate::TelnetConnection::expect) found: which pattern matched, the
 /// match, and the data before it. All of it has been consumed from the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExpectMatch {
     /// The position of the matching pattern in the list given.
     pub index: usize,

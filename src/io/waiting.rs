@@ -14,6 +14,7 @@ use super::link::Role;
 /// `Remote` is the peer's side (the peer `WILL`s it), `Local` ours. "Disabled" holds
 /// for an option never negotiated, as in telnetlib3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Want {
     /// The peer performs the option.
     RemoteEnabled(Opt),

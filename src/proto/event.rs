@@ -12,6 +12,7 @@ use super::policy::Side;
 /// [`Engine::receive`](super::Engine::receive), `Subnegotiation` into the engine's
 /// subnegotiation buffer. Copy what you keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// Application data, with Telnet framing removed (`IAC IAC` already turned into
     /// one 0xFF). A run of data may arrive as several `Data` events; only their
@@ -69,6 +70,7 @@ pub enum Event<'a> {
 /// A protocol violation by the peer. None of them stops the engine: each variant says
 /// how it recovered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// A subnegotiation payload grew past the configured limit. The rest of it, up to
     /// `IAC SE`, is discarded and no `Subnegotiation` event is reported for it.
@@ -125,6 +127,7 @@ impl std::error::Error for ProtocolError {}
 
 /// An [`Event`] that owns its bytes, for keeping or sending to another thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OwnedEvent {
     /// See [`Event::Data`].
     Data(Vec<u8>),

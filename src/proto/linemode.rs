@@ -551,6 +551,7 @@ impl fmt::Debug for ForwardMask {
 /// assert_eq!(Message::parse(b"\x03\x00\x03"), None); // not whole triplets
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Message {
     /// `MODE <mask>`.
     Mode(ModeMask),
@@ -780,6 +781,7 @@ impl fmt::Debug for SlcTable {
 
 /// What the peer changed, as reported in an [`Outcome`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Change {
     /// The mode in effect is now this (without [`MODE_ACK`]).
     Mode(ModeMask),

@@ -19,6 +19,7 @@ pub const SEND: u8 = 1;
 /// A STATUS report: which options the sender performs and which it sees the receiver
 /// perform, plus any subnegotiation parameters it included.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct StatusReport {
     /// Options the sender of the report performs (its `WILL x` entries).
     pub sender_performs: Vec<Opt>,

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::codec::Charset;
+use crate::codec::{Charset, Encoding};
+use crate::config::ConnectionConfig;
 use crate::error::{Error, Result};
 use crate::io::{CoreConfig, DEFAULT_MAX_LINE};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
@@ -44,18 +45,21 @@ pub(crate) struct Settings {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use telnetlib::TelnetServer;
+/// use telnetlib::{Encoding, TelnetServer};
 ///
 /// let server = TelnetServer::builder()
 ///     .max_connections(200)
 ///     .idle_timeout(Some(Duration::from_secs(600)))
-///     .encoding("cp437")
+///     .encoding(Encoding::CP437)
 ///     .bind("0.0.0.0:2323")?;
 /// # Ok::<(), telnetlib::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServerBuilder {
-    encoding: String,
+    connection: ConnectionConfig,
+    write_timeout: Timeout,
+    idle_timeout: Timeout,
+    proxy_protocol: bool,
     role: ServerSettings,
     settings: Settings,
     backlog: i32,
@@ -77,18 +81,18 @@ impl Default for ServerBuilder {
             never_send_ga: false,
         };
         ServerBuilder {
-            encoding: "utf-8".to_owned(),
+            connection: ConnectionConfig::default(),
+            // A client that takes none of its output for this long is dropped.
+            write_timeout: Timeout::After(Duration::from_secs(30)),
+            idle_timeout: Timeout::Never,
+            proxy_protocol: false,
             settings: Settings {
                 role: Arc::new(role.clone()),
                 policy: Policy::server().accept(Side::Local, Opt::LOGOUT),
                 charset: Charset::Standard(encoding_rs::UTF_8),
                 force_binary: false,
                 max_connections: 1000,
-                core: CoreConfig {
-                    // A client that takes none of its output for this long is dropped.
-                    write_timeout: Some(Duration::from_secs(30)),
-                    ..CoreConfig::default()
-                },
+                core: CoreConfig::default(),
                 max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
                 handler_stack_size: 2 << 20,
                 connect_maxwait: Duration::from_secs(4),
@@ -109,6 +113,61 @@ impl ServerBuilder {
         ServerBuilder::default()
     }
 
+    /// Every setting a client connection has too, at once (see
+    /// [`ConnectionConfig`]); the setters below change one each.
+    pub fn connection(mut self, config: ConnectionConfig) -> Self {
+        self.connection = config;
+        self
+    }
+
+    /// [`ConnectionConfig::timeout`]: what `None` means for every call.
+    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.connection = self.connection.timeout(timeout);
+        self
+    }
+
+    /// [`ConnectionConfig::encoding`] (default UTF-8).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.connection.encoding = encoding;
+        self
+    }
+
+    /// [`ConnectionConfig::force_binary`].
+    pub fn force_binary(mut self, on: bool) -> Self {
+        self.connection.force_binary = on;
+        self
+    }
+
+    /// [`ConnectionConfig::max_input_buffer`] (default 1 MiB).
+    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
+        self.connection.max_input_buffer = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::max_output_buffer`] (default 1 MiB).
+    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+        self.connection.max_output_buffer = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::max_line`] (default 64 KiB).
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.connection.max_line = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::max_subnegotiation`] (default 64 KiB).
+    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
+        self.connection.max_subnegotiation = bytes;
+        self
+    }
+
+    /// [`ConnectionConfig::nodelay`] (default on).
+    pub fn nodelay(mut self, on: bool) -> Self {
+        self.connection.nodelay = on;
+        self
+    }
+
     /// The most connections at once (default 1000); the next client gets the refusal
     /// line and is closed.
     pub fn max_connections(mut self, count: usize) -> Self {
@@ -125,7 +184,7 @@ impl ServerBuilder {
     /// Close a client after this long without input, sending `\r\nTimeout.\r\n` first
     /// (default: never).
     pub fn idle_timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.settings.core.idle_timeout = timeout.into().duration();
+        self.idle_timeout = timeout.into().or(Timeout::Never);
         self
     }
 
@@ -136,31 +195,12 @@ impl ServerBuilder {
         self
     }
 
-    /// The default timeout of every blocking call on a connection given `None`
-    /// (default: wait forever).
-    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.settings.core.default_timeout = timeout.into().or(Timeout::Never);
-        self
-    }
-
     /// How long a client may leave output unread before it is dropped (default 30 s):
     /// `send` on a handler's thread waits this long at most, and output queued in the
     /// game loop (or by the poller) that the client takes none of for this long ends
     /// the connection with `Error::Timeout`. `Timeout::Never` keeps such clients.
     pub fn write_timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.settings.core.write_timeout = timeout.into().or(Timeout::Never).duration();
-        self
-    }
-
-    /// The text encoding (default `utf-8`; `cp437` for DOS-era BBS art, …).
-    pub fn encoding(mut self, name: &str) -> Self {
-        self.encoding = name.to_owned();
-        self
-    }
-
-    /// Treat both directions as BINARY (no CR LF translation, CR NUL kept).
-    pub fn force_binary(mut self, on: bool) -> Self {
-        self.settings.force_binary = on;
+        self.write_timeout = timeout.into().or(Timeout::Never);
         self
     }
 
@@ -288,7 +328,7 @@ impl ServerBuilder {
     /// closed. Off by default: with it on, anyone who can reach the port directly can
     /// claim any address, so only enable it behind a balancer.
     pub fn proxy_protocol(mut self, on: bool) -> Self {
-        self.settings.core.proxy_protocol = on;
+        self.proxy_protocol = on;
         self
     }
 
@@ -323,41 +363,9 @@ impl ServerBuilder {
         self
     }
 
-    /// Bounds each client's unread input (default 1 MiB; TCP then holds it back).
-    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.settings.core.max_input = bytes.max(1);
-        self
-    }
-
-    /// Bounds each client's unsent output (default 1 MiB); past it `send` drops the
-    /// client.
-    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.settings.core.max_outgoing = bytes.max(1);
-        self
-    }
-
-    /// The longest line (default 64 KiB).
-    pub fn max_line(mut self, bytes: usize) -> Self {
-        self.settings.core.max_line = bytes.max(1);
-        self.role.max_line = bytes.max(1);
-        self
-    }
-
-    /// The largest subnegotiation accepted (default 64 KiB).
-    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
-        self.settings.max_subnegotiation = bytes;
-        self
-    }
-
     /// Each handler thread's stack size in `serve` mode (default 2 MiB).
     pub fn handler_stack_size(mut self, bytes: usize) -> Self {
         self.settings.handler_stack_size = bytes;
-        self
-    }
-
-    /// `TCP_NODELAY` on accepted sockets (default on).
-    pub fn nodelay(mut self, on: bool) -> Self {
-        self.settings.nodelay = on;
         self
     }
 
@@ -370,8 +378,24 @@ impl ServerBuilder {
     /// Binds and starts accepting. Fails at once if the address cannot be bound
     /// (telnetlib3 hangs).
     pub fn bind<A: ToSocketAddrs + fmt::Debug>(self, address: A) -> Result<TelnetServer> {
+        self.connection.check()?;
         let mut settings = self.settings;
-        settings.charset = Charset::for_setting(&self.encoding)?;
+        let connection = &self.connection;
+        settings.charset = connection.encoding.0;
+        settings.force_binary = connection.force_binary;
+        settings.max_subnegotiation = connection.max_subnegotiation;
+        settings.nodelay = connection.nodelay;
+        settings.core = CoreConfig {
+            idle_timeout: self.idle_timeout.duration(),
+            write_timeout: self.write_timeout.duration(),
+            proxy_protocol: self.proxy_protocol,
+            ..connection.core()
+        };
+        if settings.max_connections == 0 {
+            return Err(Error::InvalidInput {
+                message: "max_connections must be at least 1".to_owned(),
+            });
+        }
         #[cfg(feature = "tls")]
         if settings.tls.is_some() {
             // Compression beside secrets leaks them (CRIME, BREACH).
@@ -381,6 +405,7 @@ impl ServerBuilder {
         }
         let mut role = self.role;
         role.connect_maxwait = settings.connect_maxwait;
+        role.max_line = connection.max_line;
         if role.charsets.is_empty() {
             role.charsets = offered_charsets(settings.charset);
         }

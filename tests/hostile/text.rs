@@ -3,7 +3,7 @@
 //! never an error, never a stall), and a character the encoding cannot represent is
 //! written as `?`.
 
-use telnetlib::{TelnetConnection, TelnetServer};
+use telnetlib::{Encoding, TelnetConnection, TelnetServer};
 
 use super::*;
 
@@ -52,8 +52,9 @@ fn invalid_utf8_from_a_client_reads_as_replacement_characters() {
 #[test]
 fn invalid_shift_jis_from_a_server_reads_as_replacement_characters() {
     let _serial = serial();
-    let (conn, mut server) =
-        client_of_raw_server(TelnetConnection::builder().encoding("shift_jis"));
+    let (conn, mut server) = client_of_raw_server(
+        TelnetConnection::builder().encoding(Encoding::for_label("shift_jis").unwrap()),
+    );
     // 0x82 0xA0 is あ; 0x82 then a line end is truncated; 0xA0 alone is unassigned.
     server.send(b"\x82\xa0\x82\r\n\xa0x\r\n");
     assert_eq!(conn.readline_str(Some(DEADLINE)).unwrap(), "あ\u{fffd}\r\n");
@@ -86,8 +87,9 @@ fn every_byte_value_decodes_in_every_encoding_without_panicking() {
         "cp437",
         "cp866",
     ] {
-        let (conn, mut server) =
-            client_of_raw_server(TelnetConnection::builder().encoding(encoding));
+        let (conn, mut server) = client_of_raw_server(
+            TelnetConnection::builder().encoding(Encoding::for_label(encoding).unwrap()),
+        );
         for chunk in all.chunks(7) {
             server.send(chunk);
         }
@@ -104,7 +106,9 @@ fn every_byte_value_decodes_in_every_encoding_without_panicking() {
 #[test]
 fn unrepresentable_text_is_written_as_question_marks() {
     let _serial = serial();
-    let (conn, mut server) = client_of_raw_server(TelnetConnection::builder().encoding("latin1"));
+    let (conn, mut server) = client_of_raw_server(
+        TelnetConnection::builder().encoding(Encoding::for_label("latin1").unwrap()),
+    );
     conn.write_str("café 日本\n", Some(DEADLINE)).unwrap();
     server.expect(b"caf\xe9 ??\r\n");
 }

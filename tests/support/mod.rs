@@ -47,7 +47,9 @@ pub fn describe(event: &Event<'_>) -> String {
             ProtocolError::UnexpectedEnable { side, opt } => {
                 format!("error unexpected-enable {side} {opt}")
             }
+            other => format!("error {other:?}"),
         },
+        other => format!("{other:?}"),
     }
 }
 

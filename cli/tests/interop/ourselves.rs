@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use telnetlib::proto::Opt;
-use telnetlib::{ClientBuilder, ServerConnection, TelnetConnection, TelnetServer, Want};
+use telnetlib::{ClientBuilder, Encoding, ServerConnection, TelnetConnection, TelnetServer, Want};
 
 use crate::harness::{Cell, DEADLINE, Tap, WAIT, escape, poll_until};
 
@@ -211,7 +211,7 @@ fn new_environ() {
 #[test]
 fn charset() {
     let mut cell = cell("CHARSET");
-    let p = pair(TelnetConnection::builder().encoding("iso-8859-1"));
+    let p = pair(TelnetConnection::builder().encoding(Encoding::for_label("iso-8859-1").unwrap()));
     assert_eq!(p.conn.charset().as_deref(), Some("ISO-8859-1"));
     p.client.write_str("é|\n", WAIT).unwrap();
     assert_eq!(p.conn.read_until(b"|", WAIT).unwrap(), b"\xe9|");

@@ -159,7 +159,7 @@ fn main() {
     };
     let mut builder = TelnetConnection::builder()
         .terminal_type(&term)
-        .encoding(&args.encoding)
+        .encoding(telnetlib_cli::encoding_or_exit(PROGRAM, &args.encoding))
         .force_binary(args.force_binary)
         .compression(!args.no_compression)
         .terminal_speed(args.speed, args.speed)

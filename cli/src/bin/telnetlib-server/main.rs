@@ -98,7 +98,7 @@ fn main() {
         }
     }
     let server = builder
-        .encoding(&args.encoding)
+        .encoding(telnetlib_cli::encoding_or_exit(PROGRAM, &args.encoding))
         .force_binary(args.force_binary)
         .line_mode(args.line_mode)
         // Under --pty-exec the terminal (or the program) echoes, not the server.

@@ -1,7 +1,7 @@
-//! The `std::io` traits on both connection types, written the way Rust users write
-//! them: `write`, `write_all`, `write!`, `flush`, `read` into a buffer,
-//! `BufReader::lines` and `io::copy`, on `TelnetConnection`, on `ServerConnection`, and
-//! through a reference to a shared one.
+//! The public face as Rust users meet it: the `std::io` traits on both connection
+//! types (`write`, `write_all`, `writeln!`, `flush`, `read` into a buffer,
+//! `BufReader::lines`, `io::copy`, also through a shared reference), every form of
+//! `Timeout`, and settings refused rather than clamped.
 
 mod support;
 
@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use support::peer::{DEADLINE, Peer};
 use telnetlib::proto::{Engine, Policy};
-use telnetlib::{ServerConnection, TelnetConnection, TelnetServer, Timeout};
+use telnetlib::{
+    ConnectionConfig, Encoding, Error, ServerConnection, TelnetConnection, TelnetServer, Timeout,
+};
 
 /// A client connected to a raw listening peer that has accepted it, and the engine
 /// the peer answers negotiation with (it refuses everything).
@@ -160,4 +162,44 @@ fn accept_and_poll_take_a_huge_timeout_as_forever_without_panicking() {
     while game.clients().is_empty() {
         game.poll(Duration::MAX).unwrap();
     }
+}
+
+#[test]
+fn a_limit_of_zero_is_refused_at_connect_and_bind_naming_the_setting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let error = TelnetConnection::builder()
+        .max_input_buffer(0)
+        .connect(address)
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+    assert!(error.to_string().contains("max_input_buffer"), "{error}");
+    let error = TelnetServer::builder()
+        .connection(ConnectionConfig::new().max_line(0))
+        .bind("127.0.0.1:0")
+        .unwrap_err();
+    assert!(error.to_string().contains("max_line"), "{error}");
+    let error = TelnetServer::builder()
+        .max_subnegotiation(0)
+        .bind("127.0.0.1:0")
+        .unwrap_err();
+    assert!(error.to_string().contains("max_subnegotiation"), "{error}");
+    let error = TelnetServer::builder()
+        .max_connections(0)
+        .bind("127.0.0.1:0")
+        .unwrap_err();
+    assert!(error.to_string().contains("max_connections"), "{error}");
+}
+
+#[test]
+fn an_encoding_is_checked_when_it_is_named() {
+    assert_eq!(Encoding::for_label("CP437").unwrap(), Encoding::CP437);
+    assert_eq!("utf8".parse::<Encoding>().unwrap(), Encoding::UTF_8);
+    assert_eq!(
+        Encoding::for_label("latin1").unwrap().name(),
+        "windows-1252"
+    );
+    let error = Encoding::for_label("klingon").unwrap_err();
+    assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+    assert!(error.to_string().contains("\"klingon\""), "{error}");
 }

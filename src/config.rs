@@ -1,0 +1,155 @@
+//! [`ConnectionConfig`]: the settings every connection has, client or server side,
+//! defined and checked once for both builders.
+
+use crate::codec::Encoding;
+use crate::error::{Error, Result};
+use crate::io::{CoreConfig, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
+use crate::proto::DEFAULT_MAX_SUBNEGOTIATION;
+use crate::timeout::Timeout;
+
+/// The settings every connection has, client or server side. Both builders take one
+/// whole ([`ClientBuilder::connection`](crate::ClientBuilder::connection),
+/// [`ServerBuilder::connection`](crate::ServerBuilder::connection)) and have a setter
+/// of the same name for each field.
+///
+/// Limits bound memory per connection; each must be at least 1, and a value that is
+/// not is refused with [`Error::InvalidInput`] at `connect` or `bind` (never clamped).
+///
+/// ```
+/// use std::time::Duration;
+/// use telnetlib::{ConnectionConfig, Encoding};
+///
+/// let config = ConnectionConfig::new()
+///     .timeout(Duration::from_secs(10))
+///     .encoding(Encoding::for_label("cp437")?)
+///     .max_line(4096);
+/// assert_eq!(config.max_input_buffer, 1 << 20);
+/// # Ok::<(), telnetlib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectionConfig {
+    /// The text encoding of the `_str` methods (and of a server's `send`); it applies
+    /// whether or not BINARY is negotiated. Default UTF-8.
+    pub encoding: Encoding,
+    /// Behave as if BINARY were on in both directions: no CR LF translation of text
+    /// written, CR NUL kept in data received. Default off.
+    pub force_binary: bool,
+    /// What [`Timeout::Default`] (and `None`) means for every blocking call on the
+    /// connection, the `std::io` traits included. Default: no limit.
+    pub timeout: Timeout,
+    /// The most received data waiting to be read (default 1 MiB): when it is full the
+    /// socket is not read, TCP flow control holds the peer back, nothing is dropped.
+    pub max_input_buffer: usize,
+    /// The most bytes queued for sending, replies included (default 1 MiB): a write
+    /// waits within its timeout while the queue is over it, then fails with
+    /// [`Error::OutputFull`] having queued nothing; the peer's input is not taken
+    /// while it leaves that much unread.
+    pub max_output_buffer: usize,
+    /// The longest line `readline` returns (default 64 KiB); a longer one is
+    /// [`Error::LineTooLong`].
+    pub max_line: usize,
+    /// The largest subnegotiation accepted (default 64 KiB); a longer one is cut off
+    /// and reported as a protocol error.
+    pub max_subnegotiation: usize,
+    /// `TCP_NODELAY` (default on: prompts and keystrokes leave at once).
+    pub nodelay: bool,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            encoding: Encoding::UTF_8,
+            force_binary: false,
+            timeout: Timeout::Never,
+            max_input_buffer: DEFAULT_MAX_INPUT,
+            max_output_buffer: DEFAULT_MAX_OUTPUT,
+            max_line: DEFAULT_MAX_LINE,
+            max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
+            nodelay: true,
+        }
+    }
+}
+
+impl ConnectionConfig {
+    /// The defaults.
+    pub fn new() -> ConnectionConfig {
+        ConnectionConfig::default()
+    }
+
+    /// Sets [`encoding`](Self::encoding).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Sets [`force_binary`](Self::force_binary).
+    pub fn force_binary(mut self, on: bool) -> Self {
+        self.force_binary = on;
+        self
+    }
+
+    /// Sets [`timeout`](Self::timeout) (`None` and `Timeout::Default` mean no limit).
+    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
+        self.timeout = timeout.into().or(Timeout::Never);
+        self
+    }
+
+    /// Sets [`max_input_buffer`](Self::max_input_buffer).
+    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
+        self.max_input_buffer = bytes;
+        self
+    }
+
+    /// Sets [`max_output_buffer`](Self::max_output_buffer).
+    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+        self.max_output_buffer = bytes;
+        self
+    }
+
+    /// Sets [`max_line`](Self::max_line).
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
+    }
+
+    /// Sets [`max_subnegotiation`](Self::max_subnegotiation).
+    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
+        self.max_subnegotiation = bytes;
+        self
+    }
+
+    /// Sets [`nodelay`](Self::nodelay).
+    pub fn nodelay(mut self, on: bool) -> Self {
+        self.nodelay = on;
+        self
+    }
+
+    /// Refuses a limit of 0, naming the setting.
+    pub(crate) fn check(&self) -> Result<()> {
+        let limits = [
+            ("max_input_buffer", self.max_input_buffer),
+            ("max_output_buffer", self.max_output_buffer),
+            ("max_line", self.max_line),
+            ("max_subnegotiation", self.max_subnegotiation),
+        ];
+        match limits.iter().find(|(_, value)| *value == 0) {
+            Some((name, _)) => Err(Error::InvalidInput {
+                message: format!("{name} must be at least 1 byte"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The core's part of it, with the settings only a server has left at their
+    /// defaults (the server builder sets them).
+    pub(crate) fn core(&self) -> CoreConfig {
+        CoreConfig {
+            max_input: self.max_input_buffer,
+            max_outgoing: self.max_output_buffer,
+            max_line: self.max_line,
+            default_timeout: self.timeout,
+            ..CoreConfig::default()
+        }
+    }
+}
