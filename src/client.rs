@@ -9,7 +9,6 @@ use std::fmt;
 use std::net::ToSocketAddrs;
 
 pub use builder::ClientBuilder;
-pub(crate) use builder::connect_tcp;
 
 use crate::connection::{Client, Connection};
 use crate::error::Result;

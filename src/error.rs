@@ -12,6 +12,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 ///
 /// `operation` fields name the method that failed (`"read_until"`, `"connect"`, …) and
 /// `peer` fields the remote address, so a message read out of a log says where to look.
+/// The message of an error that wraps another (`Io`, `Connect`) does not repeat it:
+/// that one is its [`source`](std::error::Error::source), so error-chain printers
+/// (`anyhow`, `main` returning `Err`) show each cause once.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -38,6 +41,7 @@ pub enum Error {
         operation: &'static str,
     },
     /// The operating system reported an error on the socket (a reset, for example).
+    /// `source` is that error, with its raw OS code.
     Io {
         /// The call that failed.
         operation: &'static str,
@@ -48,14 +52,46 @@ pub enum Error {
     },
     /// Connecting failed for every address the target resolved to.
     Connect {
-        /// The target as given (host and port).
+        /// The target as given, `host:port`.
         target: String,
         /// The error of the last address tried.
         source: io::Error,
     },
+    /// TLS failed: the handshake (a certificate not trusted, no protocol in common,
+    /// not finished in time) or a record that does not decrypt. The connection is over.
+    Tls {
+        /// The call that found it.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// Why, as rustls (or the deadline) put it.
+        reason: String,
+    },
+    /// The peer's MCCP (compressed) stream is corrupt. The connection is over; data
+    /// received before it stays readable.
+    Compression {
+        /// The call that found it.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// zlib's complaint, and which stream.
+        reason: String,
+    },
+    /// A PROXY protocol header (from a load balancer) was malformed, missing or late.
+    /// The connection is over.
+    Proxy {
+        /// The call that found it.
+        operation: &'static str,
+        /// The balancer's address.
+        peer: Option<SocketAddr>,
+        /// What was wrong with it.
+        reason: String,
+    },
     /// A line grew past the configured maximum without a line ending. The data stays
     /// buffered; read it with `read_some` or raise the limit.
     LineTooLong {
+        /// The call that hit the limit (`readline`, `readline_str`, `get_command`).
+        operation: &'static str,
         /// The remote address.
         peer: Option<SocketAddr>,
         /// The limit in bytes.
@@ -82,8 +118,9 @@ pub enum Error {
         /// The queue's size in bytes.
         limit: usize,
     },
-    /// The peer refused an option the call needs (`request_status` when the peer
-    /// will not send STATUS reports, for example).
+    /// The peer refused an option the call needs: it answered our request with
+    /// `DONT`/`WONT` (`request_status` when the peer will not send STATUS reports,
+    /// `send_gmcp` to a client that declined GMCP).
     Refused {
         /// The call that needs the option.
         operation: &'static str,
@@ -92,14 +129,25 @@ pub enum Error {
         /// The option refused.
         opt: crate::proto::Opt,
     },
-    /// A setting or argument is not valid (an unknown encoding name, for example).
+    /// An option the call needs was never agreed: nobody asked for it, or the peer
+    /// has not answered yet (`send_gmcp` before the client said `DO GMCP`). Try again
+    /// after `wait_for` on it.
+    NotAgreed {
+        /// The call that needs the option.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// The option.
+        opt: crate::proto::Opt,
+    },
+    /// A setting or argument is not valid (an unknown encoding name, a limit of 0).
     InvalidInput {
         /// What is wrong with it.
         message: String,
     },
 }
 
-/// Formats an optional peer as ` from 1.2.3.4:23`, or nothing.
+/// Formats an optional peer as ` (1.2.3.4:23)`, or nothing.
 struct Peer(Option<SocketAddr>);
 
 impl fmt::Display for Peer {
@@ -135,16 +183,39 @@ impl fmt::Display for Error {
                 "{operation}: the connection was closed by this side; open a new one"
             ),
             Error::Io {
+                operation, peer, ..
+            } => write!(f, "{operation}{}: the socket failed", Peer(*peer)),
+            Error::Connect { target, .. } => write!(f, "connecting to {target} failed"),
+            Error::Tls {
                 operation,
                 peer,
-                source,
-            } => write!(f, "{operation}{}: {source}", Peer(*peer)),
-            Error::Connect { target, source } => {
-                write!(f, "connect to {target} failed: {source}")
-            }
-            Error::LineTooLong { peer, limit } => write!(
+                reason,
+            } => write!(f, "{operation}{}: TLS failed: {reason}", Peer(*peer)),
+            Error::Compression {
+                operation,
+                peer,
+                reason,
+            } => write!(
                 f,
-                "readline{}: no line ending within {limit} bytes; the data is kept, read it with read_some or raise max_line",
+                "{operation}{}: the peer's compressed stream is broken: {reason}",
+                Peer(*peer)
+            ),
+            Error::Proxy {
+                operation,
+                peer,
+                reason,
+            } => write!(
+                f,
+                "{operation}{}: bad PROXY protocol header: {reason}",
+                Peer(*peer)
+            ),
+            Error::LineTooLong {
+                operation,
+                peer,
+                limit,
+            } => write!(
+                f,
+                "{operation}{}: no line ending within {limit} bytes; the data is kept, read it with read_some or raise max_line",
                 Peer(*peer)
             ),
             Error::BufferFull {
@@ -174,6 +245,15 @@ impl fmt::Display for Error {
                 "{operation}{}: the peer refused {opt}, which this call needs",
                 Peer(*peer)
             ),
+            Error::NotAgreed {
+                operation,
+                peer,
+                opt,
+            } => write!(
+                f,
+                "{operation}{}: {opt} is not agreed with the peer (not asked for, or no answer yet)",
+                Peer(*peer)
+            ),
             Error::InvalidInput { message } => f.write_str(message),
         }
     }
@@ -186,6 +266,18 @@ impl std::error::Error for Error {
             _ => None,
         }
     }
+}
+
+/// A connect target as `host:port`: what `ToSocketAddrs` values print as with
+/// `Debug` (`("example.org", 23)`, `"example.org:23"`, `127.0.0.1:23`), made plain.
+pub(crate) fn describe_target(target: &dyn fmt::Debug) -> String {
+    let text = format!("{target:?}");
+    if let Some(pair) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        if let Some((host, port)) = pair.rsplit_once(", ") {
+            return format!("{}:{port}", host.trim_matches('"'));
+        }
+    }
+    text.trim_matches('"').to_owned()
 }
 
 impl Error {
@@ -202,17 +294,22 @@ impl Error {
 
 impl From<Error> for io::Error {
     /// For `impl Read`/`impl Write`: timeouts become `TimedOut`, a close by either side
-    /// `NotConnected`/`UnexpectedEof`, and socket errors keep their kind.
+    /// `NotConnected`/`UnexpectedEof`, bad settings `InvalidInput`, a broken stream
+    /// (TLS, compression, PROXY, an over-long line) `InvalidData`, and socket errors
+    /// keep their kind.
     fn from(error: Error) -> io::Error {
         let kind = match &error {
             Error::Timeout { .. } | Error::OutputFull { .. } => io::ErrorKind::TimedOut,
             Error::Eof { .. } => io::ErrorKind::UnexpectedEof,
             Error::Closed { .. } => io::ErrorKind::NotConnected,
             Error::Io { source, .. } | Error::Connect { source, .. } => source.kind(),
-            Error::LineTooLong { .. } | Error::BufferFull { .. } | Error::InvalidInput { .. } => {
-                io::ErrorKind::InvalidData
-            }
-            Error::Refused { .. } => io::ErrorKind::Unsupported,
+            Error::InvalidInput { .. } => io::ErrorKind::InvalidInput,
+            Error::LineTooLong { .. }
+            | Error::BufferFull { .. }
+            | Error::Tls { .. }
+            | Error::Compression { .. }
+            | Error::Proxy { .. } => io::ErrorKind::InvalidData,
+            Error::Refused { .. } | Error::NotAgreed { .. } => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, error)
     }

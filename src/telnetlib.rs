@@ -274,7 +274,7 @@ impl Telnet {
             let _ = previous.shutdown(std::net::Shutdown::Both);
         }
         self.peer = None;
-        let stream = crate::client::connect_tcp(&(host, port), timeout, true)?;
+        let stream = crate::io::connect_tcp(&(host, port), timeout, true)?;
         let setup = |stream: &TcpStream| -> io::Result<()> {
             stream.set_read_timeout(timeout)?;
             stream.set_write_timeout(timeout)

@@ -203,3 +203,231 @@ fn an_encoding_is_checked_when_it_is_named() {
     assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
     assert!(error.to_string().contains("\"klingon\""), "{error}");
 }
+
+/// An error and its chain, as `anyhow` or `main` returning `Err` print them.
+fn chain(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!("\ncaused by: {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+#[test]
+fn every_error_says_what_failed_and_prints_each_cause_once() {
+    let peer = Some("127.0.0.1:23".parse().unwrap());
+    let reset = std::io::Error::from_raw_os_error(104);
+    let reset_text = reset.to_string();
+    let io = Error::Io {
+        operation: "read_until",
+        peer,
+        source: reset,
+    };
+    let text = chain(&io);
+    assert_eq!(text.matches(&reset_text).count(), 1, "{text}");
+    assert!(
+        text.starts_with("read_until (127.0.0.1:23): the socket failed"),
+        "{text}"
+    );
+    let refused = std::io::Error::from_raw_os_error(111);
+    let refused_text = refused.to_string();
+    let connect = Error::Connect {
+        target: "example.org:23".to_owned(),
+        source: refused,
+    };
+    let text = chain(&connect);
+    assert_eq!(text.matches(&refused_text).count(), 1, "{text}");
+    assert!(
+        text.starts_with("connecting to example.org:23 failed"),
+        "{text}"
+    );
+
+    let cases: Vec<(Error, &str)> = vec![
+        (
+            Error::Timeout {
+                operation: "wait_for",
+                peer,
+                unmet: Some("remote ECHO enabled".to_owned()),
+            },
+            "wait_for (127.0.0.1:23) timed out waiting for remote ECHO enabled",
+        ),
+        (
+            Error::Eof {
+                operation: "readline",
+                peer,
+            },
+            "readline (127.0.0.1:23): the peer closed",
+        ),
+        (
+            Error::Closed {
+                operation: "write_bytes",
+            },
+            "write_bytes: the connection was closed by this side",
+        ),
+        (
+            Error::Tls {
+                operation: "read_some",
+                peer,
+                reason: "invalid peer certificate".to_owned(),
+            },
+            "read_some (127.0.0.1:23): TLS failed: invalid peer certificate",
+        ),
+        (
+            Error::Compression {
+                operation: "read_some",
+                peer,
+                reason: "corrupt MCCP2 stream".to_owned(),
+            },
+            "compressed stream is broken: corrupt MCCP2 stream",
+        ),
+        (
+            Error::Proxy {
+                operation: "readline",
+                peer,
+                reason: "no PROXY protocol header".to_owned(),
+            },
+            "bad PROXY protocol header: no PROXY protocol header",
+        ),
+        (
+            Error::LineTooLong {
+                operation: "readline_str",
+                peer,
+                limit: 32,
+            },
+            "readline_str (127.0.0.1:23): no line ending within 32 bytes",
+        ),
+        (
+            Error::BufferFull {
+                operation: "expect",
+                peer,
+                limit: 1024,
+            },
+            "expect (127.0.0.1:23): the input buffer is full (1024 bytes)",
+        ),
+        (
+            Error::OutputFull {
+                operation: "send",
+                peer,
+                limit: 1024,
+            },
+            "send (127.0.0.1:23): the peer is not reading and 1024 bytes are already queued",
+        ),
+        (
+            Error::Refused {
+                operation: "send_gmcp",
+                peer,
+                opt: telnetlib::proto::Opt::GMCP,
+            },
+            "send_gmcp (127.0.0.1:23): the peer refused GMCP",
+        ),
+        (
+            Error::NotAgreed {
+                operation: "send_gmcp",
+                peer,
+                opt: telnetlib::proto::Opt::GMCP,
+            },
+            "send_gmcp (127.0.0.1:23): GMCP is not agreed",
+        ),
+        (
+            Error::InvalidInput {
+                message: "max_line must be at least 1 byte".to_owned(),
+            },
+            "max_line must be at least 1 byte",
+        ),
+    ];
+    for (error, expected) in cases {
+        assert!(
+            error.to_string().contains(expected),
+            "{error} should contain {expected:?}"
+        );
+        assert!(std::error::Error::source(&error).is_none(), "{error:?}");
+    }
+}
+
+#[test]
+fn errors_map_to_the_io_kinds_a_rust_caller_expects() {
+    let kind = |error: Error| std::io::Error::from(error).kind();
+    assert_eq!(
+        kind(Error::InvalidInput {
+            message: String::new()
+        }),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        kind(Error::Timeout {
+            operation: "read",
+            peer: None,
+            unmet: None
+        }),
+        ErrorKind::TimedOut
+    );
+    assert_eq!(
+        kind(Error::Closed { operation: "read" }),
+        ErrorKind::NotConnected
+    );
+    assert_eq!(
+        kind(Error::Tls {
+            operation: "read",
+            peer: None,
+            reason: String::new()
+        }),
+        ErrorKind::InvalidData
+    );
+}
+
+#[test]
+fn a_failed_connect_names_the_target_as_host_and_port_and_keeps_the_os_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let error = TelnetConnection::connect(("127.0.0.1", port)).unwrap_err();
+    let Error::Connect { target, source } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(target, &format!("127.0.0.1:{port}"));
+    assert!(source.raw_os_error().is_some(), "{source:?}");
+    assert_eq!(source.kind(), ErrorKind::ConnectionRefused);
+    assert!(!error.to_string().contains("(\""), "{error}");
+}
+
+#[test]
+fn a_line_too_long_names_the_call_that_met_it() {
+    let mut peer = Peer::bind();
+    let conn = TelnetConnection::builder()
+        .max_line(8)
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    peer.send(b"0123456789abcdef");
+    let error = conn.readline_str(DEADLINE).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::LineTooLong {
+                operation: "readline_str",
+                limit: 8,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_reset_reaches_every_later_call_with_its_os_error() {
+    let (conn, mut peer, _) = client_and_peer();
+    peer.send(b"kept");
+    peer.reset();
+    assert_eq!(conn.read_some(DEADLINE).unwrap(), b"kept");
+    for _ in 0..2 {
+        match conn.read_some(DEADLINE) {
+            Err(Error::Io { source, .. }) => {
+                assert_eq!(source.kind(), ErrorKind::ConnectionReset);
+                assert!(source.raw_os_error().is_some(), "{source:?}");
+            }
+            other => panic!("expected the reset, got {other:?}"),
+        }
+    }
+}

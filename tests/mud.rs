@@ -99,16 +99,34 @@ fn a_mud_session_uses_mssp_gmcp_and_msdp() {
 }
 
 #[test]
-fn sending_a_protocol_nobody_agreed_to_is_refused() {
+fn sending_a_protocol_nobody_asked_for_is_not_agreed() {
     let (server, connection, conn) = loopback(TelnetServer::builder(), TelnetConnection::builder());
     assert!(matches!(
         connection.send_gmcp("Room.Info", None),
-        Err(Error::Refused { opt: Opt::GMCP, .. })
+        Err(Error::NotAgreed { opt: Opt::GMCP, .. })
     ));
     assert!(matches!(
         conn.send_msdp_command(Command::List, &["COMMANDS"]),
-        Err(Error::Refused { opt: Opt::MSDP, .. })
+        Err(Error::NotAgreed { opt: Opt::MSDP, .. })
     ));
+    drop(server);
+}
+
+#[test]
+fn sending_a_protocol_the_peer_declined_is_refused() {
+    let (server, connection, _conn) = loopback(
+        TelnetServer::builder().offer_gmcp(true),
+        TelnetConnection::builder().never_do(Opt::GMCP),
+    );
+    connection
+        .wait_for(&[Want::NotPending(Opt::GMCP)], WAIT)
+        .unwrap();
+    let error = connection.send_gmcp("Room.Info", None).unwrap_err();
+    assert!(
+        matches!(error, Error::Refused { opt: Opt::GMCP, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("refused GMCP"), "{error}");
     drop(server);
 }
 

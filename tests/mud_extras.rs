@@ -162,18 +162,18 @@ fn mxp_and_msp_pass_through_to_the_event_hook_and_the_text() {
 }
 
 #[test]
-fn sending_zmp_or_atcp_before_agreement_is_refused() {
+fn sending_zmp_or_atcp_before_agreement_fails_and_says_why() {
     let (server, connection, conn) = loopback(
         TelnetServer::builder(),
         TelnetConnection::builder().never_do(Opt::ZMP),
     );
     assert!(matches!(
         connection.send_zmp("zmp.ping", &[]),
-        Err(Error::Refused { opt: Opt::ZMP, .. })
+        Err(Error::NotAgreed { opt: Opt::ZMP, .. })
     ));
     assert!(matches!(
         conn.send_atcp("Auth.Request", Some("CH")),
-        Err(Error::Refused { opt: Opt::ATCP, .. })
+        Err(Error::NotAgreed { opt: Opt::ATCP, .. })
     ));
     drop(server);
 }

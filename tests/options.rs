@@ -302,10 +302,10 @@ fn set_flow_control_sends_the_two_commands() {
         TelnetServer::builder(),
         Policy::new().accept(Side::Local, Opt::LFLOW),
     );
-    let refused = connection.set_flow_control(FlowControl::default());
+    let not_yet = connection.set_flow_control(FlowControl::default());
     assert!(matches!(
-        refused,
-        Err(Error::Refused {
+        not_yet,
+        Err(Error::NotAgreed {
             opt: Opt::LFLOW,
             ..
         })

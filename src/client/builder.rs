@@ -2,17 +2,15 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::time::Duration;
-
-use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::codec::Encoding;
 use crate::config::ConnectionConfig;
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, Link, Poller};
+use crate::io::{Core, Link, Poller, connect_tcp};
 use crate::proto::{Engine, Opt, Policy, Side};
 use crate::timeout::Timeout;
 
@@ -322,44 +320,4 @@ impl ClientBuilder {
         let core = Core::start(stream, link, self.role, connection.core(), tls, poller)?;
         Ok(TelnetConnection::new(core))
     }
-}
-
-/// Tries each resolved address in turn, each within `timeout`.
-pub(crate) fn connect_tcp<A: ToSocketAddrs + fmt::Debug>(
-    target: &A,
-    timeout: Option<Duration>,
-    nodelay: bool,
-) -> Result<TcpStream> {
-    let failed = |source| Error::Connect {
-        target: format!("{target:?}"),
-        source,
-    };
-    let addresses: Vec<SocketAddr> = target.to_socket_addrs().map_err(failed)?.collect();
-    let mut last_error = std::io::Error::new(
-        std::io::ErrorKind::NotFound,
-        "the name resolved to no address",
-    );
-    for address in addresses {
-        let attempt = || -> std::io::Result<TcpStream> {
-            let socket = Socket::new(
-                Domain::for_address(address),
-                Type::STREAM,
-                Some(Protocol::TCP),
-            )?;
-            match timeout {
-                Some(timeout) => socket.connect_timeout(&address.into(), timeout)?,
-                None => socket.connect(&address.into())?,
-            }
-            socket.set_nodelay(nodelay)?;
-            Ok(socket.into())
-        };
-        match attempt() {
-            Ok(stream) => return Ok(stream),
-            Err(error) => {
-                log::debug!("connect to {address} failed: {error}");
-                last_error = error;
-            }
-        }
-    }
-    Err(failed(last_error))
 }

@@ -6,7 +6,7 @@ use crate::timeout::Timeout;
 
 impl<K: Kind> Connection<K> {
     /// Sends a GMCP message, `package` then the JSON text if any (`Room.Info
-    /// {"num":1}`); `Err(Refused)` unless GMCP was agreed.
+    /// {"num":1}`); `Err(Refused)` if the peer declined GMCP, `Err(NotAgreed)` until agreed.
     pub fn send_gmcp(&self, package: &str, json: Option<&str>) -> crate::Result<()> {
         let payload = gmcp::encode(package, json);
         self.core().send_mud("send_gmcp", Opt::GMCP, &payload)
@@ -18,14 +18,14 @@ impl<K: Kind> Connection<K> {
         self.core().read_gmcp(timeout.into())
     }
 
-    /// Sends MSDP variables; `Err(Refused)` unless MSDP was agreed.
+    /// Sends MSDP variables; `Err(Refused)` if declined, `Err(NotAgreed)` until agreed.
     pub fn send_msdp(&self, variables: &[(String, msdp::Value)]) -> crate::Result<()> {
         let payload = msdp::encode(variables);
         self.core().send_mud("send_msdp", Opt::MSDP, &payload)
     }
 
     /// Sends an MSDP command (`LIST`, `REPORT`, `SEND`, `UNREPORT`, `RESET`) with
-    /// its arguments; `Err(Refused)` unless MSDP was agreed.
+    /// its arguments; `Err(Refused)` if declined, `Err(NotAgreed)` until agreed.
     pub fn send_msdp_command(
         &self,
         command: msdp::Command,
@@ -50,7 +50,7 @@ impl<K: Kind> Connection<K> {
     }
 
     /// Sends a ZMP command with its arguments (`send_zmp("zmp.ident",
-    /// &["MyMud", "1.0"])`); `Err(Refused)` unless ZMP was agreed.
+    /// &["MyMud", "1.0"])`); `Err(Refused)` if declined, `Err(NotAgreed)` until agreed.
     pub fn send_zmp(&self, command: &str, args: &[&str]) -> crate::Result<()> {
         let payload = zmp::encode(command, args);
         self.core().send_mud("send_zmp", Opt::ZMP, &payload)
@@ -64,7 +64,7 @@ impl<K: Kind> Connection<K> {
     }
 
     /// Sends an ATCP message, `package` then a space and `value` if any
-    /// (`Room.Num 6008`); `Err(Refused)` unless ATCP was agreed.
+    /// (`Room.Num 6008`); `Err(Refused)` if declined, `Err(NotAgreed)` until agreed.
     pub fn send_atcp(&self, package: &str, value: Option<&str>) -> crate::Result<()> {
         let payload = gmcp::encode(package, value);
         self.core().send_mud("send_atcp", Opt::ATCP, &payload)

@@ -9,6 +9,7 @@ use crate::timeout::Timeout;
 use super::core::Core;
 use super::link::Role;
 use super::options::Options;
+use super::state::State;
 
 impl<R: Role> Core<R> {
     /// Waits for the next GMCP message: (package, JSON text).
@@ -47,25 +48,45 @@ impl<R: Role> Core<R> {
         })
     }
 
-    /// Sends a MUD protocol message when either side performs `opt`; `Err(Refused)`
-    /// otherwise (nothing is sent).
+    /// Sends a MUD protocol message when either side performs `opt`; otherwise
+    /// nothing is sent, and the error says whether the peer refused it or it was
+    /// never agreed.
     pub fn send_mud(&self, operation: &'static str, opt: Opt, payload: &[u8]) -> Result<()> {
-        let peer = self.peer();
-        let mut refused = false;
+        let mut missing = None;
         self.send(operation, self.deadline_for(Timeout::Default), |state| {
-            refused = !state.link.is_on(opt);
-            if !refused {
+            missing = self.missing_option(state, operation, opt);
+            if missing.is_none() {
                 state.link.engine.send_subnegotiation(opt, payload);
             }
         })?;
-        if refused {
-            return Err(Error::Refused {
+        missing.map_or(Ok(()), Err)
+    }
+
+    /// Unless either side performs `opt`, the error for a call that needs it:
+    /// `Refused` when the peer declined it, `NotAgreed` when it never answered or
+    /// nobody asked.
+    pub fn missing_option(
+        &self,
+        state: &State<R>,
+        operation: &'static str,
+        opt: Opt,
+    ) -> Option<Error> {
+        if state.link.is_on(opt) {
+            return None;
+        }
+        let peer = self.peer();
+        Some(match state.link.options.refused.contains(opt) {
+            true => Error::Refused {
                 operation,
                 peer,
                 opt,
-            });
-        }
-        Ok(())
+            },
+            false => Error::NotAgreed {
+                operation,
+                peer,
+                opt,
+            },
+        })
     }
 
     /// Asks the peer for its STATUS report: `DO STATUS` unless it performs STATUS

@@ -9,12 +9,13 @@
 //! calls are in `socket`.
 //!
 //! Modules form layers, each importing only those below it: `input`, `mccp`,
-//! `options`, `proxy`, `tls`, `config`, `socket` and `poller` are leaves; `link` uses
+//! `options`, `proxy`, `tls`, `config`, `connect`, `socket` and `poller` are leaves; `link` uses
 //! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `shared` uses
 //! `receive`, `socket` and `poller`; `output` adds the writing to `shared`; `core`
 //! uses both; `reading`, `waiting` and `messages` use `core`.
 
 mod config;
+mod connect;
 mod core;
 mod input;
 mod link;
@@ -34,6 +35,7 @@ mod waiting;
 
 pub(crate) use self::config::CoreConfig;
 pub use self::config::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
+pub(crate) use self::connect::connect_tcp;
 pub(crate) use self::core::{CLOSE_WAIT_LIMIT, Core};
 pub(crate) use self::link::{DataSink, EventHook, Link, Role, on_common_option_event};
 pub(crate) use self::poller::Poller;

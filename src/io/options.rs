@@ -41,6 +41,26 @@ pub(crate) struct Options {
     /// LINEMODE's state, made when the option is first enabled (most connections
     /// never use it, and thousands of idle ones should not carry an SLC table).
     pub linemode: Option<Linemode>,
+    /// Options the peer refused when asked (and has not enabled since), either side.
+    pub refused: OptionSet,
+}
+
+/// A set of option codes.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct OptionSet([u64; 4]);
+
+impl OptionSet {
+    pub fn insert(&mut self, opt: Opt) {
+        self.0[usize::from(opt.0 >> 6)] |= 1 << (opt.0 & 63);
+    }
+
+    pub fn remove(&mut self, opt: Opt) {
+        self.0[usize::from(opt.0 >> 6)] &= !(1 << (opt.0 & 63));
+    }
+
+    pub fn contains(&self, opt: Opt) -> bool {
+        self.0[usize::from(opt.0 >> 6)] & (1 << (opt.0 & 63)) != 0
+    }
 }
 
 /// The most MUD messages of each kind kept unread; older ones are dropped first (a
@@ -67,6 +87,11 @@ pub(crate) fn on_event(event: &OwnedEvent, engine: &mut Engine, options: &mut Op
     let is_on = |engine: &Engine, opt| {
         engine.is_enabled(Side::Local, opt) || engine.is_enabled(Side::Remote, opt)
     };
+    match *event {
+        OwnedEvent::OptionRefused { opt, .. } => options.refused.insert(opt),
+        OwnedEvent::OptionEnabled { opt, .. } => options.refused.remove(opt),
+        _ => {}
+    }
     match event {
         OwnedEvent::Subnegotiation {
             opt: Opt::STATUS,

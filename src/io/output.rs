@@ -13,7 +13,7 @@ use std::time::Instant;
 use super::link::Role;
 use super::shared::Shared;
 use super::socket;
-use super::state::End;
+use super::state::{End, Failure};
 
 impl<R: Role> Shared<R> {
     /// Moves queued bytes to the socket until none are left or the deadline passes.
@@ -79,7 +79,7 @@ impl<R: Role> Shared<R> {
                         // Whoever shut it saw why: a failure says so, else it was
                         // closed in order.
                         return Err(match &state.end {
-                            Some(End::Failed(kind, why)) => io::Error::new(*kind, why.clone()),
+                            Some(End::Failed(failure)) => failure.io_error(),
                             _ => io::ErrorKind::NotConnected.into(),
                         });
                     }
@@ -101,7 +101,7 @@ impl<R: Role> Shared<R> {
                     } else {
                         // The peer is gone: what is queued can never be sent, and
                         // nothing more is read.
-                        let end = End::Failed(error.kind(), error.to_string());
+                        let end = End::Failed(Failure::io(&error));
                         self.end(&mut state, end);
                         self.shut(&mut state);
                     }

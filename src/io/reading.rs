@@ -199,7 +199,11 @@ impl<R: Role> Core<R> {
             .max_line
             .min(self.shared.config.max_input);
         if buffer.len() >= limit {
-            return Some(Err(Error::LineTooLong { peer, limit }));
+            return Some(Err(Error::LineTooLong {
+                operation,
+                peer,
+                limit,
+            }));
         }
         let end = state.end_error(operation, peer)?;
         if buffer.is_empty() {

@@ -13,7 +13,7 @@ use crate::proto::{Command, Event, Opt, OwnedEvent, Side};
 use super::link::{DataSink, Role};
 use super::mccp::{self, Inflated};
 use super::proxy::{self, ProxyError, ProxyHeader};
-use super::state::{MAX_PROMPT_MARKS, Phase, State};
+use super::state::{Failure, MAX_PROMPT_MARKS, Phase, State};
 
 /// What the input path needs besides the state.
 pub(crate) struct Context<'a> {
@@ -27,16 +27,16 @@ pub(crate) struct Context<'a> {
 }
 
 /// What became of the stream after some input.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Flow {
     /// It goes on.
     Continue,
     /// It ends in order once the replies queued are sent: the peer logged out, or
     /// ended TLS with `close_notify`.
     Close,
-    /// It is broken (a bad PROXY header, TLS failure, a corrupt compressed stream):
-    /// why. A TLS alert saying so may be queued.
-    Broken(String),
+    /// It is broken (a bad PROXY header, TLS failure, a corrupt compressed stream).
+    /// A TLS alert saying so may be queued.
+    Broken(Failure),
 }
 
 /// Starts the Telnet stream: the role's start-up requests are queued.
@@ -77,7 +77,7 @@ pub(crate) fn receive<R: Role>(
                 after_header = received.split_off(used);
                 bytes = &after_header;
             }
-            Err(ProxyError(why)) => return (Flow::Broken(why.to_owned()), false),
+            Err(ProxyError(why)) => return (Flow::Broken(Failure::Proxy(why.to_owned())), false),
         }
         if let Phase::Handshake { proxy, .. } = &mut state.phase {
             *proxy = None;
@@ -90,7 +90,7 @@ pub(crate) fn receive<R: Role>(
         let tls = tls.as_mut().expect("checked");
         match tls.receive(bytes, &mut plain, unsent.tail()) {
             Ok(peer_closed) => tls_closed = peer_closed,
-            Err(why) => return (Flow::Broken(why), false),
+            Err(why) => return (Flow::Broken(Failure::Tls(why)), false),
         }
         bytes = &plain;
     }
@@ -110,7 +110,7 @@ pub(crate) fn receive<R: Role>(
     let direct = (context.direct && std::ptr::eq(bytes, original)).then_some(original);
     let in_place = match decompress_and_process(state, bytes, room, events, direct) {
         Ok(in_place) => in_place,
-        Err(why) => return (Flow::Broken(why), false),
+        Err(why) => return (Flow::Broken(Failure::Compression(why)), false),
     };
     let flow = if state.role.wants_close() || tls_closed {
         Flow::Close

@@ -34,7 +34,7 @@ use super::link::{EventHook, Role};
 use super::poller::{Driven, Hub, Ready};
 use super::receive::{self, Context, Flow};
 use super::socket::{self, Received, SocketTimeout};
-use super::state::{End, Phase, Reader, State};
+use super::state::{End, Failure, Phase, Reader, State};
 
 /// How long replies may take to leave when the stream ends in order (the peer logged
 /// out, a TLS alert, the idle timeout's `Timeout.`) before the socket is shut anyway.
@@ -200,9 +200,7 @@ impl<R: Role> Shared<R> {
                 }
                 Received::Eof => self.end(state, End::Eof),
                 Received::Nothing => {}
-                Received::Failed(error) => {
-                    self.end(state, End::Failed(error.kind(), error.to_string()))
-                }
+                Received::Failed(error) => self.end(state, End::Failed(Failure::io(&error))),
             }
             if let Some(mut buffer) = own {
                 if filled && buffer.len() < MAX_READ_CHUNK {
@@ -268,7 +266,7 @@ impl<R: Role> Shared<R> {
                 }
                 Received::Nothing => break true,
                 Received::Failed(error) => {
-                    self.end(&mut state, End::Failed(error.kind(), error.to_string()));
+                    self.end(&mut state, End::Failed(Failure::io(&error)));
                     break true;
                 }
             }
@@ -309,9 +307,9 @@ impl<R: Role> Shared<R> {
                 log::debug!("{:?} logged out or ended TLS; closing", self.peer);
                 self.wind_down(state, End::Eof, REPLY_WRITE_BUDGET);
             }
-            Flow::Broken(why) => {
-                log::info!("{:?}: {why}; closing", self.peer);
-                let end = End::Failed(io::ErrorKind::InvalidData, why);
+            Flow::Broken(failure) => {
+                log::info!("{:?}: {failure:?}; closing", self.peer);
+                let end = End::Failed(failure);
                 self.wind_down(state, end, REPLY_WRITE_BUDGET);
             }
         }
@@ -469,12 +467,12 @@ impl<R: Role> Shared<R> {
         }
         if let Phase::Handshake { until, proxy } = &state.phase {
             if *until <= now && state.end.is_none() {
-                let why = match proxy {
-                    Some(_) => "no complete PROXY header in time",
-                    None => "the TLS handshake did not finish in time",
+                let failure = match proxy {
+                    Some(_) => Failure::Proxy("no complete PROXY header in time".to_owned()),
+                    None => Failure::Tls("the handshake did not finish in time".to_owned()),
                 };
-                log::info!("{:?}: {why}; closing", self.peer);
-                let end = End::Failed(io::ErrorKind::TimedOut, why.to_owned());
+                log::info!("{:?}: {failure:?}; closing", self.peer);
+                let end = End::Failed(failure);
                 self.wind_down(&mut state, end, Duration::ZERO);
             }
         }
@@ -495,12 +493,12 @@ impl<R: Role> Shared<R> {
                     "{:?} took none of its output for {limit:?}; dropping it",
                     self.peer
                 );
-                let why = format!("the peer took none of its output for {limit:?}");
-                self.wind_down(
-                    &mut state,
-                    End::Failed(io::ErrorKind::TimedOut, why),
-                    Duration::ZERO,
-                );
+                let failure = Failure::Io {
+                    kind: io::ErrorKind::TimedOut,
+                    raw: None,
+                    message: format!("the peer took none of its output for {limit:?}"),
+                };
+                self.wind_down(&mut state, End::Failed(failure), Duration::ZERO);
                 self.shut(&mut state);
             }
         }

@@ -21,8 +21,76 @@ use super::tls::Tls;
 pub(crate) enum End {
     /// The peer closed its side (or logged out, or the idle timeout closed it).
     Eof,
-    /// The socket or the stream failed (kind and message of the error).
-    Failed(io::ErrorKind, String),
+    /// The stream failed.
+    Failed(Failure),
+}
+
+/// What broke a stream, kept so that every later call reports it as it was.
+#[derive(Debug, Clone)]
+pub(crate) enum Failure {
+    /// The socket: the error's kind, raw OS code and message.
+    Io {
+        kind: io::ErrorKind,
+        raw: Option<i32>,
+        message: String,
+    },
+    /// TLS: a handshake or record failure, or a handshake that did not finish.
+    Tls(String),
+    /// A corrupt MCCP (compressed) stream.
+    Compression(String),
+    /// A PROXY protocol header that was malformed, missing or late.
+    Proxy(String),
+}
+
+impl Failure {
+    /// A socket error, its raw OS code kept.
+    pub fn io(error: &io::Error) -> Failure {
+        Failure::Io {
+            kind: error.kind(),
+            raw: error.raw_os_error(),
+            message: error.to_string(),
+        }
+    }
+
+    /// The socket error again (the OS error itself when there was one).
+    pub fn io_error(&self) -> io::Error {
+        match self {
+            Failure::Io {
+                raw: Some(code), ..
+            } => io::Error::from_raw_os_error(*code),
+            Failure::Io { kind, message, .. } => io::Error::new(*kind, message.clone()),
+            Failure::Tls(why) | Failure::Compression(why) | Failure::Proxy(why) => {
+                io::Error::new(io::ErrorKind::InvalidData, why.clone())
+            }
+        }
+    }
+
+    /// The error a call gets for it.
+    pub fn error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Error {
+        let reason = |why: &String| why.clone();
+        match self {
+            Failure::Io { .. } => Error::Io {
+                operation,
+                peer,
+                source: self.io_error(),
+            },
+            Failure::Tls(why) => Error::Tls {
+                operation,
+                peer,
+                reason: reason(why),
+            },
+            Failure::Compression(why) => Error::Compression {
+                operation,
+                peer,
+                reason: reason(why),
+            },
+            Failure::Proxy(why) => Error::Proxy {
+                operation,
+                peer,
+                reason: reason(why),
+            },
+        }
+    }
 }
 
 /// Who reads the socket. Exactly one party does at a time; the others wait for it.
@@ -253,11 +321,7 @@ impl<R> State<R> {
     pub fn end_error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Option<Error> {
         match self.end.as_ref()? {
             End::Eof => Some(Error::Eof { operation, peer }),
-            End::Failed(kind, message) => Some(Error::Io {
-                operation,
-                peer,
-                source: io::Error::new(*kind, message.clone()),
-            }),
+            End::Failed(failure) => Some(failure.error(operation, peer)),
         }
     }
 

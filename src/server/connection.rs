@@ -232,7 +232,7 @@ impl Connection<Server> {
 
     /// Sends MSSP variables now, replacing what the client holds from
     /// [`ServerBuilder::mssp`](crate::ServerBuilder::mssp) (a live `PLAYERS` or
-    /// `UPTIME`); `Err(Refused)` unless the client agreed to MSSP.
+    /// `UPTIME`); `Err(Refused)` if the client declined MSSP, `Err(NotAgreed)` until it agreed.
     ///
     /// ```no_run
     /// # fn demo(client: &telnetlib::ServerConnection) -> telnetlib::Result<()> {
@@ -331,15 +331,19 @@ impl Connection<Server> {
     /// Tells the client how to do XON/XOFF flow control (RFC 1372): with
     /// `client_side`, it stops and restarts its own display; without, it passes XON
     /// and XOFF through and this server honours them, holding output from XOFF until
-    /// XON (or, with `restart_any`, any other character). `Err(Refused)` unless the
+    /// XON (or, with `restart_any`, any other character). `Err(Refused)` or `Err(NotAgreed)` unless the
     /// client performs LFLOW.
     pub fn set_flow_control(&self, flow: FlowControl) -> Result<()> {
         if !self.remote_option(Opt::LFLOW) {
-            return Err(Error::Refused {
+            let state = self.core().lock();
+            let missing = self
+                .core()
+                .missing_option(&state, "set_flow_control", Opt::LFLOW);
+            return Err(missing.unwrap_or(Error::NotAgreed {
                 operation: "set_flow_control",
-                peer: self.core().peer(),
+                peer: self.peer_addr(),
                 opt: Opt::LFLOW,
-            });
+            }));
         }
         self.core().queue("set_flow_control", |state| {
             for command in flow.commands() {
