@@ -431,3 +431,54 @@ fn a_reset_reaches_every_later_call_with_its_os_error() {
         }
     }
 }
+
+#[test]
+fn read_str_takes_nothing_for_zero_and_waits_for_a_whole_character() {
+    let (conn, mut peer, _) = client_and_peer();
+    assert_eq!(conn.read_str(0, Duration::ZERO).unwrap(), "");
+    peer.send("é".as_bytes());
+    // One byte asked for, but a character is never cut: both bytes of é.
+    assert_eq!(conn.read_str(1, DEADLINE).unwrap(), "é");
+    peer.send(b"abc");
+    assert_eq!(conn.read_str(0, DEADLINE).unwrap(), "");
+    assert_eq!(conn.read_str(2, DEADLINE).unwrap(), "ab");
+    assert_eq!(conn.read_str(2, DEADLINE).unwrap(), "c");
+}
+
+#[test]
+fn max_line_refuses_the_same_line_however_it_is_split() {
+    for pieces in [1, 2, 5] {
+        let mut peer = Peer::bind();
+        let conn = TelnetConnection::builder()
+            .max_line(32)
+            .connect(peer.addr())
+            .unwrap();
+        peer.accept();
+        let line = [b'x'; 100];
+        for chunk in line.chunks(line.len().div_ceil(pieces)) {
+            peer.send(chunk);
+            peer.expect_nothing_more();
+        }
+        peer.send(b"\r\n");
+        peer.expect_nothing_more();
+        let error = conn.readline(DEADLINE).unwrap_err();
+        assert!(
+            matches!(error, Error::LineTooLong { limit: 32, .. }),
+            "{pieces}: {error:?}"
+        );
+        // The data stays: it can be read otherwise.
+        assert_eq!(conn.read_some(DEADLINE).unwrap().len(), 102);
+    }
+    // A line of exactly the limit passes, whole or split.
+    let mut peer = Peer::bind();
+    let conn = TelnetConnection::builder()
+        .max_line(32)
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    peer.send(&[b'y'; 16]);
+    peer.expect_nothing_more();
+    peer.send(&[b'y'; 16]);
+    peer.send(b"\r\n");
+    assert_eq!(conn.readline(DEADLINE).unwrap().len(), 34);
+}

@@ -660,3 +660,95 @@ fn a_client_flooding_requests_without_reading_cannot_grow_the_reply_queue() {
     drop(connection);
     stop(server, thread);
 }
+
+#[test]
+fn a_peer_that_sends_nothing_is_handed_out_within_a_second() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder());
+    let started = Instant::now();
+    let _silent = Peer::connect(server.local_addr());
+    let connection = handed.recv_timeout(DEADLINE).unwrap();
+    let waited = started.elapsed();
+    // connect_maxwait (4 s) is for clients that negotiate; nc gets its greeting soon.
+    assert!(
+        waited < Duration::from_millis(2500),
+        "handed out after {waited:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(900),
+        "handed out after {waited:?}"
+    );
+    drop(connection);
+    stop(server, thread);
+}
+
+#[test]
+fn a_slow_telnet_client_still_gets_its_terminal_type_detected() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder());
+    let mut client = Peer::connect(server.local_addr());
+    let mut answers = Engine::new(
+        Policy::new()
+            .accept(Side::Local, Opt::TTYPE)
+            .accept(Side::Local, Opt::NAWS),
+    );
+    // Each answer takes 300 ms (a long link), so the whole TTYPE exchange takes
+    // longer than the second a silent peer is waited for.
+    let started = Instant::now();
+    let connection = negotiate_until_handed_answering_ttype(&mut client, &mut answers, &handed);
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(connection.terminal_type(), "SLOW-TERM");
+    drop(connection);
+    stop(server, thread);
+}
+
+/// Feeds what the peer received to its engine and sends the engine's answers.
+fn engine_answer(client: &mut Peer, engine: &mut Engine, received: &[u8]) {
+    engine.receive(received, |_| {});
+    let reply = engine.take_output();
+    if !reply.is_empty() {
+        client.send(&reply);
+    }
+}
+
+/// Like `negotiate_until_handed`, answering TTYPE SEND with `SLOW-TERM`.
+fn negotiate_until_handed_answering_ttype(
+    client: &mut Peer,
+    engine: &mut Engine,
+    handed: &mpsc::Receiver<ServerConnection>,
+) -> ServerConnection {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Ok(connection) = handed.try_recv() {
+            return connection;
+        }
+        assert!(Instant::now() < deadline, "never handed out");
+        let bytes = client.receive_for(Duration::from_millis(10));
+        if bytes.is_empty() {
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(300)); // the link's delay, on purpose
+        if bytes.windows(4).any(|w| w == b"\xff\xfa\x18\x01") {
+            client.send(b"\xff\xfa\x18\x00SLOW-TERM\xff\xf0");
+        }
+        engine_answer(client, engine, &bytes);
+    }
+}
+
+#[test]
+fn set_active_true_cannot_bring_back_a_deactivated_connection() {
+    let (server, thread, handed) = handing_out(TelnetServer::builder());
+    let _peer = Peer::connect(server.local_addr());
+    let connection = handed.recv_timeout(DEADLINE).unwrap();
+    assert!(connection.set_active(true).is_ok());
+    connection.set_active(false).unwrap();
+    assert!(!connection.active());
+    assert!(matches!(
+        connection.set_active(true),
+        Err(Error::Closed { .. })
+    ));
+    drop(connection);
+    stop(server, thread);
+}

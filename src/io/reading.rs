@@ -172,10 +172,33 @@ impl<R: Role> Core<R> {
         })
     }
 
-    /// [`read`](Self::read), decoded.
+    /// [`read`](Self::read), decoded: at most `n` bytes of input, but at least one
+    /// whole character (a character split at the `n`th byte is completed, so up to
+    /// `n + 3` bytes may be taken). `n == 0` returns `""` at once, taking nothing.
     pub fn read_str(&self, n: usize, timeout: Timeout) -> Result<String> {
-        self.read_text("read_str", timeout, false, |state, _, peer| {
-            Self::attempt_read(state, n.max(1), "read_str", peer)
+        if n == 0 {
+            return Ok(String::new());
+        }
+        self.read_with("read_str", timeout, |state, side, peer| {
+            if side.decoder_generation != state.link.charset_generation {
+                side.decoder = state.link.charset.decoder();
+                side.decoder_generation = state.link.charset_generation;
+            }
+            let mut text = String::new();
+            let mut take = n;
+            while text.is_empty() && !state.input.is_empty() {
+                let bytes = state.input.take(take);
+                side.decoder.decode(&bytes, false, &mut text);
+                // A character is still incomplete: one more byte at a time.
+                take = 1;
+            }
+            if !text.is_empty() {
+                return Some(Ok(text));
+            }
+            let end = state.end_error("read_str", peer)?;
+            // The stream ended inside a character: what is left decodes as U+FFFD.
+            side.decoder.decode(&[], true, &mut text);
+            Some(if text.is_empty() { Err(end) } else { Ok(text) })
         })
     }
 
@@ -187,23 +210,30 @@ impl<R: Role> Core<R> {
         peer: Option<SocketAddr>,
     ) -> Option<Result<Vec<u8>>> {
         let buffer = state.input.as_slice();
-        if let Some((consume, length, skip_lf)) = line_end(buffer) {
-            let line = buffer[..length].to_vec();
-            state.input.discard(consume);
-            side.skip_lf = skip_lf;
-            return Some(Ok(line));
-        }
         let limit = self
             .shared
             .config
             .max_line
             .min(self.shared.config.max_input);
-        if buffer.len() >= limit {
-            return Some(Err(Error::LineTooLong {
-                operation,
-                peer,
-                limit,
-            }));
+        let too_long = Error::LineTooLong {
+            operation,
+            peer,
+            limit,
+        };
+        // The same line is refused whether it arrived in one piece or several: its
+        // text (without the line ending) is measured against the limit either way.
+        if let Some((consume, length, skip_lf)) = line_end(buffer) {
+            let text = memchr2(b'\n', b'\r', buffer).unwrap_or(length);
+            if text > limit {
+                return Some(Err(too_long));
+            }
+            let line = buffer[..length].to_vec();
+            state.input.discard(consume);
+            side.skip_lf = skip_lf;
+            return Some(Ok(line));
+        }
+        if buffer.len() > limit || buffer.len() >= self.shared.config.max_input {
+            return Some(Err(too_long));
         }
         let end = state.end_error(operation, peer)?;
         if buffer.is_empty() {

@@ -79,6 +79,7 @@ impl Default for ServerBuilder {
             mssp: Vec::new(),
             connect_maxwait: Duration::from_secs(4),
             never_send_ga: false,
+            silent_peer_wait: Duration::from_secs(1),
         };
         ServerBuilder {
             connection: ConnectionConfig::default(),
@@ -192,6 +193,16 @@ impl ServerBuilder {
     /// client that settles sooner is handed out at once.
     pub fn connect_maxwait(mut self, wait: Duration) -> Self {
         self.settings.connect_maxwait = wait;
+        self
+    }
+
+    /// How long a peer that has sent nothing at all (no negotiation: `nc`, a raw
+    /// socket, a script) is waited for before its handler runs or the game loop gets
+    /// it (default 1 s, as miniboa greets at once). A Telnet client answers the
+    /// server's first requests within a round trip, and is then waited for up to
+    /// [`connect_maxwait`](Self::connect_maxwait) to settle.
+    pub fn silent_peer_wait(mut self, wait: Duration) -> Self {
+        self.role.silent_peer_wait = wait;
         self
     }
 

@@ -39,10 +39,24 @@ impl Connection<Server> {
         !state.closed && state.end.is_none()
     }
 
-    /// `set_active(false)` is [`deactivate`](Self::deactivate); `true` does nothing.
-    pub fn set_active(&self, active: bool) {
+    /// `set_active(false)` is [`deactivate`](Self::deactivate). `set_active(true)`
+    /// keeps an active connection as it is, and fails on one that is no longer
+    /// active, which cannot be brought back: `Error::Closed` after a close or
+    /// `deactivate`, `Error::Eof` (or the failure) once the peer has gone.
+    pub fn set_active(&self, active: bool) -> Result<()> {
         if !active {
             self.deactivate();
+            return Ok(());
+        }
+        let state = self.core().lock();
+        if state.closed || state.role.deactivated {
+            return Err(Error::Closed {
+                operation: "set_active",
+            });
+        }
+        match state.end_error("set_active", self.core().peer()) {
+            Some(gone) => Err(gone),
+            None => Ok(()),
         }
     }
 

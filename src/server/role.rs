@@ -97,6 +97,9 @@ pub(crate) struct ServerSettings {
     pub connect_maxwait: Duration,
     /// `send_prompt` never sends GA.
     pub never_send_ga: bool,
+    /// How long a peer that has sent nothing at all is waited for before it is
+    /// handed out anyway.
+    pub silent_peer_wait: Duration,
 }
 
 /// Counts a server's live connections; the count drops when the connection does.
@@ -152,6 +155,10 @@ pub struct ServerRole {
     _slot: Option<Slot>,
     /// When the connection is handed out even if its negotiation has not settled.
     hand_out_by: Option<Instant>,
+    /// When a peer that has said nothing at all is handed out.
+    silent_hand_out_by: Option<Instant>,
+    /// The peer has sent something: data or Telnet commands.
+    heard: bool,
     advanced: bool,
     echo_decided: bool,
     environ_decided: bool,
@@ -199,6 +206,8 @@ impl ServerRole {
             connected_at: Instant::now(),
             _slot: slot,
             hand_out_by: None,
+            silent_hand_out_by: None,
+            heard: false,
             advanced: false,
             echo_decided: false,
             environ_decided: false,
@@ -565,10 +574,13 @@ impl Role for ServerRole {
         link.options.new_linemode = Some(Linemode::server);
         link.engine.start();
         // A wait too long to represent means "wait for the negotiation, however long".
-        self.hand_out_by = Instant::now().checked_add(self.settings.connect_maxwait);
+        let now = Instant::now();
+        self.hand_out_by = now.checked_add(self.settings.connect_maxwait);
+        self.silent_hand_out_by = now.checked_add(self.settings.silent_peer_wait);
     }
 
     fn on_event(&mut self, event: &OwnedEvent, link: &mut Link) {
+        self.heard = true;
         on_common_option_event(event, link);
         match event {
             OwnedEvent::OptionEnabled { side, opt } => self.on_option_enabled(*side, *opt, link),
@@ -617,6 +629,7 @@ impl Role for ServerRole {
     }
 
     fn on_data(&mut self, data: &[u8], sink: &mut DataSink<'_>) {
+        self.heard = true;
         if self.settings.line_editing && sink.local_echo {
             self.editor
                 .feed(data, self.password_mode, self.settings.max_line, sink);
@@ -649,12 +662,24 @@ impl Role for ServerRole {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.hand_out_by.filter(|_| !self.announced)
+        if self.announced {
+            return None;
+        }
+        // A peer that has said nothing at all (nc, a raw socket) is not a Telnet
+        // client that is slow to answer: it gets its handler soon.
+        let silent = self.silent_hand_out_by.filter(|_| !self.heard);
+        [self.hand_out_by, silent].into_iter().flatten().min()
     }
 
     fn on_deadline(&mut self, now: Instant) {
-        if self.hand_out_by.is_some_and(|by| by <= now) && !self.announced {
+        if self.announced {
+            return;
+        }
+        if self.hand_out_by.is_some_and(|by| by <= now) {
             log::debug!("connection did not settle negotiation in time; handing it out");
+            self.announce();
+        } else if !self.heard && self.silent_hand_out_by.is_some_and(|by| by <= now) {
+            log::debug!("the peer has sent nothing; handing it out");
             self.announce();
         }
     }
