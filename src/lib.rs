@@ -66,9 +66,13 @@ pub use config::ConnectionConfig;
 pub use connection::{Connection, WeakConnection};
 pub use error::{Error, Result};
 pub use io::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, ExpectMatch, Want};
-pub use server::{ServerBuilder, ServerConnection, TelnetServer, xterm};
+pub use server::{HandlerOutcome, ServerBuilder, ServerConnection, TelnetServer, xterm};
 pub use telnetlib::Telnet;
 pub use timeout::Timeout;
+
+/// The `regex` crate `expect` takes patterns of (`regex::bytes::Regex`), re-exported so
+/// that a program need not pick the same version itself.
+pub use regex;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

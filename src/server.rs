@@ -86,6 +86,34 @@ struct Inner {
     handlers_done: Condvar,
 }
 
+/// What a [`TelnetServer::serve`] handler may return: nothing, or a `Result` whose
+/// error is logged with the client's address when the handler ends with it (at
+/// `warn`; at `debug` when it is this crate's `Eof` or `Closed`, a client that left).
+pub trait HandlerOutcome {
+    /// Reports how the handler of `client` ended.
+    fn report(self, client: &str);
+}
+
+impl HandlerOutcome for () {
+    fn report(self, _client: &str) {}
+}
+
+impl<T, E: std::fmt::Display + 'static> HandlerOutcome for std::result::Result<T, E> {
+    fn report(self, client: &str) {
+        let Err(error) = self else {
+            return;
+        };
+        let left = (&error as &dyn std::any::Any)
+            .downcast_ref::<Error>()
+            .is_some_and(|e| matches!(e, Error::Eof { .. } | Error::Closed { .. }));
+        if left {
+            log::debug!("the handler of {client} ended: {error}");
+        } else {
+            log::warn!("the handler of {client} ended with an error: {error}");
+        }
+    }
+}
+
 /// A Telnet server. Build it with [`TelnetServer::builder`] or bind it with defaults
 /// with [`TelnetServer::bind`].
 ///
@@ -250,11 +278,13 @@ impl TelnetServer {
 
     /// Serves every client with `handler` on a thread of its own until
     /// [`shutdown`](Self::shutdown); the connection is closed when the handler returns.
-    /// A handler that panics ends its own connection only. Returns `Ok(())` after
-    /// shutdown.
-    pub fn serve<F>(&self, handler: F) -> Result<()>
+    /// The handler may return nothing or a `Result` (so `?` works inside it); an error
+    /// it ends with is logged with the client's address. A handler that panics ends
+    /// its own connection only. Returns `Ok(())` after shutdown.
+    pub fn serve<F, O>(&self, handler: F) -> Result<()>
     where
-        F: Fn(ServerConnection) + Send + Sync + 'static,
+        F: Fn(ServerConnection) -> O + Send + Sync + 'static,
+        O: HandlerOutcome,
     {
         let handler = Arc::new(handler);
         loop {
@@ -267,9 +297,10 @@ impl TelnetServer {
         }
     }
 
-    fn spawn_handler<F>(&self, connection: ServerConnection, handler: Arc<F>)
+    fn spawn_handler<F, O>(&self, connection: ServerConnection, handler: Arc<F>)
     where
-        F: Fn(ServerConnection) + Send + Sync + 'static,
+        F: Fn(ServerConnection) -> O + Send + Sync + 'static,
+        O: HandlerOutcome,
     {
         *self.inner.running_handlers.lock() += 1;
         let inner = Arc::clone(&self.inner);
@@ -279,7 +310,9 @@ impl TelnetServer {
             .stack_size(self.inner.settings.handler_stack_size)
             .spawn(move || {
                 let outcome = catch_unwind(AssertUnwindSafe(|| handler(client.clone())));
-                if outcome.is_err() {
+                if let Ok(outcome) = outcome {
+                    outcome.report(&client.addrport());
+                } else {
                     log::warn!(
                         "the handler of {} panicked; its connection is closed",
                         client.addrport()

@@ -134,6 +134,14 @@ impl Expected {
         let range = self.groups.get(index)?.clone()?;
         self.text.get(range)
     }
+
+    /// The data before the match; everything read when nothing matched.
+    pub fn before(&self) -> &[u8] {
+        match self.groups.first().cloned().flatten() {
+            Some(whole) => &self.text[..whole.start],
+            None => &self.text,
+        }
+    }
 }
 
 /// Python's `msg()`: debug messages prefixed `Telnet(host,port): `, sent to the `log`

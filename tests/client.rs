@@ -334,9 +334,10 @@ fn expect_prefers_the_first_pattern_in_the_list() {
     ];
     let found = conn.expect(&patterns, WAIT).unwrap();
     assert_eq!(found.index, 0);
-    assert_eq!(found.matched, b"user@host:~$ ");
-    assert_eq!(found.before, b"Last login: today\r\n");
-    assert_eq!(found.groups[2].as_deref(), Some(&b"host"[..]));
+    assert_eq!(found.matched(), b"user@host:~$ ");
+    assert_eq!(found.before(), b"Last login: today\r\n");
+    assert_eq!(found.group(2), Some(&b"host"[..]));
+    assert_eq!(found.text, b"Last login: today\r\nuser@host:~$ ");
     assert!(conn.expect(&patterns, SHORT).unwrap_err().is_timeout());
 }
 

@@ -752,3 +752,39 @@ fn set_active_true_cannot_bring_back_a_deactivated_connection() {
     drop(connection);
     stop(server, thread);
 }
+
+#[test]
+fn a_handler_may_return_a_result_and_use_the_question_mark() {
+    let server = Arc::new(
+        TelnetServer::builder()
+            .line_mode(true)
+            .bind("127.0.0.1:0")
+            .unwrap(),
+    );
+    let serving = Arc::clone(&server);
+    let thread = thread::spawn(move || {
+        serving
+            .serve(|client: ServerConnection| -> telnetlib::Result<()> {
+                let line = client.readline_str(DEADLINE)?;
+                client.send(&format!("got {line}"))?;
+                // Ends with an error (the client has gone): logged, the connection closed.
+                client.readline_str(DEADLINE)?;
+                Ok(())
+            })
+            .unwrap()
+    });
+    let conn = TelnetConnection::connect(server.local_addr()).unwrap();
+    conn.write_str("hello\n", WAIT).unwrap();
+    assert_eq!(
+        conn.read_until(b"got hello\r\n", WAIT).unwrap(),
+        b"got hello\r\n"
+    );
+    drop(conn);
+    assert!(eventually_zero(&server));
+    stop(server, thread);
+}
+
+/// Whether the server's live connections fall to zero within the deadline.
+fn eventually_zero(server: &TelnetServer) -> bool {
+    support::peer::eventually(DEADLINE, || server.client_count() == 0)
+}

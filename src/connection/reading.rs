@@ -51,7 +51,7 @@ impl<K: Kind> Connection<K> {
     /// use regex::bytes::Regex;
     /// let prompts = [Regex::new(r"[Pp]assword: ?$").unwrap(), Regex::new(r"\$ $").unwrap()];
     /// let found = conn.expect(&prompts, None)?;
-    /// println!("pattern {} after {:?}", found.index, found.before);
+    /// println!("pattern {} after {:?}", found.index, found.before());
     /// # Ok::<(), telnetlib::Error>(())
     /// ```
     pub fn expect(

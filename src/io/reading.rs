@@ -5,6 +5,7 @@
 //! buffered byte for the next call. `Eof` comes only once the buffer is drained.
 
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::time::Duration;
 
 use memchr::{memchr2, memmem};
@@ -18,20 +19,48 @@ use super::link::Role;
 use super::shared::ReadSide;
 use super::state::State;
 
-/// What [`expect`](crate::TelnetConnection::expect) found: which pattern matched, the
-/// match, and the data before it. All of it has been consumed from the input.
+/// What [`expect`](crate::Connection::expect) found: which pattern matched, and the
+/// data read up to and including the match, all of it consumed from the input.
+///
+/// The same names as the legacy [`Expected`](crate::telnetlib::Expected) (Python's
+/// `(index, match, text)`): `index`, `text`, `groups` as ranges of `text`, and
+/// `matched()`, `group(n)`, `before()`. Here `index` is a plain number, because
+/// `expect` returns a match or an error, never Python's `-1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExpectMatch {
-    /// The position of the matching pattern in the list given.
+    /// Which pattern matched, in list order.
     pub index: usize,
-    /// The bytes the pattern matched.
-    pub matched: Vec<u8>,
-    /// The bytes received before the match.
-    pub before: Vec<u8>,
-    /// The pattern's capture groups (index 0 is the whole match); `None` for a group
-    /// that did not take part.
-    pub groups: Vec<Option<Vec<u8>>>,
+    /// The match's groups as ranges of `text` (group 0 is the whole match; `None` for
+    /// a group that did not take part).
+    pub groups: Vec<Option<Range<usize>>>,
+    /// The data read, up to and including the match.
+    pub text: Vec<u8>,
+}
+
+impl ExpectMatch {
+    /// The bytes the pattern matched (Python's `match.group(0)`).
+    pub fn matched(&self) -> &[u8] {
+        self.group(0).unwrap_or_default()
+    }
+
+    /// Capture group `index` (Python's `match.group(index)`); `None` for a group that
+    /// did not take part or does not exist.
+    pub fn group(&self, index: usize) -> Option<&[u8]> {
+        let range = self.groups.get(index)?.clone()?;
+        self.text.get(range)
+    }
+
+    /// The data before the match.
+    pub fn before(&self) -> &[u8] {
+        let start = self
+            .groups
+            .first()
+            .cloned()
+            .flatten()
+            .map_or(0, |r| r.start);
+        &self.text[..start]
+    }
 }
 
 /// Where the first line of `buffer` ends: `(bytes to consume, length of the line
@@ -382,17 +411,13 @@ impl<R: Role> Core<R> {
             let buffer = state.input.as_slice();
             for (index, pattern) in patterns.iter().enumerate() {
                 if let Some(captures) = pattern.captures(buffer) {
-                    let whole = captures.get(0).expect("group 0 is the whole match");
+                    let end = captures.get(0).expect("group 0 is the whole match").end();
                     let found = ExpectMatch {
                         index,
-                        matched: whole.as_bytes().to_vec(),
-                        before: buffer[..whole.start()].to_vec(),
-                        groups: captures
-                            .iter()
-                            .map(|g| g.map(|g| g.as_bytes().to_vec()))
-                            .collect(),
+                        groups: captures.iter().map(|g| g.map(|g| g.range())).collect(),
+                        text: buffer[..end].to_vec(),
                     };
-                    state.input.discard(whole.end());
+                    state.input.discard(end);
                     return Some(Ok(found));
                 }
             }
