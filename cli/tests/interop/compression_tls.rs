@@ -175,7 +175,7 @@ fn our_client_against_telnetlib3_server_with_compression() {
         "{} bytes of text arrived byte for byte, {} bytes on the wire after IAC SB MCCP2 \
          IAC SE (zlib, {} B window), inflated by the test to the same text",
         expected.len(),
-        wire.len() - from_server.before().len(),
+        wire.len() - from_server.before.len(),
         window(from_server.header)
     ));
     // Counted on the inflated stream: the raw bytes after the marker are zlib, in
