@@ -1,9 +1,6 @@
 //! [`TelnetConnection`]: the blocking Telnet client of `telnetlib3.sync`, done right.
 
 mod builder;
-pub(crate) mod role;
-
-pub(crate) use role::answer_charset_request;
 
 use std::fmt;
 use std::net::ToSocketAddrs;

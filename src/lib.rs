@@ -54,6 +54,7 @@ pub mod connection;
 mod error;
 mod io;
 pub mod proto;
+mod role;
 mod server;
 pub mod telnetlib;
 mod timeout;

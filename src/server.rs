@@ -10,8 +10,6 @@
 
 mod builder;
 mod connection;
-mod editor;
-pub(crate) mod role;
 pub mod xterm;
 
 use std::collections::HashMap;
@@ -28,7 +26,6 @@ use parking_lot::{Condvar, Mutex};
 
 pub use builder::ServerBuilder;
 pub use connection::ServerConnection;
-pub(crate) use role::ServerRole;
 
 use crate::connection::{Server, WeakConnection};
 use crate::error::{Error, Result};
@@ -36,10 +33,9 @@ use crate::error::{Error, Result};
 use crate::io::Tls;
 use crate::io::{Core, Link, Poller};
 use crate::proto::Engine;
+use crate::role::{Notifier, ServerRole, Slot};
 use crate::timeout::Timeout;
 use builder::Settings;
-use role::Notifier;
-use role::Slot;
 
 /// How long shutdown waits for handler threads to return once their connections are
 /// closed, before leaving the stragglers behind (logged).

@@ -15,7 +15,7 @@ use crate::proto::{Engine, Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetConnection;
-use super::role::ClientRole;
+use crate::role::{ClientRole, GMCP_MODULES};
 
 /// Settings for [`TelnetConnection::builder`]. Defaults follow `telnetlib3.sync`:
 /// no timeouts, UTF-8, terminal type `unknown`, 80×25, 38400 baud, and the environment
@@ -64,7 +64,7 @@ impl Default for ClientBuilder {
                 location: None,
                 old_environ_dialect: Default::default(),
                 gmcp_modules: Some(
-                    super::role::GMCP_MODULES
+                    GMCP_MODULES
                         .iter()
                         .map(|(name, version)| ((*name).to_owned(), *version))
                         .collect(),

@@ -4,8 +4,8 @@
 //! learnt about its client), kept inside the connection; as a type it only says which
 //! side a connection plays, and has no public API of its own.
 
-pub use crate::client::role::ClientRole as Client;
-pub use crate::server::role::ServerRole as Server;
+pub use crate::role::client::ClientRole as Client;
+pub use crate::role::server::ServerRole as Server;
 
 /// The side a [`Connection`](super::Connection) plays: [`Client`]
 /// ([`TelnetConnection`](crate::TelnetConnection)) or [`Server`]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::codec::Charset;
-use crate::proto::{Engine, Opt, OwnedEvent, Side};
+use crate::proto::{Engine, Opt, OwnedEvent, Side, charset};
 
 use super::input::InputBuffer;
 use super::mccp;
@@ -144,6 +144,28 @@ impl Link {
     /// Whether data we receive is BINARY (CR NUL kept as is).
     pub fn binary_in(&self) -> bool {
         self.force_binary || self.engine.is_enabled(Side::Remote, Opt::BINARY)
+    }
+
+    /// The answer to `CHARSET REQUEST`: accept an offered name for our own charset;
+    /// on a weak default (Latin-1/ASCII) take the first offer we know and switch to
+    /// it; otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).
+    pub fn answer_charset_request(&mut self, offered: &[String]) -> Vec<u8> {
+        let ours = self.charset;
+        if let Some(name) = offered
+            .iter()
+            .find(|name| Charset::for_name(name) == Some(ours))
+        {
+            return charset::accepted(name);
+        }
+        if ours == Charset::Standard(encoding_rs::WINDOWS_1252) {
+            for name in offered {
+                if let Some(theirs) = Charset::for_name(name) {
+                    self.set_charset(theirs);
+                    return charset::accepted(name);
+                }
+            }
+        }
+        charset::rejected()
     }
 
     /// Whether either side performs `opt`.

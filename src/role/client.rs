@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::codec::Charset;
 use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
 use crate::proto::linemode::Linemode;
@@ -119,29 +118,6 @@ impl ClientRole {
     }
 }
 
-/// The answer to `CHARSET REQUEST`: accept an offered name for our own charset; on a
-/// weak default (Latin-1/ASCII) take the first offer we know and switch to it;
-/// otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).
-pub(crate) fn answer_charset_request(offered: &[String], link: &mut Link) -> Vec<u8> {
-    let ours = link.charset;
-    if let Some(name) = offered
-        .iter()
-        .find(|name| Charset::for_name(name) == Some(ours))
-    {
-        return charset::accepted(name);
-    }
-    let weak = ours == Charset::Standard(encoding_rs::WINDOWS_1252);
-    if weak {
-        for name in offered {
-            if let Some(theirs) = Charset::for_name(name) {
-                link.set_charset(theirs);
-                return charset::accepted(name);
-            }
-        }
-    }
-    charset::rejected()
-}
-
 impl Role for ClientRole {
     fn terminal_type(&self) -> String {
         self.term.clone()
@@ -254,7 +230,7 @@ impl Role for ClientRole {
                         if enabled(link, opt) || link.engine.is_enabled(Side::Remote, opt) =>
                     {
                         if let Some(offered) = charset::parse_request(data) {
-                            let answer = answer_charset_request(&offered, link);
+                            let answer = link.answer_charset_request(&offered);
                             link.engine.send_subnegotiation(opt, &answer);
                         } else if data.first() == Some(&charset::TTABLE_IS) {
                             link.engine

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Sender;
 
-use crate::client::answer_charset_request;
 use crate::codec::Charset;
 use std::collections::VecDeque;
 
@@ -446,7 +445,7 @@ impl ServerRole {
             Some(&charset::REJECTED) => self.awaiting.charset = false,
             Some(&charset::REQUEST) => {
                 let offered = charset::parse_request(payload).unwrap_or_default();
-                let answer = answer_charset_request(&offered, link);
+                let answer = link.answer_charset_request(&offered);
                 link.engine.send_subnegotiation(Opt::CHARSET, &answer);
             }
             Some(&charset::TTABLE_IS) => link

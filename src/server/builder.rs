@@ -15,7 +15,7 @@ use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetServer;
-use super::role::ServerSettings;
+use crate::role::{ENVIRON_REQUEST, ServerSettings};
 
 /// The server's settings after `bind` has checked them.
 #[derive(Debug, Clone)]
@@ -75,7 +75,7 @@ impl Default for ServerBuilder {
             default_term: "ANSI".to_owned(),
             default_size: (80, 24),
             max_line: DEFAULT_MAX_LINE,
-            environ_names: super::role::ENVIRON_REQUEST.map(String::from).to_vec(),
+            environ_names: ENVIRON_REQUEST.map(String::from).to_vec(),
             mssp: Vec::new(),
             connect_maxwait: Duration::from_secs(4),
             never_send_ga: false,

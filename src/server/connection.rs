@@ -12,8 +12,8 @@ use crate::proto::lflow::FlowControl;
 use crate::proto::{Command, Opt, RequestOutcome, Side, nvt};
 use crate::timeout::Timeout;
 
-use super::role::ServerRole;
 use super::xterm;
+use crate::role::ServerRole;
 
 /// One client of a [`TelnetServer`](super::TelnetServer): a [`Connection`] handle
 /// (clones share the connection; every method takes `&self` and is safe from any
