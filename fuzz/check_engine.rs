@@ -1,5 +1,5 @@
 //! The engine's fuzz check, shared by the cargo-fuzz target (`fuzz/fuzz_targets/engine.rs`)
-//! and by the plain test that replays the checked-in corpus (`tests/fuzz_corpus.rs`).
+//! and by the plain test that replays the checked-in corpus (`tests/all/fuzz_corpus.rs`).
 //!
 //! The input's first bytes choose the set-up, the rest is fed to the engine:
 //! byte 0: subnegotiation limit (1..=256), byte 1: policy (0 none, 1 client, 2 server,

@@ -1,5 +1,5 @@
 //! The escape/encode round-trip fuzz check, shared by the cargo-fuzz target
-//! (`fuzz/fuzz_targets/escape.rs`) and the corpus replay (`tests/fuzz_corpus.rs`).
+//! (`fuzz/fuzz_targets/escape.rs`) and the corpus replay (`tests/all/fuzz_corpus.rs`).
 //!
 //! Byte 0 of the input chooses the chunk lengths the receiving side reads in (1..=16,
 //! then growing); the rest is the application's data. Checked, for any data and any

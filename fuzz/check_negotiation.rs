@@ -1,5 +1,5 @@
 //! The negotiation fuzz check, shared by the cargo-fuzz target
-//! (`fuzz/fuzz_targets/negotiation.rs`) and the corpus replay (`tests/fuzz_corpus.rs`).
+//! (`fuzz/fuzz_targets/negotiation.rs`) and the corpus replay (`tests/all/fuzz_corpus.rs`).
 //!
 //! Two engines talk to each other. Bytes 0 and 1 of the input choose their policies;
 //! the rest is a script, two bytes a step: `op` (low two bits) and `arg`.

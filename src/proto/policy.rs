@@ -86,8 +86,8 @@ impl Policy {
         Policy::default()
     }
 
-    /// The answers of a Telnet client, as `telnetlib3`'s client gives them
-    /// (reference notes §2.5), plus the RFCs telnetlib3 gets wrong or lacks: it
+    /// The answers of a Telnet client, as `telnetlib3`'s client gives them,
+    /// plus the RFCs telnetlib3 gets wrong or lacks: it
     /// offers BINARY, TTYPE, NAWS, TSPEED, XDISPLOC, NEW_ENVIRON, OLD_ENVIRON, CHARSET,
     /// LFLOW, EOR, STATUS and TM when asked, lets the server perform BINARY, ECHO,
     /// SGA, EOR, CHARSET, STATUS, GMCP, MSDP, MSSP, ZMP and the two MCCP compressions
@@ -135,8 +135,7 @@ impl Policy {
         policy.accept_unless(Side::Local, Opt::OLD_ENVIRON, Opt::NEW_ENVIRON)
     }
 
-    /// The answers of a Telnet server, as `telnetlib3`'s server gives them (reference
-    /// notes §2.4): it requests only TTYPE on start (`IAC DO TTYPE`), performs SGA,
+    /// The answers of a Telnet server, as `telnetlib3`'s server gives them: it requests only TTYPE on start (`IAC DO TTYPE`), performs SGA,
     /// ECHO, BINARY, EOR, CHARSET, STATUS and TM when asked, lets the client perform
     /// TTYPE, NAWS, NEW_ENVIRON, OLD_ENVIRON, CHARSET, BINARY, TSPEED, XDISPLOC,
     /// SNDLOC, LFLOW, SGA, EOR and STATUS, and

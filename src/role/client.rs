@@ -31,7 +31,7 @@ pub struct ClientRole {
     pub(crate) gmcp_modules: Option<Vec<(String, u32)>>,
 }
 
-/// The GMCP modules telnetlib3's client announces (reference notes §3.1).
+/// The GMCP modules telnetlib3's client announces, names and versions as it sends them.
 pub(crate) const GMCP_MODULES: [(&str, u32); 8] = [
     ("char", 1),
     ("char.vitals", 1),

@@ -1,5 +1,5 @@
-//! What a server negotiates beyond the engine's policy (reference notes §2.4, with
-//! telnetlib3's defects fixed): the TTYPE cycle, the options offered once the client
+//! What a server negotiates beyond the engine's policy (telnetlib3's server, with
+//! its defects fixed): the TTYPE cycle, the options offered once the client
 //! has spoken, ECHO unless the client is a MUD client or the server runs in line mode,
 //! NEW_ENVIRON, CHARSET, BINARY, TSPEED and XDISPLOC, and LOGOUT. It records what the
 //! client reveals and says when negotiation has settled.

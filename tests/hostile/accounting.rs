@@ -1,4 +1,4 @@
-//! Items 7 and 10: a connect flood beyond `max_connections`, and thread and descriptor
+//! A connect flood beyond `max_connections`, and thread and descriptor
 //! accounting over many connect/disconnect cycles.
 
 use std::io::{ErrorKind, Read};

@@ -1,4 +1,4 @@
-//! Item 8: a handler that panics, a handler that never returns during `shutdown()`,
+//! A handler that panics, a handler that never returns during `shutdown()`,
 //! and `shutdown()` while many clients are mid-transfer.
 
 use std::collections::HashMap;

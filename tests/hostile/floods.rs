@@ -1,4 +1,4 @@
-//! Items 1 and 2: a subnegotiation that never ends (plain bytes, or `IAC IAC` pairs,
+//! A subnegotiation that never ends (plain bytes, or `IAC IAC` pairs,
 //! the path that once bypassed a cap), and a storm of option toggles.
 
 use std::io::Write;

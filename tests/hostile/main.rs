@@ -1,6 +1,6 @@
 //! Hostile peers against the server and the client over real loopback sockets: floods,
 //! storms, stalls, slowloris, resets, connect floods, handler faults, invalid text and
-//! resource accounting (issue #11). Each test asserts what a user depends on: the
+//! resource accounting. Each test asserts what a user depends on: the
 //! server keeps serving others, memory stays bounded, the right error reaches the
 //! caller, and no thread or descriptor is left behind.
 //!

@@ -1,4 +1,4 @@
-//! Item 6: the peer resets the connection (RST) at every phase, and half-closes it
+//! The peer resets the connection (RST) at every phase, and half-closes it
 //! (shuts its write side) while data still flows our way.
 
 use std::io::{ErrorKind, Read};

@@ -1,4 +1,4 @@
-//! Item 5: slowloris. Many connections trickle one byte a second into a subnegotiation
+//! Slowloris. Many connections trickle one byte a second into a subnegotiation
 //! that never ends: the negotiation deadline (`connect_maxwait`) still hands each one
 //! to a handler, the idle deadline closes each one (a trickle of protocol bytes is not
 //! input), and meanwhile a normal client is accepted and served quickly.

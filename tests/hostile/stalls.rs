@@ -1,4 +1,4 @@
-//! Items 3 and 4: a client that never reads while the server writes 1 GiB, and a
+//! A client that never reads while the server writes 1 GiB, and a
 //! server that never reads while our client writes.
 
 use std::io::{Read, Write};

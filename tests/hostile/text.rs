@@ -1,4 +1,4 @@
-//! Item 9: bytes that are not valid in the connection's encoding. The library's one
+//! Bytes that are not valid in the connection's encoding. The library's one
 //! error policy is replacement: each malformed sequence reads as U+FFFD (never a panic,
 //! never an error, never a stall), and a character the encoding cannot represent is
 //! written as `?`.

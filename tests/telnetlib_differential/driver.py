@@ -3,7 +3,7 @@
 Usage: python3 driver.py SCENARIOS_FILE SCENARIO_NAME PORT
 
 Prints one line per client step (what the call returned, or the exception it raised)
-and, at the end, what the option callback saw. tests/telnetlib_differential.rs runs
+and, at the end, what the option callback saw. tests/all/telnetlib_differential.rs runs
 the same steps with telnetlib::Telnet and compares the two transcripts line by line.
 The escaping of bytes (`show`) must stay identical to the Rust side's.
 """

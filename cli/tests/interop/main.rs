@@ -1,4 +1,4 @@
-//! Interoperability with real third-party Telnet peers (issue #9), built only with
+//! Interoperability with real third-party Telnet peers, built only with
 //! `--features interop`: `cargo test -p telnetlib-cli --features interop --test interop`.
 //!
 //! `.ci/run` installs every peer; a missing peer fails its test with what to install.

@@ -5,10 +5,10 @@
 //! identical, except for the deliberate differences a scenario declares.
 //!
 //! Needs Python with `telnetlib` (3.11 and older, or `pip install standard-telnetlib`),
-//! so it is `#[ignore]`d: `cargo test --test telnetlib_differential -- --ignored`
+//! so it is `#[ignore]`d: `cargo test --test all -- --ignored telnetlib_differential::`
 //! (`.ci/run` does). `TELNETLIB_PYTHON` names the interpreter (default `python3`).
 
-mod support;
+use crate::support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

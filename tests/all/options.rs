@@ -6,7 +6,7 @@
 //! Each option has exact-byte checks against a scripted peer and a loopback run of
 //! our client against our server.
 
-mod support;
+use crate::support;
 
 use std::sync::mpsc;
 use std::thread;

@@ -2,7 +2,7 @@
 //! exact event log and reply bytes expected (format at the top of `engine.txt`). Each
 //! case runs as written and again one byte per `receive` call; both must match.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::Path;

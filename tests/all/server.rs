@@ -3,7 +3,7 @@
 //! MUD clients, limits, idle timeout, panics, slow readers, echo, the miniboa surface
 //! and the game loop.
 
-mod support;
+use crate::support;
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! byte, every read method's data, timeout and end-of-stream behaviour, writes,
 //! `wait_for`, threads, and close.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};

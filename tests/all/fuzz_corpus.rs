@@ -1,11 +1,11 @@
 //! Replays the fuzz corpora (`fuzz/corpus/<target>`) through the fuzz targets' checks,
 //! so that every input the fuzzers kept is re-checked by a plain `cargo test`.
 
-#[path = "../fuzz/check_engine.rs"]
+#[path = "../../fuzz/check_engine.rs"]
 mod check_engine;
-#[path = "../fuzz/check_escape.rs"]
+#[path = "../../fuzz/check_escape.rs"]
 mod check_escape;
-#[path = "../fuzz/check_negotiation.rs"]
+#[path = "../../fuzz/check_negotiation.rs"]
 mod check_negotiation;
 
 use std::fs;

@@ -2,7 +2,7 @@
 //! client's `Core.Hello`/`Core.Supports.Set`, MSDP both ways, and the exact bytes of
 //! each against a scripted peer.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

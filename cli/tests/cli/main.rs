@@ -1,8 +1,10 @@
 //! The two command-line tools, run as built binaries: the server's shells, the client
-//! in scripted mode against the server, argument errors and graceful shutdown.
+//! in scripted mode against the server, argument errors and graceful shutdown; and
+//! (`terminal`, `--ignored`: it needs tmux) the interactive client in a real terminal.
 
-#[path = "../../tests/support/mod.rs"]
+#[path = "../../../tests/support/mod.rs"]
 mod support;
+mod terminal;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;

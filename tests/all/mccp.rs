@@ -3,7 +3,7 @@
 //! every byte survives, a compressed stream that expands hugely stays bounded, a
 //! corrupt one is a typed error, and a finished one gives way to plain bytes.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::thread;
@@ -310,7 +310,7 @@ fn compression_is_off_unless_asked_for() {
     peer.expect(b"\xff\xfe\x56\xff\xfe\x57");
 }
 
-/// The MUD session: our server offers MCCP2, GMCP, MSDP and MSSP; our client
+/// A whole MUD session: our server offers MCCP2, GMCP, MSDP and MSSP; our client
 /// uses all four, and every byte of the compressed output arrives.
 #[test]
 fn a_mud_session_with_compression_gmcp_msdp_and_mssp() {

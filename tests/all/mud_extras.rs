@@ -2,7 +2,7 @@
 //! the connection), ATCP, and MXP/MSP passed through to the application; offered by
 //! the server on request, accepted or refused by the client's policy, in exact bytes.
 
-mod support;
+use crate::support;
 
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};

@@ -1,9 +1,7 @@
 //! TELNETS: our client and server over TLS with a certificate made in the test, the
 //! typed errors of a failed handshake, and MCCP refused over TLS.
 
-#![cfg(feature = "tls")]
-
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! has not sent yet). Plus `read_very_lazy`, which CPython defines but never runs
 //! (and which is wrong as written): here it asserts what telnetlib really does.
 
-mod support;
+use crate::support;
 
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, Once};

@@ -2,7 +2,7 @@
 //! starts with a PROXY header (v1 text or v2 binary) and `address()` is the real
 //! client; malformed or missing headers close the connection.
 
-mod support;
+use crate::support;
 
 use std::thread;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! the option callback's context, calls after `close`, the deliberate fixes (NUL/XON
 //! switch, whole subnegotiation data), the buffer bounds, and `interact`.
 
-mod support;
+use crate::support;
 
 use std::io::{self, Read};
 use std::sync::mpsc;

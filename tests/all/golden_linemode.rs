@@ -1,7 +1,7 @@
 //! Golden vectors for LINEMODE (RFC 1184): the exact payloads a `Linemode` sends, and
 //! once per kind of message the exact wire bytes through `Engine::send_subnegotiation`.
-//! The vectors come from telnetlib3's captures (the reference notes, §2.6 and §4.2
-//! item 28) and from RFC 1184's example connection (§5.10).
+//! The vectors come from captures of telnetlib3's LINEMODE exchange and from RFC 1184's
+//! example connection (§5.10).
 
 use telnetlib::proto::linemode::{
     Change, ForwardMask, Level, Linemode, ModeMask, SLC_ABORT, SLC_EC, SLC_EL, SLC_EOF, SLC_EW,

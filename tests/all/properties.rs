@@ -1,7 +1,7 @@
 //! Property tests of the engine: chunking never changes what it reports, escaping
 //! round-trips, and two engines negotiating with each other always settle and agree.
 
-mod support;
+use crate::support;
 
 use std::ops::ControlFlow;
 
