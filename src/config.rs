@@ -7,6 +7,70 @@ use crate::io::{CoreConfig, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUT
 use crate::proto::DEFAULT_MAX_SUBNEGOTIATION;
 use crate::timeout::Timeout;
 
+/// One setter per [`ConnectionConfig`] field, written once for the three places that
+/// have them: the config itself (`config_setters!()`) and both builders, which keep
+/// theirs in a `connection` field (`config_setters!(connection)`).
+macro_rules! config_setters {
+    ($($field:ident)?) => {
+        /// Sets [`ConnectionConfig::encoding`](crate::ConnectionConfig::encoding)
+        /// (default UTF-8).
+        pub fn encoding(mut self, encoding: $crate::Encoding) -> Self {
+            self$(.$field)?.encoding = encoding;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::force_binary`](crate::ConnectionConfig::force_binary)
+        /// (default off).
+        pub fn force_binary(mut self, on: bool) -> Self {
+            self$(.$field)?.force_binary = on;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::timeout`](crate::ConnectionConfig::timeout): what
+        /// `None` means for every call (`None` and `Timeout::Default` here mean no limit).
+        pub fn timeout(mut self, timeout: impl Into<$crate::Timeout>) -> Self {
+            self$(.$field)?.timeout = timeout.into().or($crate::Timeout::Never);
+            self
+        }
+
+        /// Sets [`ConnectionConfig::max_input_buffer`](crate::ConnectionConfig::max_input_buffer)
+        /// (default 1 MiB).
+        pub fn max_input_buffer(mut self, bytes: usize) -> Self {
+            self$(.$field)?.max_input_buffer = bytes;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::max_output_buffer`](crate::ConnectionConfig::max_output_buffer)
+        /// (default 1 MiB).
+        pub fn max_output_buffer(mut self, bytes: usize) -> Self {
+            self$(.$field)?.max_output_buffer = bytes;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::max_line`](crate::ConnectionConfig::max_line)
+        /// (default 64 KiB).
+        pub fn max_line(mut self, bytes: usize) -> Self {
+            self$(.$field)?.max_line = bytes;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::max_subnegotiation`](crate::ConnectionConfig::max_subnegotiation)
+        /// (default 64 KiB).
+        pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
+            self$(.$field)?.max_subnegotiation = bytes;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::nodelay`](crate::ConnectionConfig::nodelay)
+        /// (default on).
+        pub fn nodelay(mut self, on: bool) -> Self {
+            self$(.$field)?.nodelay = on;
+            self
+        }
+    };
+}
+pub(crate) use config_setters;
+
 /// The settings every connection has, client or server side. Both builders take one
 /// whole ([`ClientBuilder::connection`](crate::ClientBuilder::connection),
 /// [`ServerBuilder::connection`](crate::ServerBuilder::connection)) and have a setter
@@ -77,53 +141,7 @@ impl ConnectionConfig {
         ConnectionConfig::default()
     }
 
-    /// Sets [`encoding`](Self::encoding).
-    pub fn encoding(mut self, encoding: Encoding) -> Self {
-        self.encoding = encoding;
-        self
-    }
-
-    /// Sets [`force_binary`](Self::force_binary).
-    pub fn force_binary(mut self, on: bool) -> Self {
-        self.force_binary = on;
-        self
-    }
-
-    /// Sets [`timeout`](Self::timeout) (`None` and `Timeout::Default` mean no limit).
-    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.timeout = timeout.into().or(Timeout::Never);
-        self
-    }
-
-    /// Sets [`max_input_buffer`](Self::max_input_buffer).
-    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.max_input_buffer = bytes;
-        self
-    }
-
-    /// Sets [`max_output_buffer`](Self::max_output_buffer).
-    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.max_output_buffer = bytes;
-        self
-    }
-
-    /// Sets [`max_line`](Self::max_line).
-    pub fn max_line(mut self, bytes: usize) -> Self {
-        self.max_line = bytes;
-        self
-    }
-
-    /// Sets [`max_subnegotiation`](Self::max_subnegotiation).
-    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
-        self.max_subnegotiation = bytes;
-        self
-    }
-
-    /// Sets [`nodelay`](Self::nodelay).
-    pub fn nodelay(mut self, on: bool) -> Self {
-        self.nodelay = on;
-        self
-    }
+    config_setters!();
 
     /// Refuses a limit of 0, naming the setting.
     pub(crate) fn check(&self) -> Result<()> {

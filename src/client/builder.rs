@@ -5,8 +5,7 @@ use std::fmt;
 use std::net::ToSocketAddrs;
 use std::time::Duration;
 
-use crate::codec::Encoding;
-use crate::config::ConnectionConfig;
+use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
@@ -96,53 +95,7 @@ impl ClientBuilder {
         self
     }
 
-    /// [`ConnectionConfig::timeout`]: what `None` means for every call.
-    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.connection = self.connection.timeout(timeout);
-        self
-    }
-
-    /// [`ConnectionConfig::encoding`] (default UTF-8).
-    pub fn encoding(mut self, encoding: Encoding) -> Self {
-        self.connection.encoding = encoding;
-        self
-    }
-
-    /// [`ConnectionConfig::force_binary`].
-    pub fn force_binary(mut self, on: bool) -> Self {
-        self.connection.force_binary = on;
-        self
-    }
-
-    /// [`ConnectionConfig::max_input_buffer`] (default 1 MiB).
-    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.connection.max_input_buffer = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::max_output_buffer`] (default 1 MiB).
-    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.connection.max_output_buffer = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::max_line`] (default 64 KiB).
-    pub fn max_line(mut self, bytes: usize) -> Self {
-        self.connection.max_line = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::max_subnegotiation`] (default 64 KiB).
-    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
-        self.connection.max_subnegotiation = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::nodelay`] (default on).
-    pub fn nodelay(mut self, on: bool) -> Self {
-        self.connection.nodelay = on;
-        self
-    }
+    config_setters!(connection);
 
     /// The terminal type answered to TTYPE (default `unknown`).
     pub fn terminal_type(mut self, term: &str) -> Self {

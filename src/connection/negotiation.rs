@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{Connection, Kind};
 use crate::io::EventHook;
 use crate::io::Want;
-use crate::proto::linemode::{ModeMask, SlcTable};
+use crate::proto::linemode::{Linemode, ModeMask, SlcTable};
 use crate::proto::status::StatusReport;
 use crate::proto::{Opt, OwnedEvent, QState, RequestOutcome, Side};
 use crate::timeout::Timeout;
@@ -96,39 +96,36 @@ impl<K: Kind> Connection<K> {
     /// The LINEMODE mode agreed (RFC 1184: EDIT, TRAPSIG, SOFT_TAB, LIT_ECHO);
     /// `None` while LINEMODE is off.
     pub fn linemode_mode(&self) -> Option<ModeMask> {
-        let state = self.core().lock();
-        let on = state.link.engine.is_enabled(Side::Local, Opt::LINEMODE)
-            || state.link.engine.is_enabled(Side::Remote, Opt::LINEMODE);
-        state
-            .link
-            .options
-            .linemode
-            .as_ref()
-            .filter(|_| on)
-            .map(|l| l.mode())
+        self.with_linemode(true, |linemode| linemode.mode())
     }
 
     /// The SLC table (which character does IP, EC, EOF, …) as agreed so far.
     pub fn linemode_slc(&self) -> Option<SlcTable> {
-        self.core()
-            .lock()
-            .link
-            .options
-            .linemode
-            .as_ref()
-            .map(|l| l.slc().clone())
+        self.with_linemode(false, |linemode| linemode.slc().clone())
     }
 
     /// Whether typing `byte` makes the client send its line at once (the
     /// server's forward mask); false with no mask.
     pub fn linemode_forwards(&self, byte: u8) -> bool {
-        self.core()
-            .lock()
-            .link
-            .options
-            .linemode
-            .as_ref()
-            .is_some_and(|l| l.forwards(byte))
+        self.with_linemode(false, |linemode| linemode.forwards(byte))
+            .unwrap_or(false)
+    }
+
+    /// `read` applied to the LINEMODE negotiator, if there is one (and, with
+    /// `only_while_on`, only while either side has the option enabled).
+    fn with_linemode<T>(
+        &self,
+        only_while_on: bool,
+        read: impl FnOnce(&Linemode) -> T,
+    ) -> Option<T> {
+        let state = self.core().lock();
+        let engine = &state.link.engine;
+        let on = engine.is_enabled(Side::Local, Opt::LINEMODE)
+            || engine.is_enabled(Side::Remote, Opt::LINEMODE);
+        if only_while_on && !on {
+            return None;
+        }
+        state.link.options.linemode.as_ref().map(read)
     }
 
     /// The peer's view of every option (STATUS, RFC 859): asks it to perform

@@ -122,6 +122,15 @@ impl<R: Role> Core<R> {
         timeout.or(self.shared.config.default_timeout).deadline()
     }
 
+    /// The error of `operation` when its deadline passed with nothing to answer.
+    pub fn timed_out(&self, operation: &'static str) -> Error {
+        Error::Timeout {
+            operation,
+            peer: self.peer(),
+            unmet: None,
+        }
+    }
+
     /// From now on, `close` never waits for the socket: what is queued is sent by the
     /// poller (for up to [`CLOSE_FLUSH_LIMIT`]) after `close` has returned.
     pub fn never_wait(&self) {
@@ -157,22 +166,13 @@ impl<R: Role> Core<R> {
                 return answer;
             }
             if deadline.is_some_and(|at| Instant::now() >= at) {
-                return Err(Error::Timeout {
-                    operation,
-                    peer: self.peer(),
-                    unmet: None,
-                });
+                return Err(self.timed_out(operation));
             }
             if shared.may_read(&mut state) {
                 shared.read_once(&mut state, deadline, None);
                 continue;
             }
-            match deadline {
-                None => shared.changed.wait(&mut state),
-                Some(at) => {
-                    shared.changed.wait_until(&mut state, at);
-                }
-            }
+            shared.wait_for_change(&mut state, deadline);
         }
     }
 
@@ -193,11 +193,7 @@ impl<R: Role> Core<R> {
                 self.shared.refresh(&mut state);
                 answer
             }
-            None => Err(Error::Timeout {
-                operation,
-                peer: self.peer(),
-                unmet: None,
-            }),
+            None => Err(self.timed_out(operation)),
         }
     }
 
@@ -229,11 +225,7 @@ impl<R: Role> Core<R> {
                 return Err(end);
             }
             if deadline.is_some_and(|at| Instant::now() >= at) {
-                return Err(Error::Timeout {
-                    operation,
-                    peer: self.peer(),
-                    unmet: None,
-                });
+                return Err(self.timed_out(operation));
             }
             if shared.may_read(&mut state) {
                 if let Some(n) = shared.read_once(&mut state, deadline, Some(&mut *buf)) {
@@ -241,12 +233,7 @@ impl<R: Role> Core<R> {
                 }
                 continue;
             }
-            match deadline {
-                None => shared.changed.wait(&mut state),
-                Some(at) => {
-                    shared.changed.wait_until(&mut state, at);
-                }
-            }
+            shared.wait_for_change(&mut state, deadline);
         }
     }
 
@@ -374,11 +361,7 @@ impl<R: Role> Core<R> {
 
     fn write_error(&self, operation: &'static str, error: io::Error) -> Error {
         if socket::is_timeout(&error) {
-            return Error::Timeout {
-                operation,
-                peer: self.peer(),
-                unmet: None,
-            };
+            return self.timed_out(operation);
         }
         Error::Io {
             operation,

@@ -6,9 +6,10 @@
 
 use std::net::SocketAddr;
 use std::ops::Range;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use memchr::{memchr2, memmem};
+use parking_lot::MutexGuard;
 use regex::bytes::Regex;
 
 use crate::error::{Error, Result};
@@ -83,6 +84,15 @@ fn line_end(buffer: &[u8]) -> Option<(usize, usize, bool)> {
 }
 
 impl<R: Role> Core<R> {
+    /// The reading side, for one reader at a time: waits for it until `deadline`
+    /// (forever with none); `None` when another reader holds it past then.
+    fn lock_reading(&self, deadline: Option<Instant>) -> Option<MutexGuard<'_, ReadSide>> {
+        match deadline {
+            None => Some(self.shared.reading.lock()),
+            Some(at) => self.shared.reading.try_lock_until(at),
+        }
+    }
+
     /// Runs one read: serialized with other readers, waiting until `attempt` answers.
     fn read_with<T>(
         &self,
@@ -90,11 +100,7 @@ impl<R: Role> Core<R> {
         timeout: Timeout,
         mut attempt: impl FnMut(&mut State<R>, &mut ReadSide, Option<SocketAddr>) -> Option<Result<T>>,
     ) -> Result<T> {
-        let timed_out = || Error::Timeout {
-            operation,
-            peer: self.peer(),
-            unmet: None,
-        };
+        let timed_out = || self.timed_out(operation);
         let peer = self.peer();
         let mut attempt = |state: &mut State<R>, side: &mut ReadSide| {
             if side.skip_lf && !state.input.is_empty() {
@@ -112,14 +118,7 @@ impl<R: Role> Core<R> {
             return self.check(operation, |state| attempt(state, &mut side));
         }
         let deadline = self.deadline_for(timeout);
-        let mut side = match deadline {
-            None => self.shared.reading.lock(),
-            Some(at) => self
-                .shared
-                .reading
-                .try_lock_until(at)
-                .ok_or_else(timed_out)?,
-        };
+        let mut side = self.lock_reading(deadline).ok_or_else(timed_out)?;
         self.wait(operation, deadline, |state| attempt(state, &mut side))
     }
 
@@ -177,20 +176,9 @@ impl<R: Role> Core<R> {
         if buf.is_empty() {
             return Ok(0);
         }
-        let timed_out = || Error::Timeout {
-            operation: "read",
-            peer: self.peer(),
-            unmet: None,
-        };
+        let timed_out = || self.timed_out("read");
         let deadline = self.deadline_for(timeout);
-        let mut side = match deadline {
-            None => self.shared.reading.lock(),
-            Some(at) => self
-                .shared
-                .reading
-                .try_lock_until(at)
-                .ok_or_else(timed_out)?,
-        };
+        let mut side = self.lock_reading(deadline).ok_or_else(timed_out)?;
         self.read_into("read", deadline, buf, |state| {
             if side.skip_lf && !state.input.is_empty() {
                 if state.input.as_slice()[0] == b'\n' {

@@ -123,6 +123,20 @@ impl<R: Role> Shared<R> {
         true
     }
 
+    /// Sleeps until the state changes or `deadline` passes (forever with none).
+    pub(super) fn wait_for_change(
+        &self,
+        state: &mut MutexGuard<'_, State<R>>,
+        deadline: Option<Instant>,
+    ) {
+        match deadline {
+            None => self.changed.wait(state),
+            Some(at) => {
+                self.changed.wait_until(state, at);
+            }
+        }
+    }
+
     /// Whether a caller may become the reader now.
     pub(super) fn may_read(&self, state: &mut State<R>) -> bool {
         state.driving.reader == Reader::Nobody && self.takes_input(state)

@@ -1,4 +1,5 @@
-//! What the engine reports to the application: [`Event`] and [`ProtocolError`].
+//! What the engine reports to the application: [`Event`] (borrowed) and [`OwnedEvent`] (kept),
+//! the two forms of [`EventOf`], and [`ProtocolError`].
 
 use std::fmt;
 
@@ -6,18 +7,25 @@ use super::command::{Command, Verb};
 use super::option::Opt;
 use super::policy::Side;
 
-/// One thing the peer said, in the order it said it.
+/// One thing the peer said, in the order it said it, as the engine hands it out.
 ///
 /// Events borrow: `Data` points into the bytes handed to
 /// [`Engine::receive`](super::Engine::receive), `Subnegotiation` into the engine's
-/// subnegotiation buffer. Copy what you keep.
+/// subnegotiation buffer. Copy what you keep ([`Event::to_owned_event`]).
+pub type Event<'a> = EventOf<&'a [u8]>;
+
+/// An [`Event`] that owns its bytes, for keeping or sending to another thread.
+pub type OwnedEvent = EventOf<Vec<u8>>;
+
+/// The events, with their bytes held as `B`: borrowed in [`Event`], owned in
+/// [`OwnedEvent`]. The variants are documented here, once for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Event<'a> {
+pub enum EventOf<B> {
     /// Application data, with Telnet framing removed (`IAC IAC` already turned into
     /// one 0xFF). A run of data may arrive as several `Data` events; only their
     /// concatenation is meaningful.
-    Data(&'a [u8]),
+    Data(B),
     /// A two-byte command such as `IAC GA` or `IAC AYT`, including unknown ones.
     Command(Command),
     /// The peer sent `IAC <verb> <opt>`. Reported for every negotiation received, before
@@ -61,7 +69,7 @@ pub enum Event<'a> {
         /// The option named after `SB`.
         opt: Opt,
         /// The payload between the option byte and `IAC SE`.
-        data: &'a [u8],
+        data: B,
     },
     /// The peer broke the protocol; the engine recovered as described on the variant.
     Error(ProtocolError),
@@ -124,58 +132,6 @@ impl fmt::Display for ProtocolError {
 }
 
 impl std::error::Error for ProtocolError {}
-
-/// An [`Event`] that owns its bytes, for keeping or sending to another thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OwnedEvent {
-    /// See [`Event::Data`].
-    Data(Vec<u8>),
-    /// See [`Event::Command`].
-    Command(Command),
-    /// See [`Event::Negotiation`].
-    Negotiation {
-        /// The verb the peer sent.
-        verb: Verb,
-        /// The option it named.
-        opt: Opt,
-    },
-    /// See [`Event::OptionEnabled`].
-    OptionEnabled {
-        /// Whose side of the option.
-        side: Side,
-        /// The option.
-        opt: Opt,
-    },
-    /// See [`Event::OptionDisabled`].
-    OptionDisabled {
-        /// Whose side of the option.
-        side: Side,
-        /// The option.
-        opt: Opt,
-    },
-    /// See [`Event::OptionRefused`].
-    OptionRefused {
-        /// Whose side of the option.
-        side: Side,
-        /// The option.
-        opt: Opt,
-    },
-    /// See [`Event::TimingMark`].
-    TimingMark {
-        /// Whether the peer answered with `WILL TM`.
-        marked: bool,
-    },
-    /// See [`Event::Subnegotiation`].
-    Subnegotiation {
-        /// The option named after `SB`.
-        opt: Opt,
-        /// The payload between the option byte and `IAC SE`.
-        data: Vec<u8>,
-    },
-    /// See [`Event::Error`].
-    Error(ProtocolError),
-}
 
 impl Event<'_> {
     /// Copies the event's bytes into an [`OwnedEvent`].

@@ -60,7 +60,7 @@ pub mod zmp;
 
 pub use command::{Command, Verb};
 pub use engine::{DEFAULT_MAX_SUBNEGOTIATION, Engine};
-pub use event::{Event, OwnedEvent, ProtocolError};
+pub use event::{Event, EventOf, OwnedEvent, ProtocolError};
 pub use option::{Opt, ParseOptError};
 pub use policy::{Policy, Side};
 pub use qmethod::{QState, RequestOutcome};

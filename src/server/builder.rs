@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::codec::{Charset, Encoding};
-use crate::config::ConnectionConfig;
+use crate::codec::Charset;
+use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
 use crate::io::{CoreConfig, DEFAULT_MAX_LINE};
 use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
@@ -121,53 +121,7 @@ impl ServerBuilder {
         self
     }
 
-    /// [`ConnectionConfig::timeout`]: what `None` means for every call.
-    pub fn timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.connection = self.connection.timeout(timeout);
-        self
-    }
-
-    /// [`ConnectionConfig::encoding`] (default UTF-8).
-    pub fn encoding(mut self, encoding: Encoding) -> Self {
-        self.connection.encoding = encoding;
-        self
-    }
-
-    /// [`ConnectionConfig::force_binary`].
-    pub fn force_binary(mut self, on: bool) -> Self {
-        self.connection.force_binary = on;
-        self
-    }
-
-    /// [`ConnectionConfig::max_input_buffer`] (default 1 MiB).
-    pub fn max_input_buffer(mut self, bytes: usize) -> Self {
-        self.connection.max_input_buffer = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::max_output_buffer`] (default 1 MiB).
-    pub fn max_output_buffer(mut self, bytes: usize) -> Self {
-        self.connection.max_output_buffer = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::max_line`] (default 64 KiB).
-    pub fn max_line(mut self, bytes: usize) -> Self {
-        self.connection.max_line = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::max_subnegotiation`] (default 64 KiB).
-    pub fn max_subnegotiation(mut self, bytes: usize) -> Self {
-        self.connection.max_subnegotiation = bytes;
-        self
-    }
-
-    /// [`ConnectionConfig::nodelay`] (default on).
-    pub fn nodelay(mut self, on: bool) -> Self {
-        self.connection.nodelay = on;
-        self
-    }
+    config_setters!(connection);
 
     /// The most connections at once (default 1000); the next client gets the refusal
     /// line and is closed.
