@@ -14,7 +14,8 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// `peer` fields the remote address, so a message read out of a log says where to look.
 /// The message of an error that wraps another (`Io`, `Connect`) does not repeat it:
 /// that one is its [`source`](std::error::Error::source), so error-chain printers
-/// (`anyhow`, `main` returning `Err`) show each cause once.
+/// (`anyhow`, `main` returning `Err`) show each cause once; `{:#}` prints the message
+/// and its causes on one line.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -129,9 +130,10 @@ pub enum Error {
         /// The option refused.
         opt: crate::proto::Opt,
     },
-    /// An option the call needs was never agreed: nobody asked for it, or the peer
-    /// has not answered yet (`send_gmcp` before the client said `DO GMCP`). Try again
-    /// after `wait_for` on it.
+    /// An option the call needs is not in effect, and the peer did not refuse it: it
+    /// was never asked for, the peer has not answered yet (`send_gmcp` before the
+    /// client said `DO GMCP`), or it was turned off since (by either side). Try
+    /// again after `wait_for` on it.
     NotAgreed {
         /// The call that needs the option.
         operation: &'static str,
@@ -160,7 +162,24 @@ impl fmt::Display for Peer {
 }
 
 impl fmt::Display for Error {
+    /// `{}` is the error's own message; `{:#}` adds each cause after a colon (as
+    /// `anyhow` does), for a one-line report: `connecting to host:23 failed:
+    /// Connection refused (os error 111)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_message(f)?;
+        if f.alternate() {
+            let mut source = std::error::Error::source(self);
+            while let Some(cause) = source {
+                write!(f, ": {cause}")?;
+                source = cause.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    fn write_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Timeout {
                 operation,
@@ -251,7 +270,7 @@ impl fmt::Display for Error {
                 opt,
             } => write!(
                 f,
-                "{operation}{}: {opt} is not agreed with the peer (not asked for, or no answer yet)",
+                "{operation}{}: {opt} is not in effect (not asked for, no answer yet, or turned off since)",
                 Peer(*peer)
             ),
             Error::InvalidInput { message } => f.write_str(message),

@@ -103,9 +103,9 @@ impl<T, E: std::fmt::Display + 'static> HandlerOutcome for std::result::Result<T
             .downcast_ref::<Error>()
             .is_some_and(|e| matches!(e, Error::Eof { .. } | Error::Closed { .. }));
         if left {
-            log::debug!("the handler of {client} ended: {error}");
+            log::debug!("the handler of {client} ended: {error:#}");
         } else {
-            log::warn!("the handler of {client} ended with an error: {error}");
+            log::warn!("the handler of {client} ended with an error: {error:#}");
         }
     }
 }
@@ -246,6 +246,7 @@ impl TelnetServer {
     }
 
     /// The next connection whose negotiation has settled (or whose `connect_maxwait`
+    /// passed, or, for a peer that has sent nothing at all, whose `silent_peer_wait`
     /// passed). `Timeout` when none comes in time, `Closed` after shutdown.
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<ServerConnection> {
         let deadline = timeout.into().deadline();
@@ -580,16 +581,17 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
         );
         return refuse(socket, &settings.refusal);
     }
-    let _ = socket.set_nodelay(settings.nodelay);
+    let _ = socket.set_nodelay(settings.connection.nodelay);
     let id = inner.next_id.fetch_add(1, Ordering::SeqCst);
     let notifier = Notifier {
         id,
         settled: inner.settled_tx.clone(),
         activity: inner.activity_tx.clone(),
     };
+    let connection = &settings.connection;
     let engine =
-        Engine::new(settings.policy.clone()).with_max_subnegotiation(settings.max_subnegotiation);
-    let link = Link::new(engine, settings.charset, settings.force_binary);
+        Engine::new(settings.policy.clone()).with_max_subnegotiation(connection.max_subnegotiation);
+    let link = Link::new(engine, connection.encoding.0, connection.force_binary);
     #[cfg(feature = "tls")]
     let tls = match settings.tls.as_ref().map(Tls::server).transpose() {
         Ok(tls) => tls,

@@ -524,12 +524,16 @@ impl Telnet {
     /// anywhere wins. On timeout, or at the end of the stream, returns
     /// `index: None` with all the data read; `Err(Eof)` when the stream ended with
     /// nothing left. `timeout: None` is bounded by the socket timeout of `open`
-    /// (`Err(Timeout)`, data kept), as in Python.
+    /// (`Err(Timeout)`, data kept), as in Python; `Timeout::Never` waits as long as it
+    /// takes.
     pub fn expect(&mut self, list: &[Regex], timeout: impl Into<Timeout>) -> Result<Expected> {
         const OPERATION: &str = "expect";
-        let timeout = timeout.into().duration();
-        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
-        if timeout.is_some() {
+        let timeout = timeout.into();
+        let deadline = timeout.deadline();
+        // Python's `None` is bounded by the socket timeout; `Timeout::Never` (or a
+        // duration too large for the clock) is not bounded at all.
+        let unbounded = deadline.is_none() && timeout != Timeout::Default;
+        if timeout != Timeout::Default {
             self.socket(OPERATION)?;
         }
         while !self.eof {
@@ -544,8 +548,7 @@ impl Telnet {
                         break;
                     }
                 }
-                None if timeout.is_some() => {
-                    // A timeout too large for the clock: wait for ever.
+                None if unbounded => {
                     self.recv(OPERATION, Wait::Until(None))?;
                 }
                 None => {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// | you write | the call waits |
 /// |---|---|
 /// | `Duration::from_secs(5)`, `Some(Duration::from_secs(5))`, `Timeout::After(…)` | at most 5 s, then fails with `Error::Timeout` |
-/// | `None`, `Timeout::Default` | as long as the connection's default says (`timeout` on its builder: forever unless set); calls that have no connection default (`TelnetServer::accept` and `poll`, and the legacy `Telnet`, whose `None` is Python's) wait as long as it takes |
+/// | `None`, `Timeout::Default` | as long as the connection's default says (`timeout` on its builder: forever unless set); calls that have no connection default (`TelnetServer::accept` and `poll`) wait as long as it takes; the legacy `Telnet`'s `None` is Python's (`expect` and `read_all` are bounded by the socket timeout given to `open`) |
 /// | `Timeout::Never`, `Duration::MAX` | as long as it takes |
 /// | `Duration::ZERO` | not at all: it answers from what is buffered, or times out at once |
 ///

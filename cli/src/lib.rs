@@ -54,7 +54,7 @@ pub fn init_logging(program: &str, level: &str, file: Option<&Path>) {
             }
             Err(error) => {
                 eprintln!(
-                    "{program}: cannot open log file {}: {error}",
+                    "{program}: cannot open log file {}: {error:#}",
                     path.display()
                 );
                 std::process::exit(2);
@@ -81,7 +81,7 @@ pub fn seconds(value: f64) -> Option<Duration> {
 /// (one line, exit status 2).
 pub fn encoding_or_exit(program: &str, label: &str) -> telnetlib::Encoding {
     telnetlib::Encoding::for_label(label).unwrap_or_else(|error| {
-        eprintln!("{program}: --encoding: {error}");
+        eprintln!("{program}: --encoding: {error:#}");
         std::process::exit(2);
     })
 }

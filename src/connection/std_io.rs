@@ -4,8 +4,10 @@
 //!
 //! Both wait with the connection's default timeout (`timeout` on its builder; forever
 //! unless set). A timeout is `ErrorKind::TimedOut`; the end of the stream is `Ok(0)`
-//! from `read`. `write` returns once the bytes are queued (0xFF doubled): they count
-//! as written even if the peer is slow to take them, and `flush` waits for them.
+//! from `read`. `write` queues the bytes (0xFF doubled) and writes them to the socket
+//! as a `TcpStream` would, blocking while the peer is slow; if the default timeout
+//! passes once they are queued, they still count as written (they leave with the
+//! next write or flush, or in the background), so a caller never sends them twice.
 
 use std::io::{self, Read, Write};
 
@@ -34,8 +36,10 @@ impl<K: Kind> Read for Connection<K> {
 }
 
 impl<K: Kind> Write for &Connection<K> {
-    /// Queues all of `buf` (0xFF doubled) and writes what the socket takes; the rest
-    /// goes out with the next write or flush, or in the background.
+    /// Queues all of `buf` (0xFF doubled) and writes it out, waiting for the socket
+    /// within the default timeout. `Ok(buf.len())` once queued, even when that
+    /// timeout passes before the socket has taken it all: the rest goes out with the
+    /// next write or flush, or in the background.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // Once queued, the bytes count as written even if the socket is slow: a
         // caller retrying after an error would send them twice.

@@ -37,12 +37,6 @@ pub(crate) struct Core<R: Role> {
     _poller: Arc<Poller>,
 }
 
-/// The deadline for a call given its timeout (`None`: never).
-/// A timeout too large to add to now (`Duration::MAX` as "forever") means no deadline.
-pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
-    timeout.and_then(|t| Instant::now().checked_add(t))
-}
-
 impl<R: Role> Core<R> {
     /// Starts a connection over `socket`, driven by `poller` while nobody reads it.
     /// The role's start-up requests go out at once, or, with a PROXY header or TLS to
@@ -392,7 +386,7 @@ impl<R: Role> Core<R> {
             return self.close_soon();
         }
         if shared.begin_close() {
-            if let Err(error) = shared.pump(deadline(Some(CLOSE_FLUSH_LIMIT)), true) {
+            if let Err(error) = shared.pump(Instant::now().checked_add(CLOSE_FLUSH_LIMIT), true) {
                 log::warn!(
                     "closing the connection to {:?}: {} queued bytes were not sent ({error})",
                     self.peer(),

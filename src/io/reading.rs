@@ -202,6 +202,11 @@ impl<R: Role> Core<R> {
                 side.decoder_generation = state.link.charset_generation;
             }
             let mut text = String::new();
+            if !state.input.is_empty() && state.end.is_none() && !Self::holds_a_character(state) {
+                // Only the first bytes of a character so far: wait for the rest
+                // without taking them, so a timeout leaves them buffered.
+                return None;
+            }
             let mut take = n;
             while text.is_empty() && !state.input.is_empty() {
                 let bytes = state.input.take(take);
@@ -217,6 +222,16 @@ impl<R: Role> Core<R> {
             side.decoder.decode(&[], true, &mut text);
             Some(if text.is_empty() { Err(end) } else { Ok(text) })
         })
+    }
+
+    /// Whether the buffered input starts with at least one whole character (a
+    /// malformed byte counts: it decodes as U+FFFD). Looked at with a decoder of its
+    /// own, so nothing is taken; a character is at most 4 bytes in every encoding.
+    fn holds_a_character(state: &State<R>) -> bool {
+        let head = &state.input.as_slice()[..state.input.len().min(4)];
+        let mut text = String::new();
+        state.link.charset.decoder().decode(head, false, &mut text);
+        !text.is_empty()
     }
 
     fn attempt_readline(
@@ -272,6 +287,32 @@ impl<R: Role> Core<R> {
         self.read_text("readline_str", timeout, false, |state, side, peer| {
             self.attempt_readline(state, side, "readline_str", peer)
         })
+    }
+
+    /// The first line when it is longer than `max_line`, handed over rather than left
+    /// stuck (miniboa's `get_command` has no limit): the line with its ending, or,
+    /// while the ending has not come, `max_line` bytes of it. Never waits; `None`
+    /// when nothing is buffered.
+    pub fn take_overlong_line_str(&self) -> Option<String> {
+        let limit = self.shared.config.max_line;
+        let zero = Timeout::After(Duration::ZERO);
+        self.read_text("get_command", zero, false, |state, side, _| {
+            let buffer = state.input.as_slice();
+            if buffer.is_empty() {
+                return None;
+            }
+            let piece = match line_end(buffer) {
+                Some((consume, length, skip_lf)) => {
+                    side.skip_lf = skip_lf;
+                    let line = buffer[..length].to_vec();
+                    state.input.discard(consume);
+                    line
+                }
+                None => state.input.take(limit),
+            };
+            Some(Ok(piece))
+        })
+        .ok()
     }
 
     fn full_error(&self, operation: &'static str, peer: Option<SocketAddr>) -> Error {

@@ -11,25 +11,24 @@ use crate::codec::Charset;
 use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
 use crate::io::{CoreConfig, DEFAULT_MAX_LINE};
-use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Opt, Policy, Side};
+use crate::proto::{Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetServer;
 use crate::role::{ENVIRON_REQUEST, ServerSettings};
+
+/// A client that takes none of its output for this long is dropped.
+const DEFAULT_WRITE_TIMEOUT: Timeout = Timeout::After(Duration::from_secs(30));
 
 /// The server's settings after `bind` has checked them.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub role: Arc<ServerSettings>,
     pub policy: Policy,
-    pub charset: Charset,
-    pub force_binary: bool,
-    pub max_connections: usize,
+    pub connection: ConnectionConfig,
     pub core: CoreConfig,
-    pub max_subnegotiation: usize,
+    pub max_connections: usize,
     pub handler_stack_size: usize,
-    pub connect_maxwait: Duration,
-    pub nodelay: bool,
     pub refusal: String,
     /// TELNETS: each connection starts with a TLS handshake.
     #[cfg(feature = "tls")]
@@ -61,7 +60,12 @@ pub struct ServerBuilder {
     idle_timeout: Timeout,
     proxy_protocol: bool,
     role: ServerSettings,
-    settings: Settings,
+    policy: Policy,
+    max_connections: usize,
+    handler_stack_size: usize,
+    refusal: String,
+    #[cfg(feature = "tls")]
+    tls: Option<Arc<rustls::ServerConfig>>,
     backlog: i32,
 }
 
@@ -83,25 +87,15 @@ impl Default for ServerBuilder {
         };
         ServerBuilder {
             connection: ConnectionConfig::default(),
-            // A client that takes none of its output for this long is dropped.
-            write_timeout: Timeout::After(Duration::from_secs(30)),
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             idle_timeout: Timeout::Never,
             proxy_protocol: false,
-            settings: Settings {
-                role: Arc::new(role.clone()),
-                policy: Policy::server().accept(Side::Local, Opt::LOGOUT),
-                charset: Charset::Standard(encoding_rs::UTF_8),
-                force_binary: false,
-                max_connections: 1000,
-                core: CoreConfig::default(),
-                max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
-                handler_stack_size: 2 << 20,
-                connect_maxwait: Duration::from_secs(4),
-                nodelay: true,
-                refusal: "Too many connections; try again later.\r\n".to_owned(),
-                #[cfg(feature = "tls")]
-                tls: None,
-            },
+            policy: Policy::server().accept(Side::Local, Opt::LOGOUT),
+            max_connections: 1000,
+            handler_stack_size: 2 << 20,
+            refusal: "Too many connections; try again later.\r\n".to_owned(),
+            #[cfg(feature = "tls")]
+            tls: None,
             role,
             backlog: 128,
         }
@@ -126,13 +120,13 @@ impl ServerBuilder {
     /// The most connections at once (default 1000); the next client gets the refusal
     /// line and is closed.
     pub fn max_connections(mut self, count: usize) -> Self {
-        self.settings.max_connections = count;
+        self.max_connections = count;
         self
     }
 
     /// The line a refused client gets (default `Too many connections; try again later.`).
     pub fn refusal_message(mut self, text: &str) -> Self {
-        self.settings.refusal = text.replace('\n', "\r\n").replace("\r\r\n", "\r\n");
+        self.refusal = text.replace('\n', "\r\n").replace("\r\r\n", "\r\n");
         self
     }
 
@@ -146,7 +140,7 @@ impl ServerBuilder {
     /// The longest a client's negotiation may hold back its handler (default 4 s); a
     /// client that settles sooner is handed out at once.
     pub fn connect_maxwait(mut self, wait: Duration) -> Self {
-        self.settings.connect_maxwait = wait;
+        self.role.connect_maxwait = wait;
         self
     }
 
@@ -163,9 +157,10 @@ impl ServerBuilder {
     /// How long a client may leave output unread before it is dropped (default 30 s):
     /// `send` on a handler's thread waits this long at most, and output queued in the
     /// game loop (or by the poller) that the client takes none of for this long ends
-    /// the connection with `Error::Timeout`. `Timeout::Never` keeps such clients.
+    /// the connection with `Error::Timeout`. `Timeout::Never` keeps such clients;
+    /// `None` (`Timeout::Default`) is the default, 30 s.
     pub fn write_timeout(mut self, timeout: impl Into<Timeout>) -> Self {
-        self.write_timeout = timeout.into().or(Timeout::Never);
+        self.write_timeout = timeout.into().or(DEFAULT_WRITE_TIMEOUT);
         self
     }
 
@@ -188,10 +183,10 @@ impl ServerBuilder {
     /// agrees gets MODE EDIT|TRAPSIG, the BSD SLC table and a forward mask.
     pub fn line_mode(mut self, on: bool) -> Self {
         self.role.line_mode = on;
-        self.settings.policy = if on {
-            self.settings.policy.accept(Side::Remote, Opt::LINEMODE)
+        self.policy = if on {
+            self.policy.accept(Side::Remote, Opt::LINEMODE)
         } else {
-            self.settings.policy.refuse(Side::Remote, Opt::LINEMODE)
+            self.policy.refuse(Side::Remote, Opt::LINEMODE)
         };
         self
     }
@@ -212,41 +207,41 @@ impl ServerBuilder {
     /// Offers GMCP (`IAC WILL GMCP` on connect): `send_gmcp` and `read_gmcp` then work
     /// once the client agrees.
     pub fn offer_gmcp(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::GMCP, on);
+        self.policy = offer(self.policy, Opt::GMCP, on);
         self
     }
 
     /// Offers MSDP (`IAC WILL MSDP` on connect): `send_msdp` and `read_msdp`.
     pub fn offer_msdp(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::MSDP, on);
+        self.policy = offer(self.policy, Opt::MSDP, on);
         self
     }
 
     /// Offers ZMP (`IAC WILL ZMP` on connect): `send_zmp` and `read_zmp` then work once
     /// the client agrees; the connection answers the core `zmp.ping` and `zmp.check`.
     pub fn offer_zmp(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::ZMP, on);
+        self.policy = offer(self.policy, Opt::ZMP, on);
         self
     }
 
     /// Offers ATCP (`IAC WILL ATCP` on connect): `send_atcp` and `read_atcp` then work
     /// once the client agrees.
     pub fn offer_atcp(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::ATCP, on);
+        self.policy = offer(self.policy, Opt::ATCP, on);
         self
     }
 
     /// Offers MSP (`IAC WILL MSP` on connect). MSP's sound triggers (`!!SOUND(…)`)
     /// travel in the text; a client that agrees plays them instead of showing them.
     pub fn offer_msp(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::MSP, on);
+        self.policy = offer(self.policy, Opt::MSP, on);
         self
     }
 
     /// Offers MXP (`IAC WILL MXP` on connect). Once the client agrees, send
     /// `send_subnegotiation(Opt::MXP, b"")` to start MXP, then its markup in the text.
     pub fn offer_mxp(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::MXP, on);
+        self.policy = offer(self.policy, Opt::MXP, on);
         self
     }
 
@@ -257,7 +252,7 @@ impl ServerBuilder {
     /// state of a few hundred KiB, which is why it is opt-in.
     pub fn compression(mut self, on: bool) -> Self {
         for opt in [Opt::MCCP2, Opt::MCCP3] {
-            self.settings.policy = offer(self.settings.policy, opt, on);
+            self.policy = offer(self.policy, opt, on);
         }
         self
     }
@@ -267,7 +262,7 @@ impl ServerBuilder {
     /// key). MCCP is then never offered nor accepted.
     #[cfg(feature = "tls")]
     pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
-        self.settings.tls = Some(config);
+        self.tls = Some(config);
         self
     }
 
@@ -283,7 +278,7 @@ impl ServerBuilder {
             .into_iter()
             .map(|(name, values)| (name.into(), values.into_iter().map(Into::into).collect()))
             .collect();
-        self.settings.policy = offer(self.settings.policy, Opt::MSSP, true);
+        self.policy = offer(self.policy, Opt::MSSP, true);
         self
     }
 
@@ -304,7 +299,7 @@ impl ServerBuilder {
     /// boundary left once the client has suppressed go-ahead (SGA), which our own and
     /// most clients do.
     pub fn offer_eor(mut self, on: bool) -> Self {
-        self.settings.policy = offer(self.settings.policy, Opt::EOR, on);
+        self.policy = offer(self.policy, Opt::EOR, on);
         self
     }
 
@@ -324,13 +319,13 @@ impl ServerBuilder {
 
     /// Replaces the negotiation policy (default [`Policy::server`] plus LOGOUT).
     pub fn policy(mut self, policy: Policy) -> Self {
-        self.settings.policy = policy;
+        self.policy = policy;
         self
     }
 
     /// Each handler thread's stack size in `serve` mode (default 2 MiB).
     pub fn handler_stack_size(mut self, bytes: usize) -> Self {
-        self.settings.handler_stack_size = bytes;
+        self.handler_stack_size = bytes;
         self
     }
 
@@ -340,41 +335,52 @@ impl ServerBuilder {
         self
     }
 
+    fn uses_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
     /// Binds and starts accepting. Fails at once if the address cannot be bound
     /// (telnetlib3 hangs).
     pub fn bind<A: ToSocketAddrs + fmt::Debug>(self, address: A) -> Result<TelnetServer> {
         self.connection.check()?;
-        let mut settings = self.settings;
-        let connection = &self.connection;
-        settings.charset = connection.encoding.0;
-        settings.force_binary = connection.force_binary;
-        settings.max_subnegotiation = connection.max_subnegotiation;
-        settings.nodelay = connection.nodelay;
-        settings.core = CoreConfig {
-            idle_timeout: self.idle_timeout.duration(),
-            write_timeout: self.write_timeout.duration(),
-            proxy_protocol: self.proxy_protocol,
-            ..connection.core()
-        };
-        if settings.max_connections == 0 {
+        if self.max_connections == 0 {
             return Err(Error::InvalidInput {
                 message: "max_connections must be at least 1".to_owned(),
             });
         }
-        #[cfg(feature = "tls")]
-        if settings.tls.is_some() {
+        let policy = if self.uses_tls() {
             // Compression beside secrets leaks them (CRIME, BREACH).
-            for opt in [Opt::MCCP2, Opt::MCCP3] {
-                settings.policy = offer(settings.policy, opt, false);
-            }
-        }
+            [Opt::MCCP2, Opt::MCCP3]
+                .into_iter()
+                .fold(self.policy, |policy, opt| offer(policy, opt, false))
+        } else {
+            self.policy
+        };
+        let connection = self.connection;
         let mut role = self.role;
-        role.connect_maxwait = settings.connect_maxwait;
         role.max_line = connection.max_line;
         if role.charsets.is_empty() {
-            role.charsets = offered_charsets(settings.charset);
+            role.charsets = offered_charsets(connection.encoding.0);
         }
-        settings.role = Arc::new(role);
+        let settings = Settings {
+            role: Arc::new(role),
+            policy,
+            core: CoreConfig {
+                idle_timeout: self.idle_timeout.duration(),
+                write_timeout: self.write_timeout.duration(),
+                proxy_protocol: self.proxy_protocol,
+                ..connection.core()
+            },
+            connection,
+            max_connections: self.max_connections,
+            handler_stack_size: self.handler_stack_size,
+            refusal: self.refusal,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
+        };
         let failed = |source| Error::Io {
             operation: "bind",
             peer: None,

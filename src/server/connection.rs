@@ -268,11 +268,11 @@ impl Connection<Server> {
     pub fn get_command(&self) -> Option<String> {
         match self.core().readline_str(Timeout::After(Duration::ZERO)) {
             Ok(line) => Some(line.trim().to_owned()),
-            // A line longer than the limit is handed over in pieces rather than stuck.
+            // A line longer than the limit is handed over alone (or in pieces while
+            // its ending has not come) rather than stuck.
             Err(Error::LineTooLong { .. }) => self
                 .core()
-                .read_str(usize::MAX, Timeout::After(Duration::ZERO))
-                .ok()
+                .take_overlong_line_str()
                 .map(|text| text.trim().to_owned()),
             Err(_) => None,
         }

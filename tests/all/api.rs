@@ -236,6 +236,8 @@ fn every_error_says_what_failed_and_prints_each_cause_once() {
         let os_text = std::io::Error::from_raw_os_error(errno).to_string();
         assert_eq!(text.matches(&os_text).count(), 1, "{text}");
         assert!(text.starts_with(summary), "{text}");
+        // `{:#}`: the same on one line, for a log or a tool's message.
+        assert_eq!(format!("{error:#}"), format!("{error}: {os_text}"));
     }
 
     let cases: Vec<(Error, &str)> = vec![
@@ -322,7 +324,7 @@ fn every_error_says_what_failed_and_prints_each_cause_once() {
                 peer,
                 opt: telnetlib::proto::Opt::GMCP,
             },
-            "send_gmcp (127.0.0.1:23): GMCP is not agreed",
+            "send_gmcp (127.0.0.1:23): GMCP is not in effect",
         ),
         (
             Error::InvalidInput {
@@ -437,6 +439,26 @@ fn read_str_takes_nothing_for_zero_and_waits_for_a_whole_character() {
     assert_eq!(conn.read_str(0, DEADLINE).unwrap(), "");
     assert_eq!(conn.read_str(2, DEADLINE).unwrap(), "ab");
     assert_eq!(conn.read_str(2, DEADLINE).unwrap(), "c");
+}
+
+#[test]
+fn read_str_timing_out_on_part_of_a_character_takes_none_of_it() {
+    let euro = "€".as_bytes();
+    let short = Duration::from_millis(100);
+    for then_bytes in [false, true] {
+        let (conn, mut peer, _) = client_and_peer();
+        peer.send(&[b"x", &euro[..2]].concat());
+        assert_eq!(conn.read_str(1, DEADLINE).unwrap(), "x");
+        let error = conn.read_str(1, short).unwrap_err();
+        assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+        if then_bytes {
+            // The two bytes are still buffered for a byte read.
+            assert_eq!(conn.read_up_to(8, DEADLINE).unwrap(), &euro[..2]);
+        } else {
+            peer.send(&euro[2..]);
+            assert_eq!(conn.read_str(1, DEADLINE).unwrap(), "€");
+        }
+    }
 }
 
 #[test]

@@ -601,6 +601,40 @@ fn poll_delivers_connects_lines_and_disconnects_in_order() {
 }
 
 #[test]
+fn get_command_hands_a_line_over_max_line_over_alone() {
+    let server = TelnetServer::builder()
+        .line_mode(true)
+        .max_line(8)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let client = TelnetConnection::connect(server.local_addr()).unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    while server.clients().is_empty() {
+        assert!(Instant::now() < deadline, "no connect");
+        server.poll(Duration::from_millis(50)).unwrap();
+    }
+    let connection = server.clients()[0].clone();
+    let mut commands = Vec::new();
+    let collect = |want: usize, commands: &mut Vec<String>| {
+        while commands.len() < want {
+            assert!(Instant::now() < deadline, "lines never came: {commands:?}");
+            server.poll(Duration::from_millis(50)).unwrap();
+            while let Some(command) = connection.get_command() {
+                commands.push(command);
+            }
+        }
+    };
+    // A complete line longer than the limit is one command, not merged with the next.
+    client.write_str("0123456789abcdef\nok\n", WAIT).unwrap();
+    collect(2, &mut commands);
+    assert_eq!(commands, ["0123456789abcdef", "ok"]);
+    // With no line ending yet, it comes in pieces of the limit rather than stuck.
+    client.write_str("ABCDEFGHIJKLMNOPQ", WAIT).unwrap();
+    collect(4, &mut commands);
+    assert_eq!(commands[2..], ["ABCDEFGH", "IJKLMNOP"]);
+}
+
+#[test]
 fn output_queued_by_a_handler_reaches_a_client_that_keeps_reading() {
     // The handler queues far more than the socket takes at once, then waits on
     // something else: the rest must still go out as the client reads.

@@ -6,11 +6,13 @@ use crate::support;
 
 use std::io::{self, Read};
 use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use support::peer::{DEADLINE, Peer};
-use telnetlib::Error;
+use telnetlib::regex::bytes::Regex;
 use telnetlib::telnetlib::{DO, IAC, NAWS, SB, SE, TTYPE, Telnet, WILL};
+use telnetlib::{Error, Timeout};
 
 fn connected() -> (Telnet, Peer) {
     let mut peer = Peer::bind();
@@ -237,4 +239,28 @@ fn interact_returns_when_the_input_ends_and_the_connection_stays_usable() {
             .unwrap(),
         b"after"
     );
+}
+
+#[test]
+fn expect_never_outlasts_the_socket_timeout_that_bounds_none() {
+    let mut peer = Peer::bind();
+    let short = Duration::from_millis(100);
+    let mut tn = Telnet::connect("127.0.0.1", peer.addr().port(), Some(short)).unwrap();
+    peer.accept();
+    let patterns = [Regex::new("ready").unwrap()];
+    // Python's `None`: bounded by the socket timeout given to `open`.
+    let error = tn.expect(&patterns, None).unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    let (finished, finish) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let found = tn.expect(&patterns, Timeout::Never);
+        finished.send(()).unwrap();
+        found
+    });
+    // `Timeout::Never`: still waiting three socket timeouts later.
+    assert!(finish.recv_timeout(3 * short).is_err());
+    peer.send(b"ready");
+    let found = waiter.join().unwrap().unwrap();
+    assert_eq!(found.index, Some(0));
+    assert_eq!(found.text, b"ready");
 }

@@ -204,7 +204,23 @@ fn bad_arguments_are_one_line_and_status_2() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("127.0.0.1:1"));
+    // One line naming the target and the system's reason.
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    assert!(stderr.contains("os error 111"), "{stderr}");
+
+    // A port already taken: the address and the system's reason.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let in_use = Command::new(SERVER)
+        .args(["127.0.0.1", &port])
+        .output()
+        .unwrap();
+    assert_eq!(in_use.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&in_use.stderr);
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("os error 98"), "{stderr}");
 }
 
 #[test]

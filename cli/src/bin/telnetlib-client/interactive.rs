@@ -35,7 +35,7 @@ fn leave(status: i32, message: &str) -> ! {
 /// Runs until the server closes or the user quits; returns the exit status.
 pub fn run(conn: Arc<TelnetConnection>, output: Output, line_mode: bool) -> i32 {
     if let Err(error) = terminal::enable_raw_mode() {
-        eprintln!("telnetlib-client: cannot put the terminal in raw mode: {error}");
+        eprintln!("telnetlib-client: cannot put the terminal in raw mode: {error:#}");
         return 1;
     }
     let default_hook = std::panic::take_hook();
@@ -80,12 +80,12 @@ fn print_output(conn: &TelnetConnection, mut output: Output) {
             Ok(text) => {
                 if let Err(error) = output.show(&text) {
                     conn.close();
-                    leave(1, &format!("telnetlib-client: {error}"));
+                    leave(1, &format!("telnetlib-client: {error:#}"));
                 }
             }
             Err(Error::Eof { .. }) => leave(0, "Connection closed by foreign host."),
             Err(Error::Closed { .. }) => return,
-            Err(error) => leave(1, &format!("telnetlib-client: {error}")),
+            Err(error) => leave(1, &format!("telnetlib-client: {error:#}")),
         }
     }
 }
@@ -106,7 +106,7 @@ impl Keyboard {
 
     fn send(&self, bytes: &[u8]) {
         if let Err(error) = self.conn.write_bytes(bytes, None) {
-            leave(1, &format!("telnetlib-client: {error}"));
+            leave(1, &format!("telnetlib-client: {error:#}"));
         }
     }
 

@@ -125,7 +125,7 @@ fn tls_roots(args: &Args) -> Option<Roots> {
 fn options(list: &Option<String>) -> Vec<Opt> {
     let Some(list) = list else { return Vec::new() };
     telnetlib_cli::parse_options(list).unwrap_or_else(|error| {
-        eprintln!("{PROGRAM}: {error}");
+        eprintln!("{PROGRAM}: {error:#}");
         std::process::exit(2);
     })
 }
@@ -149,7 +149,7 @@ fn main() {
             .append(true)
             .open(path)
             .unwrap_or_else(|error| {
-                eprintln!("{PROGRAM}: cannot open {}: {error}", path.display());
+                eprintln!("{PROGRAM}: cannot open {}: {error:#}", path.display());
                 std::process::exit(2);
             })
     });
@@ -176,7 +176,7 @@ fn main() {
         match telnetlib::tls::client_config(roots) {
             Ok(config) => builder = builder.tls(config, &args.host),
             Err(error) => {
-                eprintln!("{PROGRAM}: {error}");
+                eprintln!("{PROGRAM}: {error:#}");
                 std::process::exit(2);
             }
         }
@@ -197,7 +197,7 @@ fn main() {
     let conn = match builder.connect((args.host.as_str(), args.port)) {
         Ok(conn) => Arc::new(conn),
         Err(error) => {
-            eprintln!("{PROGRAM}: {}:{}: {error}", args.host, args.port);
+            eprintln!("{PROGRAM}: {error:#}");
             std::process::exit(1);
         }
     };

@@ -37,13 +37,13 @@ pub fn run(conn: &Arc<TelnetConnection>, mut output: Output) -> i32 {
         match conn.read_some_str(None) {
             Ok(text) => {
                 if let Err(error) = output.show(&text) {
-                    eprintln!("telnetlib-client: {error}");
+                    eprintln!("telnetlib-client: {error:#}");
                     return 1;
                 }
             }
             Err(Error::Eof { .. }) => return 0,
             Err(error) => {
-                eprintln!("telnetlib-client: {error}");
+                eprintln!("telnetlib-client: {error:#}");
                 return 1;
             }
         }

@@ -92,7 +92,7 @@ fn main() {
         match telnetlib::tls::server_config(cert, key) {
             Ok(config) => builder = builder.tls(config),
             Err(error) => {
-                eprintln!("{PROGRAM}: {error}");
+                eprintln!("{PROGRAM}: {error:#}");
                 std::process::exit(2);
             }
         }
@@ -112,7 +112,7 @@ fn main() {
     let server = match server {
         Ok(server) => Arc::new(server),
         Err(error) => {
-            eprintln!("{PROGRAM}: {error}");
+            eprintln!("{PROGRAM}: {error:#}");
             std::process::exit(1);
         }
     };
@@ -122,7 +122,7 @@ fn main() {
         log::info!("stopping");
         stopper.shutdown();
     }) {
-        log::warn!("cannot catch Ctrl-C: {error}");
+        log::warn!("cannot catch Ctrl-C: {error:#}");
     }
     let (shell, never_send_ga, line_mode) = (args.shell, args.never_send_ga, args.line_mode);
     let (pty_exec, pty_args) = (args.pty_exec, args.pty_args);
@@ -136,7 +136,7 @@ fn main() {
         log::info!("disconnect {}", client.addrport());
     });
     if let Err(error) = result {
-        eprintln!("{PROGRAM}: {error}");
+        eprintln!("{PROGRAM}: {error:#}");
         std::process::exit(1);
     }
 }

@@ -25,7 +25,7 @@ fn size(cols: u16, rows: u16) -> PtySize {
 /// Serves one client with PROGRAM on a pseudo-terminal.
 pub fn pty_shell(client: &ServerConnection, program: &str, args: &[String], line_mode: bool) {
     if let Err(error) = run(client, program, args, line_mode) {
-        log::warn!("{}: cannot run {program}: {error}", client.addrport());
+        log::warn!("{}: cannot run {program}: {error:#}", client.addrport());
         let _ = client.send(&format!("cannot run {program}: {error}\n"));
         let _ = client.flush_within(Some(std::time::Duration::from_secs(2)));
     }

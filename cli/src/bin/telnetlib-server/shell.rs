@@ -110,7 +110,7 @@ impl Session<'_> {
                         "requested off"
                     }
                 ),
-                Err(error) => format!("{name}: {error}"),
+                Err(error) => format!("{name}: {error:#}"),
             });
         }
         lines
