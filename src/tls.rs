@@ -28,9 +28,11 @@ use std::sync::Arc;
 
 pub use rustls;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
 
 use crate::error::{Error, Result};
@@ -41,8 +43,11 @@ use crate::error::{Error, Result};
 pub enum Roots {
     /// The operating system's certificate store.
     System,
-    /// The certificates in a PEM file (a private CA, or a server's self-signed
-    /// certificate).
+    /// The certificates in a PEM file: a private CA, or a server's self-signed
+    /// certificate. A server that presents one of the file's certificates as its own
+    /// is trusted (its name is still checked) even when the certificate says it is a
+    /// CA, as `openssl req -x509` makes them by default and as OpenSSL, hence
+    /// telnetlib3, accepts.
     PemFile(PathBuf),
     /// Any certificate at all, without checking it or the name: **for test rigs
     /// only**, since anyone on the path can then read and change the session.
@@ -90,13 +95,23 @@ pub fn client_config(roots: Roots) -> Result<Arc<ClientConfig>> {
             builder.with_root_certificates(store).with_no_client_auth()
         }
         Roots::PemFile(path) => {
+            let certificates = read_certificates(&path)?;
             let mut store = RootCertStore::empty();
-            for cert in read_certificates(&path)? {
+            for cert in &certificates {
                 store
-                    .add(cert)
+                    .add(cert.clone())
                     .map_err(|error| invalid(&path, format!("{error}")))?;
             }
-            builder.with_root_certificates(store).with_no_client_auth()
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
+                .build()
+                .map_err(|error| invalid(&path, error))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(FileRoots {
+                    webpki,
+                    certificates,
+                }))
+                .with_no_client_auth()
         }
     };
     Ok(Arc::new(config))
@@ -137,6 +152,65 @@ fn invalid(path: &Path, error: impl std::fmt::Display) -> Error {
 fn tls_error(error: rustls::Error) -> Error {
     Error::InvalidInput {
         message: format!("TLS configuration: {error}"),
+    }
+}
+
+/// Trusts a PEM file's certificates: as roots of a chain, checked by webpki, or,
+/// when the server presents one of them as its own, as that server's certificate.
+/// webpki alone refuses the second when the certificate is marked as a CA
+/// (`CaUsedAsEndEntity`), which is how ordinary self-signed certificates are made.
+#[derive(Debug)]
+struct FileRoots {
+    webpki: Arc<WebPkiServerVerifier>,
+    certificates: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for FileRoots {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let chain_error = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(error) => error,
+        };
+        if !self.certificates.iter().any(|known| known == end_entity) {
+            return Err(chain_error);
+        }
+        verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
     }
 }
 

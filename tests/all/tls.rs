@@ -169,6 +169,32 @@ fn an_untrusted_certificate_fails_with_a_typed_error() {
 }
 
 #[test]
+fn a_self_signed_certificate_marked_as_a_ca_is_trusted_from_its_own_file() {
+    let certificate = Certificate::new_marked_as_ca();
+    let (server, connection, conn) =
+        loopback(certificate.server(), certificate.client("localhost"));
+    connection.send("pinned\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "pinned\r\n");
+
+    // Its name is still checked.
+    let misnamed = certificate
+        .client("telnet.example")
+        .connect(server.local_addr())
+        .unwrap();
+    match misnamed.read_some(WAIT) {
+        Err(Error::Tls { reason, .. }) => assert!(reason.contains("certificate"), "{reason}"),
+        other => panic!("expected a certificate error, got {other:?}"),
+    }
+    // And a file holding some other certificate does not vouch for it.
+    let stranger = Certificate::new_marked_as_ca();
+    let untrusted = stranger
+        .client("localhost")
+        .connect(server.local_addr())
+        .unwrap();
+    assert!(matches!(untrusted.read_some(WAIT), Err(Error::Tls { .. })));
+}
+
+#[test]
 fn no_verify_accepts_any_certificate_for_test_rigs() {
     let certificate = Certificate::new();
     let (server, connection, conn) = loopback(

@@ -15,6 +15,27 @@ pub struct Certificate {
 
 impl Certificate {
     pub fn new() -> Certificate {
+        let made = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+        ])
+        .unwrap();
+        Certificate::write(made.cert.pem(), made.signing_key.serialize_pem())
+    }
+
+    /// A self-signed certificate marked as a CA (`basicConstraints CA:TRUE`), as
+    /// `openssl req -x509` makes them by default.
+    pub fn new_marked_as_ca() -> Certificate {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Certificate::write(cert.pem(), key.serialize_pem())
+    }
+
+    fn write(cert_pem: String, key_pem: String) -> Certificate {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "telnetlib-tls-{}-{}",
@@ -22,15 +43,10 @@ impl Certificate {
             NEXT.fetch_add(1, Ordering::SeqCst)
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        let made = rcgen::generate_simple_self_signed(vec![
-            "localhost".to_owned(),
-            "127.0.0.1".to_owned(),
-        ])
-        .unwrap();
         let cert = dir.join("cert.pem");
         let key = dir.join("key.pem");
-        std::fs::write(&cert, made.cert.pem()).unwrap();
-        std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+        std::fs::write(&cert, cert_pem).unwrap();
+        std::fs::write(&key, key_pem).unwrap();
         Certificate { dir, cert, key }
     }
 }
