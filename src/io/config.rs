@@ -30,6 +30,9 @@ pub(crate) struct CoreConfig {
     pub write_timeout: Option<Duration>,
     /// The connection starts with a PROXY protocol header naming the real peer.
     pub proxy_protocol: bool,
+    /// TLS only if the peer's first byte starts a TLS record, waiting this long for
+    /// it before going on in plain Telnet (a server's `tls_auto`).
+    pub tls_auto: Option<Duration>,
 }
 
 impl Default for CoreConfig {
@@ -42,6 +45,7 @@ impl Default for CoreConfig {
             idle_timeout: None,
             write_timeout: None,
             proxy_protocol: false,
+            tls_auto: None,
         }
     }
 }

@@ -50,10 +50,15 @@ impl<R: Role> Core<R> {
         poller: Arc<Poller>,
     ) -> Result<Core<R>> {
         let handshakes = config.proxy_protocol || tls.is_some();
+        let now = Instant::now();
         let phase = match handshakes {
             true => Phase::Handshake {
                 proxy: config.proxy_protocol.then(Vec::new),
-                until: Instant::now() + HANDSHAKE_TIMEOUT,
+                until: now + HANDSHAKE_TIMEOUT,
+                sniff: config
+                    .tls_auto
+                    .filter(|_| tls.is_some())
+                    .map(|wait| now + wait),
             },
             false => Phase::Telnet,
         };

@@ -15,6 +15,22 @@ use super::mccp::{self, Inflated};
 use super::proxy::{self, ProxyError, ProxyHeader};
 use super::state::{Failure, MAX_PROMPT_MARKS, Phase, State};
 
+/// The first byte of a TLS handshake record, which starts every ClientHello.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// A server's `tls_auto` waited long enough without a byte: the peer is a plain
+/// Telnet client that waits for the server to speak first.
+pub(crate) fn plain_after_silence<R: Role>(state: &mut State<R>) {
+    if let Phase::Handshake { proxy, sniff, .. } = &mut state.phase {
+        if sniff.take().is_some() {
+            state.tls = None;
+            if proxy.is_none() {
+                start(state);
+            }
+        }
+    }
+}
+
 /// What the input path needs besides the state.
 pub(crate) struct Context<'a> {
     pub max_input: usize,
@@ -83,6 +99,15 @@ pub(crate) fn receive<R: Role>(
             *proxy = None;
         }
     }
+    if let Phase::Handshake { sniff, .. } = &mut state.phase {
+        if sniff.is_some() && !bytes.is_empty() {
+            *sniff = None;
+            if bytes[0] != TLS_HANDSHAKE_RECORD {
+                log::debug!("{:?} speaks plain Telnet", context.peer);
+                state.tls = None;
+            }
+        }
+    }
     let mut tls_closed = false;
     let mut plain = Vec::new();
     if state.tls.is_some() && !bytes.is_empty() {
@@ -94,7 +119,12 @@ pub(crate) fn receive<R: Role>(
         }
         bytes = &plain;
     }
-    if let Phase::Handshake { proxy: None, .. } = state.phase {
+    if let Phase::Handshake {
+        proxy: None,
+        sniff: None,
+        ..
+    } = state.phase
+    {
         if state.tls.as_ref().is_some_and(|tls| tls.is_handshaking()) {
             let flow = if tls_closed {
                 Flow::Close

@@ -443,7 +443,7 @@ impl<R: Role> Shared<R> {
         deadlines[0] = driving.caller_left.map(|left| left + CALLER_GRACE);
         deadlines[1] = driving.shut_at;
         deadlines[2] = match &state.phase {
-            Phase::Handshake { until, .. } => Some(*until),
+            Phase::Handshake { until, sniff, .. } => Some(sniff.unwrap_or(*until).min(*until)),
             Phase::Telnet => state.role.deadline(),
         };
         if state.running() {
@@ -479,7 +479,15 @@ impl<R: Role> Shared<R> {
         {
             state.driving.caller_left = None;
         }
-        if let Phase::Handshake { until, proxy } = &state.phase {
+        if let Phase::Handshake {
+            sniff: Some(at), ..
+        } = state.phase
+        {
+            if at <= now {
+                receive::plain_after_silence(&mut state);
+            }
+        }
+        if let Phase::Handshake { until, proxy, .. } = &state.phase {
             if *until <= now && state.end.is_none() {
                 let failure = match proxy {
                     Some(_) => Failure::Proxy("no complete PROXY header in time".to_owned()),

@@ -112,6 +112,9 @@ pub(crate) enum Phase {
     Handshake {
         proxy: Option<Vec<u8>>,
         until: Instant,
+        /// TLS or plain Telnet is yet to be told from the first byte, which must come
+        /// by then (a server's `tls_auto`).
+        sniff: Option<Instant>,
     },
     /// The Telnet stream runs.
     Telnet,

@@ -66,6 +66,7 @@ pub struct ServerBuilder {
     refusal: String,
     #[cfg(feature = "tls")]
     tls: Option<Arc<rustls::ServerConfig>>,
+    tls_auto: Option<Duration>,
     backlog: i32,
 }
 
@@ -96,6 +97,7 @@ impl Default for ServerBuilder {
             refusal: "Too many connections; try again later.\r\n".to_owned(),
             #[cfg(feature = "tls")]
             tls: None,
+            tls_auto: None,
             role,
             backlog: 128,
         }
@@ -257,12 +259,39 @@ impl ServerBuilder {
         self
     }
 
+    /// Takes MCCP2 and MCCP3 when a client asks (`DO MCCP2`, `DO MCCP3`) without
+    /// offering them: telnetlib3-server's default ("passive").
+    /// [`compression`](Self::compression) offers them; `compression(false)` refuses
+    /// them (the library's default). Not over TLS.
+    pub fn accept_compression(mut self, on: bool) -> Self {
+        for opt in [Opt::MCCP2, Opt::MCCP3] {
+            self.policy = if on {
+                self.policy.accept(Side::Local, opt)
+            } else {
+                self.policy.refuse(Side::Local, opt)
+            };
+        }
+        self
+    }
+
     /// Serves TELNETS: every connection is TLS with this configuration (see
     /// [`tls::server_config`](crate::tls::server_config) to load a certificate and
     /// key). MCCP is then never offered nor accepted.
     #[cfg(feature = "tls")]
     pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
         self.tls = Some(config);
+        self
+    }
+
+    /// TLS and plain Telnet on one port (with [`tls`](Self::tls)): a client whose
+    /// first byte starts a TLS record (`0x16`, as every ClientHello does) gets TLS;
+    /// one that sends anything else, or nothing for `wait`, gets plain Telnet (a
+    /// plain client that waits for the server to speak first waits that long for its
+    /// first bytes; telnetlib3's `--tls-auto` waits 0.5 s). MCCP is never offered nor
+    /// accepted on such a port, TLS or not. `bind` fails without `tls`.
+    #[cfg(feature = "tls")]
+    pub fn tls_auto(mut self, wait: Duration) -> Self {
+        self.tls_auto = Some(wait);
         self
     }
 
@@ -346,6 +375,11 @@ impl ServerBuilder {
     /// (telnetlib3 hangs).
     pub fn bind<A: ToSocketAddrs + fmt::Debug>(self, address: A) -> Result<TelnetServer> {
         self.connection.check()?;
+        if self.tls_auto.is_some() && !self.uses_tls() {
+            return Err(Error::InvalidInput {
+                message: "tls_auto needs a TLS configuration (tls)".to_owned(),
+            });
+        }
         if self.max_connections == 0 {
             return Err(Error::InvalidInput {
                 message: "max_connections must be at least 1".to_owned(),
@@ -372,6 +406,7 @@ impl ServerBuilder {
                 idle_timeout: self.idle_timeout.duration(),
                 write_timeout: self.write_timeout.duration(),
                 proxy_protocol: self.proxy_protocol,
+                tls_auto: self.tls_auto,
                 ..connection.core()
             },
             connection,

@@ -226,3 +226,43 @@ fn bad_certificate_files_are_invalid_input_naming_the_file() {
         .connect("127.0.0.1:9");
     assert!(matches!(bad_name, Err(Error::InvalidInput { .. })));
 }
+
+#[test]
+fn tls_auto_serves_tls_and_plain_telnet_on_one_port() {
+    let certificate = Certificate::new();
+    let server = certificate
+        .server()
+        .tls_auto(Duration::from_millis(300))
+        .bind("127.0.0.1:0")
+        .unwrap();
+
+    // A TLS client: its ClientHello starts with 0x16.
+    let secure = certificate
+        .client("localhost")
+        .connect(server.local_addr())
+        .unwrap();
+    let secure_side = server.accept(WAIT).unwrap();
+    secure_side.send("over TLS\n").unwrap();
+    assert_eq!(secure.readline_str(WAIT).unwrap(), "over TLS\r\n");
+
+    // A plain Telnet client that speaks first is answered at once, in plain Telnet.
+    let mut talker = Peer::connect(server.local_addr());
+    let started = std::time::Instant::now();
+    talker.send(b"\xff\xfb\x18");
+    talker.receive_until(|got| got.windows(3).any(|w| w == b"\xff\xfa\x18"));
+    assert!(started.elapsed() < Duration::from_millis(300));
+
+    // A plain client that waits for the server hears it after the wait.
+    let mut waiter = Peer::connect(server.local_addr());
+    let started = std::time::Instant::now();
+    waiter.receive_until(|got| got.starts_with(b"\xff\xfd\x18"));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[test]
+fn tls_auto_without_a_certificate_is_refused_at_bind() {
+    let refused = TelnetServer::builder()
+        .tls_auto(Duration::from_millis(500))
+        .bind("127.0.0.1:0");
+    assert!(matches!(refused, Err(Error::InvalidInput { .. })));
+}

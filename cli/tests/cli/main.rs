@@ -307,8 +307,8 @@ fn client_against_peer(args: &[&str], stdin: &[u8]) -> (Peer, std::process::Chil
 }
 
 #[test]
-fn raw_mode_passes_bytes_both_ways_untouched() {
-    let (mut peer, child) = client_against_peer(&["--raw-mode"], b"abc\n\xff");
+fn no_telnet_passes_bytes_both_ways_untouched() {
+    let (mut peer, child) = client_against_peer(&["--no-telnet"], b"abc\n\xff");
     peer.expect(b"abc\n\xff");
     peer.send(b"\xff\xfd\x18hello");
     peer.close();
@@ -388,12 +388,22 @@ fn compression_flags_offer_and_refuse_mccp() {
     assert!(run(&conn, "help").contains("quit"));
     drop(conn);
 
-    // Without it, the server refuses MCCP2 when asked.
-    let server = Server::start(&[]);
-    let mut client = Peer::connect(server.address);
-    client.expect(b"\xff\xfd\x18");
-    client.send(b"\xff\xfd\x56");
-    client.expect(b"\xff\xfc\x56");
+    // Without either flag the server does not offer it but agrees when asked, as
+    // telnetlib3-server does; with --no-compression it refuses.
+    for (args, answer) in [
+        (&[][..], b"\xff\xfb\x56"),
+        (&["--no-compression"][..], b"\xff\xfc\x56"),
+    ] {
+        let server = Server::start(args);
+        let mut client = Peer::connect(server.address);
+        let greeting = client.receive_until(|got| got.ends_with(b"\xff\xfd\x18"));
+        assert!(
+            !greeting.windows(3).any(|w| w == b"\xff\xfb\x56"),
+            "{args:?}: offered"
+        );
+        client.send(b"\xff\xfd\x56");
+        client.receive_until(|got| got.windows(3).any(|w| w == answer));
+    }
 
     // The client accepts compression by default and refuses it with --no-compression.
     for (args, answer) in [

@@ -1,19 +1,21 @@
 //! Interactive use on a terminal: raw mode, keys sent as typed while the server
-//! performs ECHO or SGA (character mode), or edited and echoed locally and sent a line
-//! at a time when it performs neither (line mode), the window size sent again on every resize, and Ctrl-]
-//! for a small menu. The terminal is restored on every way out: the server closing,
-//! `quit`, a signal, or a panic.
+//! performs ECHO or SGA (character mode, or always with `--raw-mode`), or edited and
+//! echoed locally and sent a line at a time when it performs neither (line mode, or
+//! always with `--line-mode`), the window size sent again on every resize, and
+//! Ctrl-] for a small menu. What the terminal types is UTF-8; it is sent in the
+//! session's encoding. The terminal is restored on every way out: the server
+//! closing, `quit`, a signal, or a panic.
 
 use std::io::{Read, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::terminal;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGWINCH};
 use signal_hook::iterator::Signals;
 use telnetlib::proto::{Command, Opt};
 use telnetlib::{Error, TelnetConnection};
+use telnetlib_cli::text::Utf8Stream;
 
+use crate::KeyMode;
 use crate::output::Output;
 
 /// The escape character, Ctrl-].
@@ -33,7 +35,7 @@ fn leave(status: i32, message: &str) -> ! {
 }
 
 /// Runs until the server closes or the user quits; returns the exit status.
-pub fn run(conn: Arc<TelnetConnection>, output: Output, line_mode: bool) -> i32 {
+pub fn run(conn: TelnetConnection, output: Output, mode: KeyMode) -> i32 {
     if let Err(error) = terminal::enable_raw_mode() {
         eprintln!("telnetlib-client: cannot put the terminal in raw mode: {error:#}");
         return 1;
@@ -43,19 +45,20 @@ pub fn run(conn: Arc<TelnetConnection>, output: Output, line_mode: bool) -> i32 
         let _ = terminal::disable_raw_mode();
         default_hook(info);
     }));
-    watch_signals(Arc::clone(&conn));
-    let printer = Arc::clone(&conn);
+    watch_signals(conn.clone());
+    let printer = conn.clone();
     std::thread::spawn(move || print_output(&printer, output));
     let mut keys = Keyboard {
         conn,
-        line: Vec::new(),
-        force_local_echo: AtomicBool::new(line_mode),
+        line: String::new(),
+        mode,
+        typed: Utf8Stream::default(),
     };
     keys.run()
 }
 
 /// Window changes resend NAWS; terminating signals restore the terminal first.
-fn watch_signals(conn: Arc<TelnetConnection>) {
+fn watch_signals(conn: TelnetConnection) {
     let Ok(mut signals) = Signals::new([SIGWINCH, SIGTERM, SIGHUP, SIGINT]) else {
         return;
     };
@@ -91,10 +94,12 @@ fn print_output(conn: &TelnetConnection, mut output: Output) {
 }
 
 struct Keyboard {
-    conn: Arc<TelnetConnection>,
+    conn: TelnetConnection,
     /// The line being typed in line mode.
-    line: Vec<u8>,
-    force_local_echo: AtomicBool,
+    line: String,
+    mode: KeyMode,
+    /// Decodes the terminal's UTF-8, whose characters may come in pieces.
+    typed: Utf8Stream,
 }
 
 impl Keyboard {
@@ -104,8 +109,16 @@ impl Keyboard {
         let _ = stdout.flush();
     }
 
+    /// Control bytes and line ends, as they are.
     fn send(&self, bytes: &[u8]) {
         if let Err(error) = self.conn.write_bytes(bytes, None) {
+            leave(1, &format!("telnetlib-client: {error:#}"));
+        }
+    }
+
+    /// Typed text, in the session's encoding.
+    fn send_text(&self, text: &str) {
+        if let Err(error) = self.conn.write_str(text, None) {
             leave(1, &format!("telnetlib-client: {error:#}"));
         }
     }
@@ -121,30 +134,44 @@ impl Keyboard {
                 }
                 Ok(n) => n,
             };
-            for &byte in &buffer[..n] {
-                if byte == ESCAPE {
+            for key in self.typed.push(&buffer[..n]).chars() {
+                if key == char::from(ESCAPE) {
                     self.menu(&mut stdin);
                 } else {
-                    self.key(byte);
+                    self.key(key);
                 }
             }
         }
     }
 
-    /// One typed byte. Character mode (the server performs ECHO or SGA): sent at once,
-    /// echoed locally only if the server does not echo. Line mode (neither, or
-    /// `--line-mode`): edited and echoed locally, sent a line at a time.
-    fn key(&mut self, byte: u8) {
-        let forced_line_mode = self.force_local_echo.load(Ordering::Relaxed);
+    /// One typed character. Character mode (the server performs ECHO or SGA, or
+    /// `--raw-mode`): sent at once, echoed locally only if the server does not echo
+    /// and the mode is not forced raw. Line mode (neither, or `--line-mode`): edited
+    /// and echoed locally, sent a line at a time.
+    fn key(&mut self, key: char) {
         let server_echoes = self.conn.remote_option(Opt::ECHO);
-        let character_mode = server_echoes || self.conn.remote_option(Opt::SGA);
-        if character_mode && !forced_line_mode {
+        let character_mode = match self.mode {
+            KeyMode::Raw => true,
+            KeyMode::Line => false,
+            KeyMode::Auto => server_echoes || self.conn.remote_option(Opt::SGA),
+        };
+        let echo_here = !server_echoes && self.mode != KeyMode::Raw;
+        if character_mode && !key.is_ascii_control() {
+            if echo_here {
+                self.echo(key.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            self.send_text(key.encode_utf8(&mut [0; 4]));
+            return;
+        }
+        // Control keys are ASCII: one byte each, the same in every encoding.
+        let byte = key as u8;
+        if character_mode {
             let bytes: &[u8] = if byte == b'\r' {
                 b"\r\n"
             } else {
                 std::slice::from_ref(&byte)
             };
-            if !server_echoes {
+            if echo_here {
                 self.echo(bytes);
             }
             // Enter is CR LF in NVT. In BINARY there is no newline rule and telnetd
@@ -158,25 +185,26 @@ impl Keyboard {
             });
             return;
         }
-        match byte {
-            b'\r' | b'\n' => {
+        match key {
+            '\r' | '\n' => {
                 self.echo(b"\r\n");
-                let mut line = std::mem::take(&mut self.line);
-                line.extend_from_slice(b"\r\n");
-                self.send(&line);
+                let line = std::mem::take(&mut self.line);
+                self.send_text(&line);
+                self.send(b"\r\n");
             }
-            0x08 | 0x7f => {
+            '\x08' | '\x7f' => {
                 if self.line.pop().is_some() {
                     self.echo(b"\x08 \x08");
                 }
             }
-            0x03 => {
+            '\x03' => {
                 self.line.clear();
                 let _ = self.conn.send_command(Command::Ip);
             }
+            _ if key.is_control() => {}
             _ => {
-                self.line.push(byte);
-                self.echo(&[byte]);
+                self.line.push(key);
+                self.echo(key.encode_utf8(&mut [0; 4]).as_bytes());
             }
         }
     }
@@ -207,19 +235,14 @@ impl Keyboard {
             "brk" => self.conn.send_command(Command::Brk),
             "ip" => self.conn.send_command(Command::Ip),
             "echo" => {
-                let on = !self.force_local_echo.load(Ordering::Relaxed);
-                self.force_local_echo.store(on, Ordering::Relaxed);
-                self.echo(
-                    format!(
-                        "local echo {}\r\n",
-                        if on {
-                            "forced on"
-                        } else {
-                            "follows the server"
-                        }
-                    )
-                    .as_bytes(),
-                );
+                let on = self.mode != KeyMode::Line;
+                self.mode = if on { KeyMode::Line } else { KeyMode::Auto };
+                let state = if on {
+                    "forced on (line mode)"
+                } else {
+                    "follows the server"
+                };
+                self.echo(format!("local echo {state}\r\n").as_bytes());
                 Ok(())
             }
             _ => {

@@ -1,16 +1,17 @@
 //! `telnetlib-client`: a Telnet client on the command line, mirroring
 //! `telnetlib3-client`. On a terminal it is interactive (`interactive.rs`); otherwise
-//! it sends standard input line by line and prints what the server says
-//! (`scripted.rs`).
+//! it sends standard input and prints what the server says (`piped.rs`); with
+//! `--exec` a program talks to the server (`exec.rs`). Argument parsing and set-up
+//! are here.
 
+mod exec;
 mod interactive;
+mod no_telnet;
 mod output;
-mod raw;
-mod scripted;
+mod piped;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
@@ -18,14 +19,55 @@ use output::{EncodingErrors, Output};
 use telnetlib::proto::Opt;
 use telnetlib::tls::Roots;
 use telnetlib::{TelnetConnection, Want};
+use telnetlib_cli::exec::Program;
+use telnetlib_cli::logging::{self, FileMode};
+use telnetlib_cli::warn_ignored;
 
 const PROGRAM: &str = "telnetlib-client";
 
-/// A Telnet client: negotiates like telnetlib3-client. On a terminal it runs in raw
-/// mode (Ctrl-] opens a menu); otherwise it sends standard input line by line and
-/// prints what the server sends.
+/// Exit status when the server closed the session.
+pub const EXIT_SERVER_CLOSED: i32 = 0;
+/// Exit status on an error: no connection, a broken session, a failed handshake.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit status when standard input ended and the server then stayed quiet for
+/// `--eof-wait`, so the client closed.
+pub const EXIT_QUIET_AFTER_INPUT: i32 = 3;
+
+const ABOUT: &str = "A Telnet client: negotiates as telnetlib3-client does (terminal type, \
+window size, speed, environment, CHARSET, compression) and joins the session to your \
+terminal, to a pipe, or to a program.";
+
+const AFTER_HELP: &str = "\
+Modes:
+  interactive   standard input and output are a terminal: it is put in raw mode, keys go
+                out as typed while the server echoes (character mode) or are edited and
+                echoed here a line at a time when it does not (line mode; --line-mode
+                and --raw-mode force one). The window size follows resizes.
+  piped         otherwise: standard input is sent line by line, the server's text is
+                printed. At the end of standard input the client waits for the server
+                to close, or closes itself once the server has been quiet for
+                --eof-wait seconds.
+  --exec P      program P talks to the server: it reads what the server sends on its
+                standard input and what it prints is sent. The session ends when it
+                exits.
+Text typed, piped or printed by a program is UTF-8 here and is sent in the session's
+--encoding (following a CHARSET switch); the server's text is shown as UTF-8.
+
+Escape key (interactive): Ctrl-] opens a menu: quit, ayt (are you there), brk (break),
+ip (interrupt process), echo (force local echo on or off); Enter goes back.
+
+Exit status: 0 the server closed the session; 1 an error (no connection, a failed TLS
+handshake, a broken session); 2 bad arguments; 3 standard input ended and the server
+stayed quiet for --eof-wait, so the client closed. With --exec: the program's status.
+
+Examples:
+  telnetlib-client localhost 6023
+  telnetlib-client --encoding cp437 --force-binary bbs.example.org
+  printf 'help\\nquit\\n' | telnetlib-client 127.0.0.1 6023
+  telnetlib-client --exec ./bot.sh --ssl --ssl-cafile cert.pem mud.example.org 4000";
+
 #[derive(Debug, Parser)]
-#[command(name = PROGRAM, version)]
+#[command(name = PROGRAM, version, about = ABOUT, after_help = AFTER_HELP)]
 struct Args {
     /// The server's host name or address.
     host: String,
@@ -41,12 +83,16 @@ struct Args {
     /// What to do with bytes invalid in the encoding.
     #[arg(long, value_enum, default_value_t = EncodingErrors::Replace)]
     encoding_errors: EncodingErrors,
-    /// No Telnet at all: bytes both ways as they are.
+    /// Force raw terminal mode: keys go out as typed and are never echoed here,
+    /// whatever the server says about ECHO (still Telnet).
     #[arg(long, conflicts_with = "line_mode")]
     raw_mode: bool,
-    /// Always edit and echo lines locally, whatever the server says about ECHO.
+    /// Force line mode: lines are edited and echoed here, sent when Enter is pressed.
     #[arg(long)]
     line_mode: bool,
+    /// No Telnet at all: bytes both ways as they are (a plain TCP connection).
+    #[arg(long, conflicts_with_all = ["raw_mode", "line_mode", "exec"])]
+    no_telnet: bool,
     /// Wait at least this long after connecting before sending input, in seconds.
     #[arg(long, default_value_t = 0.0, value_name = "SECS")]
     connect_minwait: f64,
@@ -54,9 +100,16 @@ struct Args {
     /// sending input, in seconds.
     #[arg(long, default_value_t = 4.0, value_name = "SECS")]
     connect_maxwait: f64,
-    /// Record everything the server shows in FILE (appended).
+    /// After standard input ends (piped mode), close once the server has sent
+    /// nothing for this long, in seconds (`inf`: wait for the server to close).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    eof_wait: f64,
+    /// Record everything the server shows in FILE.
     #[arg(long, value_name = "FILE")]
     typescript: Option<PathBuf>,
+    /// Whether --typescript is appended to or rewritten.
+    #[arg(long, value_enum, default_value_t = FileMode::Append, value_name = "MODE")]
+    typescript_mode: FileMode,
     /// Treat both directions as BINARY (off unless given).
     #[arg(long)]
     force_binary: bool,
@@ -64,19 +117,24 @@ struct Args {
     /// system's roots and the host name.
     #[arg(long)]
     ssl: bool,
-    /// Trust the certificates in this PEM file instead of the system's (implies --ssl).
+    /// Trust the certificates in this PEM file (a CA, or the server's self-signed
+    /// certificate) instead of the system's (implies --ssl).
     #[arg(long, value_name = "PATH")]
     ssl_cafile: Option<PathBuf>,
     /// Do not check the server's certificate at all, for test rigs (implies --ssl).
     #[arg(long)]
     ssl_no_verify: bool,
-    /// Accept MCCP2 and MCCP3 compression when the server offers it (the default;
-    /// never over TLS).
+    /// Ask for MCCP2 and MCCP3 compression (DO). Without --compression or
+    /// --no-compression, the server's offers are accepted. Never over TLS.
     #[arg(long, overrides_with = "no_compression")]
     compression: bool,
     /// Refuse compression (answer the server's offers with DONT).
     #[arg(long, overrides_with = "compression")]
     no_compression: bool,
+    /// GMCP modules to announce with Core.Supports.Set, e.g. "Char 1,Room 1"
+    /// (replaces the built-in list).
+    #[arg(long, value_name = "MODULES")]
+    gmcp_modules: Option<String>,
     /// Terminal speed to report, in bits per second.
     #[arg(long, default_value_t = 38400)]
     speed: u32,
@@ -90,24 +148,62 @@ struct Args {
     /// Seconds allowed for the TCP connection.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     connect_timeout: f64,
-    /// Ask the server to perform these options (names or numbers, comma-separated).
+    /// Ask the server to perform these options (names or numbers, comma-separated,
+    /// repeatable).
     #[arg(long, value_name = "OPTS")]
-    always_do: Option<String>,
-    /// Refuse to let the server perform these options.
+    always_do: Vec<String>,
+    /// Refuse to let the server perform these options (repeatable).
     #[arg(long, value_name = "OPTS")]
-    always_dont: Option<String>,
-    /// Offer to perform these options.
+    always_dont: Vec<String>,
+    /// Offer to perform these options (repeatable).
     #[arg(long, value_name = "OPTS")]
-    always_will: Option<String>,
-    /// Refuse to perform these options.
+    always_will: Vec<String>,
+    /// Refuse to perform these options (repeatable).
     #[arg(long, value_name = "OPTS")]
-    always_wont: Option<String>,
-    /// Log level: error, warn, info, debug or trace.
+    always_wont: Vec<String>,
+    /// Run PROGRAM joined to the session: it reads what the server sends and what it
+    /// prints is sent (arguments for it follow `--`).
+    #[arg(long, value_name = "PROGRAM")]
+    exec: Option<String>,
+    /// Only telnetlib3's own client shell is known by this name; a program of your
+    /// own runs with --exec.
+    #[arg(long, value_name = "SHELL")]
+    shell: Option<String>,
+    /// Accepted for telnetlib3's command lines; no encoding here has keys of its own.
+    #[arg(long)]
+    ansi_keys: bool,
+    /// Accepted for telnetlib3's command lines; every encoding here ends lines with
+    /// CR LF already.
+    #[arg(long)]
+    ascii_eol: bool,
+    /// Log level: debug, info, warning, error, critical (Python's names) or error,
+    /// warn, info, debug, trace.
     #[arg(long, default_value = "warn", value_name = "LEVEL")]
     loglevel: String,
-    /// Append the log to this file instead of standard error.
+    /// Log format, with Python logging's fields: %(levelname)s, %(message)s,
+    /// %(asctime)s, %(name)s, %(filename)s, %(lineno)d, …
+    #[arg(long, default_value = logging::DEFAULT_FORMAT, value_name = "FORMAT")]
+    logfmt: String,
+    /// Write the log to this file instead of standard error.
     #[arg(long, value_name = "FILE")]
     logfile: Option<PathBuf>,
+    /// Whether --logfile is appended to or rewritten.
+    #[arg(long, value_enum, default_value_t = FileMode::Append, value_name = "MODE")]
+    logfile_mode: FileMode,
+    /// Arguments for the program of --exec.
+    #[arg(last = true, value_name = "ARGS")]
+    program_args: Vec<String>,
+}
+
+/// How the terminal's keys are handled in interactive mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    /// Character mode while the server echoes or suppresses go-ahead, else line mode.
+    Auto,
+    /// `--line-mode`.
+    Line,
+    /// `--raw-mode`.
+    Raw,
 }
 
 /// The roots `--ssl`, `--ssl-cafile` and `--ssl-no-verify` ask for; `None` for plain
@@ -122,36 +218,88 @@ fn tls_roots(args: &Args) -> Option<Roots> {
     }
 }
 
-fn options(list: &Option<String>) -> Vec<Opt> {
-    let Some(list) = list else { return Vec::new() };
-    telnetlib_cli::parse_options(list).unwrap_or_else(|error| {
+fn options(lists: &[String]) -> Vec<Opt> {
+    telnetlib_cli::parse_options(lists).unwrap_or_else(|error| {
         eprintln!("{PROGRAM}: {error:#}");
         std::process::exit(2);
     })
 }
 
+/// `--gmcp-modules "Char 1,Room 1"`: names with a version (1 when left out).
+fn gmcp_modules(list: &str) -> Vec<(String, u32)> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| match item.rsplit_once(char::is_whitespace) {
+            Some((name, version)) => match version.parse() {
+                Ok(version) => (name.trim().to_owned(), version),
+                Err(_) => (item.to_owned(), 1),
+            },
+            None => (item.to_owned(), 1),
+        })
+        .collect()
+}
+
+/// The flags accepted from telnetlib3's command lines that do nothing here, each
+/// with its one-line reason; `--shell` other than telnetlib3's own is an error.
+fn check_telnetlib3_flags(args: &Args) {
+    if args.ansi_keys {
+        warn_ignored(
+            PROGRAM,
+            "--ansi-keys",
+            "keys are sent as the terminal gives them (ANSI sequences); the retro \
+             encodings with keys of their own (ATASCII, PETSCII) are not provided",
+        );
+    }
+    if args.ascii_eol {
+        warn_ignored(
+            PROGRAM,
+            "--ascii-eol",
+            "every encoding here ends lines with CR LF; the retro encodings with an \
+             end of line of their own (ATASCII, PETSCII) are not provided",
+        );
+    }
+    match args.shell.as_deref() {
+        None | Some("telnet_client_shell" | "telnetlib3.telnet_client_shell") => {}
+        Some(other) => {
+            eprintln!(
+                "{PROGRAM}: --shell {other}: a Python function cannot run here; run a \
+                 program with --exec PROGRAM (it reads what the server sends and what it \
+                 prints is sent)"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() {
     let args: Args = telnetlib_cli::parse_or_exit(PROGRAM);
-    telnetlib_cli::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
+    logging::init(
+        PROGRAM,
+        &logging::Settings {
+            level: &args.loglevel,
+            format: &args.logfmt,
+            file: args.logfile.as_deref(),
+            file_mode: args.logfile_mode,
+        },
+    );
+    check_telnetlib3_flags(&args);
     let term = args
         .term
         .clone()
         .or_else(|| std::env::var("TERM").ok())
         .unwrap_or_else(|| "unknown".to_owned());
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if args.raw_mode {
+    let interactive =
+        args.exec.is_none() && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if args.no_telnet {
         let timeout = telnetlib_cli::seconds(args.connect_timeout);
-        std::process::exit(raw::run(&args.host, args.port, timeout, interactive));
+        std::process::exit(no_telnet::run(&args.host, args.port, timeout, interactive));
     }
     let typescript = args.typescript.as_ref().map(|path| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .unwrap_or_else(|error| {
-                eprintln!("{PROGRAM}: cannot open {}: {error:#}", path.display());
-                std::process::exit(2);
-            })
+        args.typescript_mode.open(path).unwrap_or_else(|error| {
+            eprintln!("{PROGRAM}: cannot open {}: {error:#}", path.display());
+            std::process::exit(2);
+        })
     });
     let output = Output {
         errors: args.encoding_errors,
@@ -164,6 +312,14 @@ fn main() {
         .compression(!args.no_compression)
         .terminal_speed(args.speed, args.speed)
         .send_environ(args.send_environ.split(',').filter(|n| !n.is_empty()));
+    if args.compression && !args.no_compression {
+        builder = builder.always_do(Opt::MCCP2).always_do(Opt::MCCP3);
+    }
+    if let Some(list) = &args.gmcp_modules {
+        let modules = gmcp_modules(list);
+        let borrowed: Vec<(&str, u32)> = modules.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        builder = builder.gmcp_modules(Some(&borrowed));
+    }
     if interactive {
         if let Ok((cols, rows)) = crossterm::terminal::size() {
             builder = builder.window_size(cols, rows);
@@ -195,10 +351,10 @@ fn main() {
     }
     let connected_at = Instant::now();
     let conn = match builder.connect((args.host.as_str(), args.port)) {
-        Ok(conn) => Arc::new(conn),
+        Ok(conn) => conn,
         Err(error) => {
             eprintln!("{PROGRAM}: {error:#}");
-            std::process::exit(1);
+            std::process::exit(EXIT_ERROR);
         }
     };
 
@@ -211,10 +367,22 @@ fn main() {
     if let Some(minimum) = telnetlib_cli::seconds(args.connect_minwait) {
         std::thread::sleep(minimum.saturating_sub(connected_at.elapsed()));
     }
-    let status = if interactive {
-        interactive::run(conn, output, args.line_mode)
+    let status = if let Some(path) = &args.exec {
+        let program = Program {
+            path: path.clone(),
+            args: args.program_args.clone(),
+            env: Vec::new(),
+        };
+        exec::run(conn, &program)
+    } else if interactive {
+        let keys = match (args.line_mode, args.raw_mode) {
+            (true, _) => KeyMode::Line,
+            (_, true) => KeyMode::Raw,
+            _ => KeyMode::Auto,
+        };
+        interactive::run(conn, output, keys)
     } else {
-        scripted::run(&conn, output)
+        piped::run(conn, output, args.eof_wait)
     };
     std::process::exit(status);
 }

@@ -1,21 +1,53 @@
 //! `telnetlib-server`: a Telnet server on the command line, mirroring
-//! `telnetlib3-server`. Argument parsing and set-up only; the shells are in `shell.rs`.
+//! `telnetlib3-server`. Argument parsing and set-up only; what each client gets is in
+//! `shell.rs` (the built-in shells), `pty.rs` (`--pty-exec`) and `exec.rs` (`--exec`).
 
+mod exec;
 mod pty;
 mod shell;
+mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
-use telnetlib::TelnetServer;
+use clap::Parser;
+use telnetlib::{Encoding, ServerConnection, TelnetServer};
+use telnetlib_cli::exec::Program;
+use telnetlib_cli::logging::{self, FileMode};
+use telnetlib_cli::warn_ignored;
 
 const PROGRAM: &str = "telnetlib-server";
 
-/// A Telnet server: negotiates like telnetlib3-server and runs a small shell (or an
-/// echo service) for each client, one thread per client.
+const ABOUT: &str = "A Telnet server: negotiates as telnetlib3-server does (terminal type, \
+window size, environment, CHARSET, BINARY, ECHO and SGA) and gives each client a shell \
+of its own, one thread per client.";
+
+const AFTER_HELP: &str = "\
+What each client gets:
+  default shell   a prompt with the commands help, quit, info, toggle, slc, linemode,
+                  version and dump
+  --shell echo    every line sent back as it came
+  --pty-exec P    program P on a pseudo-terminal of its own (sized by NAWS, TERM from
+                  the terminal type), for full-screen programs and login shells
+  --exec P        program P joined by pipes, inetd style: each line the client types
+                  goes to its standard input, what it prints goes to the client
+
+Arguments after `--` go to the program of --pty-exec or --exec. The server runs until
+interrupted (Ctrl-C or SIGTERM), then closes every session.
+
+Exit status: 0 after an interrupt, 1 when the address cannot be bound, 2 for bad
+arguments.
+
+Examples:
+  telnetlib-server                               # 127.0.0.1:6023, the default shell
+  telnetlib-server 0.0.0.0 2323 --pty-exec /bin/bash -- --login
+  telnetlib-server --exec examples/wargame.sh
+  telnetlib-server --ssl-certfile cert.pem --ssl-keyfile key.pem --tls-auto";
+
 #[derive(Debug, Parser)]
-#[command(name = PROGRAM, version)]
+#[command(name = PROGRAM, version, about = ABOUT, after_help = AFTER_HELP)]
 struct Args {
     /// Address to listen on.
     #[arg(default_value = "127.0.0.1")]
@@ -23,16 +55,20 @@ struct Args {
     /// Port to listen on.
     #[arg(default_value_t = 6023)]
     port: u16,
-    /// What each client gets.
-    #[arg(long, value_enum, default_value_t = Shell::Default)]
-    shell: Shell,
-    /// Text encoding (any WHATWG label, or an OEM code page such as cp437).
+    /// What each client gets: `default` (a small command shell) or `echo`
+    /// (telnetlib3's `telnet_server_shell` is `default`; to run a program of your
+    /// own, use --exec or --pty-exec).
+    #[arg(long, default_value = "default", value_parser = shell::parse_shell)]
+    shell: shell::Shell,
+    /// Text encoding (any WHATWG label, or an OEM code page such as cp437), or
+    /// `false` for bytes as they come (no decoding, no CHARSET, BINARY both ways).
     #[arg(long, default_value = "utf8")]
     encoding: String,
     /// Treat both directions as BINARY (no CR LF translation, CR NUL kept).
     #[arg(long)]
     force_binary: bool,
-    /// Line mode: never offer ECHO or SGA; the client edits and echoes lines itself.
+    /// Line mode: never offer ECHO or SGA; the client edits and echoes lines itself
+    /// (with --pty-exec, the terminal is cooked).
     #[arg(long)]
     line_mode: bool,
     /// Longest wait for a client's negotiation before its shell starts, in seconds.
@@ -53,40 +89,101 @@ struct Args {
     /// The PEM private key of --ssl-certfile.
     #[arg(long, value_name = "PATH", requires = "ssl_certfile")]
     ssl_keyfile: Option<PathBuf>,
-    /// Offer MCCP2 and MCCP3 compression (zlib) to clients (never over TLS).
+    /// TLS and plain Telnet on one port: a client whose first byte starts a TLS
+    /// handshake gets TLS, any other (or one silent for SECS, default 0.5) plain
+    /// Telnet (needs --ssl-certfile).
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0.5",
+          requires = "ssl_certfile")]
+    tls_auto: Option<f64>,
+    /// Offer MCCP2 and MCCP3 compression (zlib). Without --compression or
+    /// --no-compression, a client that asks for it gets it but it is not offered.
+    /// Never over TLS.
     #[arg(long, overrides_with = "no_compression")]
     compression: bool,
-    /// Do not offer compression, and refuse it if asked (the default).
+    /// Refuse compression, even when a client asks.
     #[arg(long, overrides_with = "compression")]
     no_compression: bool,
-    /// Run PROGRAM on a pseudo-terminal for each client instead of a shell (arguments
-    /// for it follow `--`).
-    #[arg(long, value_name = "PROGRAM")]
+    /// Run PROGRAM on a pseudo-terminal for each client instead of a shell.
+    #[arg(long, value_name = "PROGRAM", conflicts_with = "exec")]
     pty_exec: Option<String>,
-    /// Arguments for the --pty-exec program.
-    #[arg(last = true, value_name = "ARGS")]
-    pty_args: Vec<String>,
-    /// Log level: error, warn, info, debug or trace.
+    /// Run PROGRAM for each client with its standard input and output joined to the
+    /// session by pipes (inetd style), with TERM, COLUMNS, LINES, IPADDRESS and
+    /// REMOTE_PORT in its environment.
+    #[arg(long, value_name = "PROGRAM")]
+    exec: Option<String>,
+    /// At most N programs of --pty-exec or --exec at once (0: no limit); a client
+    /// beyond it is told the machine is busy and closed.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pty_fork_limit: usize,
+    /// Accepted for telnetlib3's command lines: the pty is raw unless --line-mode.
+    #[arg(long, hide = true)]
+    pty_raw: bool,
+    /// Not provided (telnetlib3: reject clients that do not answer a cursor position
+    /// report); accepted with a warning.
+    #[arg(long)]
+    robot_check: bool,
+    /// Log the number of clients every SECS seconds when it has changed (0: never).
+    #[arg(long, default_value_t = 20.0, value_name = "SECS")]
+    status_interval: f64,
+    /// Log level: debug, info, warning, error, critical (Python's names) or error,
+    /// warn, info, debug, trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     loglevel: String,
-    /// Append the log to this file instead of standard error.
+    /// Log format, with Python logging's fields: %(levelname)s, %(message)s,
+    /// %(asctime)s, %(name)s, %(filename)s, %(lineno)d, …
+    #[arg(long, default_value = logging::DEFAULT_FORMAT, value_name = "FORMAT")]
+    logfmt: String,
+    /// Write the log to this file instead of standard error.
     #[arg(long, value_name = "FILE")]
     logfile: Option<PathBuf>,
+    /// Whether --logfile is appended to or rewritten.
+    #[arg(long, value_enum, default_value_t = FileMode::Append, value_name = "MODE")]
+    logfile_mode: FileMode,
+    /// Arguments for the program of --pty-exec or --exec.
+    #[arg(last = true, value_name = "ARGS")]
+    program_args: Vec<String>,
 }
 
-/// The built-in shells (telnetlib3-server's `--shell module.function`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Shell {
-    /// A prompt with commands: help, quit, info, toggle, slc, linemode, version, dump.
-    Default,
-    /// Every line received is written back byte for byte.
-    Echo,
+/// What each client is served with.
+enum Service {
+    Shell(shell::Shell),
+    Pty(Program),
+    Exec(Program),
+}
+
+/// `--encoding`: an encoding, or bytes as they come (`false`), as x-user-defined
+/// (each byte above 0x7F one private-use character), which round-trips every byte.
+fn encoding(label: &str) -> (Encoding, bool) {
+    match label {
+        "false" | "False" => (
+            telnetlib_cli::encoding_or_exit(PROGRAM, "x-user-defined"),
+            true,
+        ),
+        label => (telnetlib_cli::encoding_or_exit(PROGRAM, label), false),
+    }
 }
 
 fn main() {
     let args: Args = telnetlib_cli::parse_or_exit(PROGRAM);
-    telnetlib_cli::init_logging(PROGRAM, &args.loglevel, args.logfile.as_deref());
+    logging::init(
+        PROGRAM,
+        &logging::Settings {
+            level: &args.loglevel,
+            format: &args.logfmt,
+            file: args.logfile.as_deref(),
+            file_mode: args.logfile_mode,
+        },
+    );
+    if args.robot_check {
+        warn_ignored(
+            PROGRAM,
+            "--robot-check",
+            "not provided: while the server performs ECHO it echoes input itself, so the \
+             cursor position report a terminal answers with would be written back to it",
+        );
+    }
     let connect_maxwait = telnetlib_cli::seconds(args.connect_maxwait).unwrap_or_default();
+    let (encoding, bytes) = encoding(&args.encoding);
     let mut builder = TelnetServer::builder();
     if let (Some(cert), Some(key)) = (&args.ssl_certfile, &args.ssl_keyfile) {
         match telnetlib::tls::server_config(cert, key) {
@@ -97,17 +194,30 @@ fn main() {
             }
         }
     }
+    if let Some(wait) = args.tls_auto {
+        builder = builder.tls_auto(Duration::from_secs_f64(wait.clamp(0.0, 60.0)));
+    }
+    builder = match (args.compression, args.no_compression) {
+        (true, _) => builder.compression(true),
+        (_, true) => builder.compression(false),
+        _ => builder.accept_compression(true),
+    };
+    let service = match (&args.pty_exec, &args.exec) {
+        (Some(path), _) => Service::Pty(program(path, &args.program_args)),
+        (None, Some(path)) => Service::Exec(program(path, &args.program_args)),
+        (None, None) => Service::Shell(args.shell),
+    };
     let server = builder
-        .encoding(telnetlib_cli::encoding_or_exit(PROGRAM, &args.encoding))
-        .force_binary(args.force_binary)
+        .encoding(encoding)
+        .force_binary(args.force_binary || bytes)
+        .offer_charset(!bytes)
         .line_mode(args.line_mode)
         // Under --pty-exec the terminal (or the program) echoes, not the server.
-        .line_editing(args.pty_exec.is_none())
+        .line_editing(!matches!(service, Service::Pty(_)))
         .connect_maxwait(connect_maxwait)
         .idle_timeout(telnetlib_cli::seconds(args.timeout))
         .max_connections(args.max_connections)
         .never_send_ga(args.never_send_ga)
-        .compression(args.compression && !args.no_compression)
         .bind((args.host.as_str(), args.port));
     let server = match server {
         Ok(server) => Arc::new(server),
@@ -124,19 +234,72 @@ fn main() {
     }) {
         log::warn!("cannot catch Ctrl-C: {error:#}");
     }
-    let (shell, never_send_ga, line_mode) = (args.shell, args.never_send_ga, args.line_mode);
-    let (pty_exec, pty_args) = (args.pty_exec, args.pty_args);
+    let clients = Arc::new(AtomicUsize::new(0));
+    if let Some(interval) = telnetlib_cli::seconds(args.status_interval) {
+        status::log_every(interval, Arc::clone(&clients));
+    }
+    let programs = Arc::new(AtomicUsize::new(0));
+    let (never_send_ga, line_mode, fork_limit) =
+        (args.never_send_ga, args.line_mode, args.pty_fork_limit);
     let result = server.serve(move |client| {
         log::info!("connect {} ({})", client.addrport(), client.terminal_type());
-        match (&pty_exec, shell) {
-            (Some(program), _) => pty::pty_shell(&client, program, &pty_args, line_mode),
-            (None, Shell::Default) => shell::default_shell(&client, never_send_ga),
-            (None, Shell::Echo) => shell::echo_shell(&client),
+        clients.fetch_add(1, Ordering::SeqCst);
+        match &service {
+            Service::Shell(shell::Shell::Default) => shell::default_shell(&client, never_send_ga),
+            Service::Shell(shell::Shell::Echo) => shell::echo_shell(&client),
+            Service::Pty(program) | Service::Exec(program) => {
+                let _slot = match Slot::take(&programs, fork_limit) {
+                    Some(slot) => slot,
+                    None => return busy(&client, &clients),
+                };
+                match &service {
+                    Service::Pty(program) => pty::pty_shell(&client, program, line_mode),
+                    _ => exec::exec_shell(&client, program, bytes),
+                }
+            }
         }
+        clients.fetch_sub(1, Ordering::SeqCst);
         log::info!("disconnect {}", client.addrport());
     });
     if let Err(error) = result {
         eprintln!("{PROGRAM}: {error:#}");
         std::process::exit(1);
     }
+}
+
+fn program(path: &str, args: &[String]) -> Program {
+    Program {
+        path: path.to_owned(),
+        args: args.to_vec(),
+        env: Vec::new(),
+    }
+}
+
+/// One of `--pty-fork-limit`'s places, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(running: &Arc<AtomicUsize>, limit: usize) -> Option<Slot> {
+        let taken = running.fetch_add(1, Ordering::SeqCst);
+        if limit > 0 && taken >= limit {
+            running.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Slot(Arc::clone(running)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A client beyond `--pty-fork-limit`: told so and closed.
+fn busy(client: &ServerConnection, clients: &AtomicUsize) {
+    log::info!("{}: --pty-fork-limit reached; refusing", client.addrport());
+    let _ = client.send("Machine is busy; try again later.\n");
+    let _ = client.flush_within(Some(Duration::from_secs(2)));
+    clients.fetch_sub(1, Ordering::SeqCst);
+    log::info!("disconnect {}", client.addrport());
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use telnetlib::ServerConnection;
 use telnetlib::proto::{Opt, OwnedEvent, naws};
+use telnetlib_cli::exec::Program;
 
 fn size(cols: u16, rows: u16) -> PtySize {
     PtySize {
@@ -23,7 +24,8 @@ fn size(cols: u16, rows: u16) -> PtySize {
 }
 
 /// Serves one client with PROGRAM on a pseudo-terminal.
-pub fn pty_shell(client: &ServerConnection, program: &str, args: &[String], line_mode: bool) {
+pub fn pty_shell(client: &ServerConnection, program: &Program, line_mode: bool) {
+    let (program, args) = (&program.path, &program.args);
     if let Err(error) = run(client, program, args, line_mode) {
         log::warn!("{}: cannot run {program}: {error:#}", client.addrport());
         let _ = client.send(&format!("cannot run {program}: {error}\n"));

@@ -8,6 +8,28 @@ const PROMPT: &str = "tel:sh> ";
 const HELP: &str =
     "commands: help, quit, info, toggle [option|all], slc, linemode, version, dump [kb]";
 
+/// The built-in shells (telnetlib3-server's `--shell module.function`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// A prompt with commands: help, quit, info, toggle, slc, linemode, version, dump.
+    Default,
+    /// Every line received is written back byte for byte.
+    Echo,
+}
+
+/// `--shell`: a built-in shell by name, telnetlib3's own default shell by its
+/// Python names; any other Python function is explained, not guessed at.
+pub fn parse_shell(name: &str) -> Result<Shell, String> {
+    match name {
+        "default" | "telnet_server_shell" | "telnetlib3.telnet_server_shell" => Ok(Shell::Default),
+        "echo" => Ok(Shell::Echo),
+        other => Err(format!(
+            "{other:?} is not a built-in shell (default, echo); a Python function cannot \
+             run here: run a program with --exec PROGRAM or --pty-exec PROGRAM"
+        )),
+    }
+}
+
 /// Options `toggle` knows, by the names telnetlib3's shell uses.
 const TOGGLES: [&str; 4] = ["echo", "outbinary", "inbinary", "goahead"];
 

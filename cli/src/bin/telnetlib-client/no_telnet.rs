@@ -1,4 +1,4 @@
-//! `--raw-mode`: no Telnet at all, bytes both ways as they are (for retro BBSes and
+//! `--no-telnet`: no Telnet at all, bytes both ways as they are (for retro BBSes and
 //! plain TCP services). On a terminal, the terminal is put in raw mode too.
 
 use std::io::{Read, Write};
