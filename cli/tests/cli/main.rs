@@ -2,6 +2,7 @@
 //! in scripted mode against the server, argument errors and graceful shutdown; and
 //! (`terminal`, `--ignored`: it needs tmux) the interactive client in a real terminal.
 
+mod parity;
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 mod terminal;
@@ -459,4 +460,35 @@ fn ssl_flags_run_a_telnets_session() {
         .output()
         .unwrap();
     assert_eq!(missing_key.status.code(), Some(2));
+}
+
+#[test]
+fn the_wargame_scripts_play_through_both_tools_exec() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let server = Server::start(&["--exec", &format!("{examples}/wargame.sh")]);
+    let client = Command::new(CLIENT)
+        .args(["127.0.0.1", &server.address.port().to_string()])
+        .args(["--exec", &format!("{examples}/wargame_client.sh")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(client.wait_with_output());
+    });
+    let output = finished
+        .recv_timeout(DEADLINE)
+        .expect("the client did not end with its program")
+        .unwrap();
+    // What the server said reached the client's program, which showed it.
+    let shown = String::from_utf8_lossy(&output.stderr);
+    assert!(shown.contains("Would you like to play a game?"), "{shown}");
+    assert!(
+        shown.contains("They say the only way to win is to not play at all."),
+        "{shown}"
+    );
+    assert!(output.status.success(), "{:?}", output.status);
+    server.wait_log("wargame.sh ended");
 }

@@ -527,12 +527,15 @@ impl Drop for Tmux {
 
 /// One cell of the interoperability matrix. It records its result in
 /// `target/interop-results/<id>.tsv` when dropped: `pass` unless the test is
-/// panicking, with the facts noted along the way. `cli/tests/interop/results.sh` makes
+/// panicking (`FAIL`) or asserts a failure it reproduces (`FAIL (reproduced)`), with
+/// the facts noted along the way. `cli/tests/interop/results.sh` makes
 /// COMPAT.md's table from these files.
 pub struct Cell {
     id: String,
     columns: [String; 3],
     notes: Vec<String>,
+    /// The session does not work and the test asserts that it fails: why.
+    failure: Option<String>,
 }
 
 impl Cell {
@@ -542,7 +545,14 @@ impl Cell {
             id: id.to_owned(),
             columns: [group.to_owned(), peer.to_owned(), direction.to_owned()],
             notes: Vec::new(),
+            failure: None,
         }
+    }
+
+    /// Records the cell as a failure the test reproduces (the session does not work),
+    /// with its cause; the test passes only while the failure happens as described.
+    pub fn reproduced_failure(&mut self, cause: impl Into<String>) {
+        self.failure = Some(cause.into());
     }
 
     /// Adds a checked fact to the record.
@@ -555,10 +565,13 @@ impl Drop for Cell {
     fn drop(&mut self) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/interop-results");
         let _ = std::fs::create_dir_all(&dir);
-        let result = if std::thread::panicking() {
-            "FAIL"
-        } else {
-            "pass"
+        let result = match (&self.failure, std::thread::panicking()) {
+            (_, true) => "FAIL",
+            (Some(cause), false) => {
+                self.notes.insert(0, format!("cause: {cause}"));
+                "FAIL (reproduced)"
+            }
+            (None, false) => "pass",
         };
         let notes = self.notes.join("; ").replace(['\t', '\n'], " ");
         let line = format!(

@@ -12,10 +12,13 @@
 //! - `clis`: our command-line tools against telnetlib3's, both ways;
 //! - `ourselves`: our client against our server, option by option;
 //! - `compression_tls`: MCCP2/MCCP3 and TELNETS against telnetlib3, both ways, library
-//!   and command-line tools.
+//!   and command-line tools;
+//! - `cli_parity`: the tools' telnetlib3 flags against telnetlib3's tools (an openssl
+//!   certificate, `--tls-auto`, programs as shells).
 
 #[path = "../../../tests/support/certificate.rs"]
 mod certificate;
+mod cli_parity;
 mod clis;
 mod compression_tls;
 mod harness;
