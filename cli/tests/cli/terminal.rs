@@ -1,6 +1,7 @@
 //! The interactive client in a real terminal (tmux): it shows the server's prompt,
 //! sends a new window size on resize, opens its Ctrl-] menu, and restores the terminal
-//! when the server closes. Needs tmux, so it runs with `--ignored` (`.ci/run` installs
+//! when the server closes; typed text goes out in the session's encoding in character
+//! and line mode, and `--raw-mode` sends keys as typed without echoing them. Needs tmux, so it runs with `--ignored` (`.ci/run` installs
 //! tmux and runs it).
 
 use std::io::{BufRead, BufReader};
@@ -119,5 +120,104 @@ fn an_interactive_session_in_a_real_terminal() {
     assert!(
         screen.lines().any(|l| l.trim() == "icanon"),
         "the terminal was left in raw mode:\n{screen}"
+    );
+}
+
+/// Runs the interactive client in a new tmux pane against a raw peer, with `flags`;
+/// returns the peer's side of the connection and the cleanup guard.
+fn interactive_against_peer(name: &str, flags: &str) -> (std::net::TcpStream, TmuxSession) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let session = format!("telnetlib-{name}-{}", std::process::id());
+    let command = format!("{CLIENT} {flags} 127.0.0.1 {port}; sleep 60");
+    // A UTF-8 terminal, whatever the test's own locale: keys are typed as UTF-8.
+    let status = Command::new("tmux")
+        .env("LC_ALL", "C.UTF-8")
+        .args([
+            "-u",
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &command,
+        ])
+        .status()
+        .expect("tmux is installed");
+    assert!(status.success());
+    let guard = TmuxSession(session);
+    listener.set_nonblocking(false).unwrap();
+    let (socket, _) = listener.accept().unwrap();
+    socket.set_read_timeout(Some(DEADLINE)).unwrap();
+    (socket, guard)
+}
+
+/// Kills a tmux session when dropped.
+struct TmuxSession(String);
+
+impl Drop for TmuxSession {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}
+
+/// Reads from the peer's socket until `done` holds for what came (Telnet
+/// negotiation included); panics at the deadline.
+fn receive_until(socket: &mut std::net::TcpStream, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    use std::io::Read;
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !done(&got) {
+        assert!(start.elapsed() < DEADLINE, "never came; got {got:x?}");
+        match socket.read(&mut buffer) {
+            Ok(0) => panic!("the client closed; got {got:x?}"),
+            Ok(n) => got.extend_from_slice(&buffer[..n]),
+            Err(error) => panic!("{error}; got {got:x?}"),
+        }
+    }
+    got
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+#[ignore = "needs tmux"]
+fn typed_text_goes_out_in_the_sessions_encoding() {
+    use std::io::Write;
+    // Character mode (the server echoes): each key goes out at once, é as CP437's 0x82.
+    let (mut peer, guard) = interactive_against_peer("cp437-char", "--encoding cp437");
+    peer.write_all(b"\xff\xfb\x01\xff\xfb\x03").unwrap();
+    receive_until(&mut peer, |got| contains(got, b"\xff\xfd\x01"));
+    tmux(&["send-keys", "-t", &guard.0, "-l", "é"]);
+    receive_until(&mut peer, |got| got.ends_with(b"\x82"));
+
+    // Line mode (the server does not echo): edited here, sent with Enter.
+    let (mut peer, guard) = interactive_against_peer("cp437-line", "--encoding cp437");
+    peer.write_all(b"\xff\xfc\x01hello\r\n").unwrap();
+    screen_until(&guard.0, |s| s.contains("hello"));
+    tmux(&["send-keys", "-t", &guard.0, "-l", "né"]);
+    screen_until(&guard.0, |s| s.contains("né"));
+    tmux(&["send-keys", "-t", &guard.0, "Enter"]);
+    receive_until(&mut peer, |got| got.ends_with(b"n\x82\r\n"));
+
+    // --raw-mode: keys go out as typed and are not echoed here, though the server does
+    // not echo either.
+    let (mut peer, guard) = interactive_against_peer("raw", "--raw-mode");
+    peer.write_all(b"\xff\xfc\x01ready\r\n").unwrap();
+    screen_until(&guard.0, |s| s.contains("ready"));
+    tmux(&["send-keys", "-t", &guard.0, "-l", "xyz"]);
+    receive_until(&mut peer, |got| got.ends_with(b"xyz"));
+    let screen = tmux(&["capture-pane", "-p", "-t", &guard.0]);
+    assert!(
+        !screen.contains("xyz"),
+        "echoed locally in --raw-mode:\n{screen}"
     );
 }

@@ -20,7 +20,7 @@ pub const WAIT: Option<Duration> = Some(DEADLINE);
 
 /// The installation hint shown when a peer is missing.
 const INSTALL: &str = "run .ci/run, or: apt-get install telnet-ssl inetutils-telnet \
-    busybox-static inetutils-telnetd libtelnet-utils tintin++ tmux, and \
+    busybox-static inetutils-telnetd libtelnet-utils tintin++ tmux openssl, and \
     python3 -m venv target/interop-venv && target/interop-venv/bin/pip install \
     telnetlib3==5.0.1 miniboa";
 
