@@ -30,20 +30,7 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(SERVER)
-            .args(["127.0.0.1", "0"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start telnetlib-server");
-        let (tx, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+        let (child, log) = Server::spawn("0", args);
         let line = log
             .recv_timeout(DEADLINE)
             .expect("the server logged nothing");
@@ -57,6 +44,26 @@ impl Server {
             address,
             log,
         }
+    }
+
+    /// Starts `telnetlib-server 127.0.0.1 PORT ARGS`; its log lines arrive on the
+    /// receiver.
+    fn spawn(port: &str, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+        let mut child = Command::new(SERVER)
+            .args(["127.0.0.1", port])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start telnetlib-server");
+        let (tx, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        (child, log)
     }
 
     /// Waits for a log line containing `text`.
@@ -291,18 +298,29 @@ fn pty_exec_shell_ends_a_line_at_a_terminals_enter() {
     assert!(conn.read_until(b"pty-42", WAIT).is_ok());
 }
 
-/// Runs the client against a scripted peer: stdin given, returns (peer, child).
-fn client_against_peer(args: &[&str], stdin: &[u8]) -> (Peer, std::process::Child) {
-    let mut peer = Peer::bind();
-    let mut child = Command::new(CLIENT)
-        .args(["127.0.0.1", &peer.addr().port().to_string()])
+/// Starts `program` with `args`, its three standard streams piped.
+fn spawn_piped(program: &str, args: &[&str]) -> Child {
+    Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("start {program}: {e}"))
+}
+
+/// The client joined to a raw peer, its standard input kept open for the test.
+fn client_with_open_stdin(args: &[&str]) -> (Peer, Child) {
+    let mut peer = Peer::bind();
+    let port = peer.addr().port().to_string();
+    let child = spawn_piped(CLIENT, &[&["127.0.0.1", port.as_str()], args].concat());
     peer.accept();
+    (peer, child)
+}
+
+/// Runs the client against a scripted peer: stdin given, returns (peer, child).
+fn client_against_peer(args: &[&str], stdin: &[u8]) -> (Peer, Child) {
+    let (peer, mut child) = client_with_open_stdin(args);
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     (peer, child)
 }

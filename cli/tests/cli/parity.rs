@@ -8,13 +8,14 @@
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, Output};
 use std::time::Instant;
 
 use super::support::certificate::Certificate;
 use super::support::peer::{DEADLINE, Peer, escape, eventually};
-use super::{CLIENT, SERVER, Server, WAIT, client_against_peer, session};
+use super::{
+    CLIENT, SERVER, Server, WAIT, client_against_peer, client_with_open_stdin, session, spawn_piped,
+};
 use telnetlib::proto::Opt;
 use telnetlib::{Encoding, TelnetConnection, Want};
 
@@ -32,13 +33,7 @@ fn finish(mut child: Child) -> Output {
 
 /// Runs `program` with `args` and `stdin` (then closed); its output once it exited.
 fn run_with_stdin(program: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(program, args);
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     finish(child)
 }
@@ -65,24 +60,7 @@ fn server_on_free_port(args: &[&str]) -> Server {
         .unwrap()
         .local_addr()
         .unwrap();
-    let mut child = Command::new(SERVER)
-        .args(["127.0.0.1", &address.port().to_string()])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start telnetlib-server");
-    let (tx, log) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
+    let (child, log) = Server::spawn(&address.port().to_string(), args);
     Server {
         child,
         address,
@@ -113,21 +91,6 @@ fn stop_and_collect_log(mut server: Server) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// The client joined to a raw peer, its standard input kept open for the test.
-fn client_with_open_stdin(args: &[&str]) -> (Peer, Child) {
-    let mut peer = Peer::bind();
-    let child = Command::new(CLIENT)
-        .args(["127.0.0.1", &peer.addr().port().to_string()])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    peer.accept();
-    (peer, child)
 }
 
 #[test]
@@ -211,6 +174,12 @@ fn piped_input_ends_the_session_after_eof_wait_or_when_the_server_closes() {
 /// `--ssl-cafile`: "quit" ends it with "Goodbye." and status 0.
 fn quit_over_tls_trusting(cert: &str, key: &str) {
     let server = Server::start(&["--ssl-certfile", cert, "--ssl-keyfile", key]);
+    quits_over_tls(&server, cert);
+}
+
+/// Our CLI client trusting `cert` runs "quit" on `server` over TLS: "Goodbye." and
+/// status 0.
+fn quits_over_tls(server: &Server, cert: &str) {
     let port = server.address.port().to_string();
     let output = run_with_stdin(
         CLIENT,
@@ -389,20 +358,7 @@ fn tls_auto_serves_tls_and_plain_clients_on_one_port() {
         "--tls-auto",
         "0.3",
     ]);
-    let port = server.address.port().to_string();
-    let output = run_with_stdin(
-        CLIENT,
-        &["localhost", &port, "--ssl-cafile", cert],
-        b"quit\n",
-    );
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{:?}: {}",
-        output.status,
-        text(&output.stderr)
-    );
-    assert!(stdout.trim_end().ends_with("Goodbye."), "{stdout}");
+    quits_over_tls(&server, cert);
     // A plain client on the same port gets the shell too.
     let conn = session(&server);
     assert!(super::run(&conn, "help").contains("quit"));

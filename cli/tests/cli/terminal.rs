@@ -25,6 +25,28 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Starts `command` in a new detached 80×24 tmux session. The terminal is UTF-8,
+/// whatever the test's own locale: keys are typed as UTF-8.
+fn new_session(session: &str, command: &str) {
+    let status = Command::new("tmux")
+        .env("LC_ALL", "C.UTF-8")
+        .args([
+            "-u",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            command,
+        ])
+        .status()
+        .expect("tmux is installed");
+    assert!(status.success(), "tmux new-session {session}");
+}
+
 /// Polls the pane until `wanted` holds (a terminal offers no way to be told).
 fn screen_until(session: &str, wanted: impl Fn(&str) -> bool) -> String {
     let start = Instant::now();
@@ -79,17 +101,7 @@ fn an_interactive_session_in_a_real_terminal() {
     let command = format!(
         "{CLIENT} 127.0.0.1 {port}; echo CLIENT-EXITED-$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 60"
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &command,
-    ]);
+    new_session(&session, &command);
 
     screen_until(&session, |s| s.contains("tel:sh>"));
     tmux(&["send-keys", "-t", &session, "info", "Enter"]);
@@ -130,24 +142,7 @@ fn interactive_against_peer(name: &str, flags: &str) -> (std::net::TcpStream, Tm
     let port = listener.local_addr().unwrap().port();
     let session = format!("telnetlib-{name}-{}", std::process::id());
     let command = format!("{CLIENT} {flags} 127.0.0.1 {port}; sleep 60");
-    // A UTF-8 terminal, whatever the test's own locale: keys are typed as UTF-8.
-    let status = Command::new("tmux")
-        .env("LC_ALL", "C.UTF-8")
-        .args([
-            "-u",
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &command,
-        ])
-        .status()
-        .expect("tmux is installed");
-    assert!(status.success());
+    new_session(&session, &command);
     let guard = TmuxSession(session);
     listener.set_nonblocking(false).unwrap();
     let (socket, _) = listener.accept().unwrap();

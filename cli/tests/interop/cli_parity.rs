@@ -67,6 +67,29 @@ impl Drop for OpensslCertificate {
     }
 }
 
+/// A server program (ours or telnetlib3's: they share these flags) serving TELNETS
+/// with `certificate` on a free port, with `flags`; returns it once it listens.
+fn serve_telnets(
+    name: &str,
+    program: &Path,
+    certificate: &OpensslCertificate,
+    flags: &[&str],
+) -> (Proc, u16) {
+    let port = free_port();
+    let server = Proc::spawn(
+        name,
+        Command::new(program)
+            .args(["127.0.0.1", &port.to_string(), "--connect-maxwait", "10"])
+            .arg("--ssl-certfile")
+            .arg(certificate.cert())
+            .arg("--ssl-keyfile")
+            .arg(certificate.key())
+            .args(flags),
+    );
+    wait_listening(port);
+    (server, port)
+}
+
 fn examples() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples"))
 }
@@ -100,17 +123,12 @@ fn our_client_cli_trusts_an_openssl_self_signed_certificate() {
     );
     venv_python("telnetlib3");
     let certificate = OpensslCertificate::new("3k");
-    let port = free_port();
-    let _server = Proc::spawn(
+    let (_server, port) = serve_telnets(
         "telnetlib3-server",
-        Command::new(venv().join("bin/telnetlib3-server"))
-            .args(["127.0.0.1", &port.to_string(), "--connect-maxwait", "10"])
-            .arg("--ssl-certfile")
-            .arg(certificate.cert())
-            .arg("--ssl-keyfile")
-            .arg(certificate.key()),
+        &venv().join("bin/telnetlib3-server"),
+        &certificate,
+        &[],
     );
-    wait_listening(port);
     let output = our_client_quits(port, &[], Some(&certificate.cert()));
     assert!(output.contains("Ready (secure: TLS"), "{output}");
     cell.note(
@@ -130,18 +148,12 @@ fn telnetlib3_client_cli_plain_and_tls_against_our_server_cli_tls_auto() {
     );
     venv_python("telnetlib3");
     let certificate = OpensslCertificate::new("3l");
-    let port = free_port();
-    let _server = Proc::spawn(
+    let (_server, port) = serve_telnets(
         "telnetlib-server",
-        Command::new(OUR_SERVER)
-            .args(["127.0.0.1", &port.to_string(), "--connect-maxwait", "10"])
-            .arg("--ssl-certfile")
-            .arg(certificate.cert())
-            .arg("--ssl-keyfile")
-            .arg(certificate.key())
-            .arg("--tls-auto"),
+        Path::new(OUR_SERVER),
+        &certificate,
+        &["--tls-auto"],
     );
-    wait_listening(port);
     let mut seen = Vec::new();
     for tls in [false, true] {
         let mut command = Command::new(venv().join("bin/telnetlib3-client"));
@@ -165,21 +177,14 @@ fn telnetlib3_client_cli_plain_and_tls_against_our_server_cli_tls_auto() {
     ));
 }
 
-/// `telnetlib3-server --tls-auto` with the test's certificate, on a free port.
+/// `telnetlib3-server --tls-auto` with the test's certificate, logging at debug.
 fn telnetlib3_server_tls_auto(certificate: &OpensslCertificate) -> (Proc, u16) {
-    let port = free_port();
-    let server = Proc::spawn(
+    serve_telnets(
         "telnetlib3-server",
-        Command::new(venv().join("bin/telnetlib3-server"))
-            .args(["127.0.0.1", &port.to_string(), "--connect-maxwait", "10"])
-            .arg("--ssl-certfile")
-            .arg(certificate.cert())
-            .arg("--ssl-keyfile")
-            .arg(certificate.key())
-            .args(["--tls-auto", "--loglevel", "debug"]),
-    );
-    wait_listening(port);
-    (server, port)
+        &venv().join("bin/telnetlib3-server"),
+        certificate,
+        &["--tls-auto", "--loglevel", "debug"],
+    )
 }
 
 #[test]
