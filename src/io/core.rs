@@ -54,7 +54,8 @@ impl<R: Role> Core<R> {
         let phase = match handshakes {
             true => Phase::Handshake {
                 proxy: config.proxy_protocol.then(Vec::new),
-                until: now + HANDSHAKE_TIMEOUT,
+                // A `tls_auto` wait comes before the handshake's own time.
+                until: now + HANDSHAKE_TIMEOUT + config.tls_auto.unwrap_or_default(),
                 sniff: config
                     .tls_auto
                     .filter(|_| tls.is_some())

@@ -565,3 +565,20 @@ fn rewrite_mode_starts_the_log_and_the_typescript_afresh() {
     assert_eq!(std::fs::read_to_string(&typescript).unwrap(), "two\r\n");
     let _ = std::fs::remove_file(&typescript);
 }
+
+#[test]
+fn gmcp_modules_replace_the_modules_announced() {
+    let (mut peer, mut child) =
+        client_with_open_stdin(&["--gmcp-modules", "Char 1, Room 2,IRE.Rift"]);
+    // The server offers GMCP; the client agrees, says hello and lists its modules.
+    peer.send(b"\xff\xfb\xc9");
+    let got = peer.receive_until(|got| got.windows(2).filter(|w| *w == b"\xff\xf0").count() >= 2);
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.contains(r#"Core.Supports.Set ["Char 1","Room 2","IRE.Rift 1"]"#),
+        "{}",
+        escape(&got)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
