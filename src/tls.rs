@@ -45,9 +45,9 @@ pub enum Roots {
     System,
     /// The certificates in a PEM file: a private CA, or a server's self-signed
     /// certificate. A server that presents one of the file's certificates as its own
-    /// is trusted (its name is still checked) even when the certificate says it is a
-    /// CA, as `openssl req -x509` makes them by default and as OpenSSL, hence
-    /// telnetlib3, accepts.
+    /// is trusted even when the certificate says it is a CA, as `openssl req -x509`
+    /// makes them by default and as OpenSSL, hence telnetlib3, accepts; its name is
+    /// still checked, its validity dates are not (the file vouches for it as it is).
     PemFile(PathBuf),
     /// Any certificate at all, without checking it or the name: **for test rigs
     /// only**, since anyone on the path can then read and change the session.

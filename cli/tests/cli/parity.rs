@@ -582,3 +582,15 @@ fn gmcp_modules_replace_the_modules_announced() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn client_compression_flag_asks_for_mccp() {
+    // telnetlib3-client's --compression requests compression: DO MCCP2 and DO MCCP3
+    // go out before the server offers anything.
+    let (mut peer, mut child) = client_with_open_stdin(&["--compression"]);
+    peer.receive_until(|got| {
+        got.windows(3).any(|w| w == b"\xff\xfd\x56") && got.windows(3).any(|w| w == b"\xff\xfd\x57")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
