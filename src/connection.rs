@@ -4,10 +4,12 @@
 //! `Connection<Server>`).
 //!
 //! Both kinds share every method here, defined once: reading (`reading`), writing
-//! (`writing`), negotiation (`negotiation`), the MUD protocols (`mud`) and the
-//! `std::io` traits (`std_io`); each kind adds its own (the client's builder and
+//! (`writing`), negotiation (`negotiation`), the MUD protocols (`mud`), the
+//! application's own data (`app_data`) and the `std::io` traits (`std_io`); each kind
+//! adds its own (the client's builder and
 //! window size, the server's miniboa surface) in `client` and `server`.
 
+mod app_data;
 mod kind;
 mod mud;
 mod negotiation;
@@ -121,6 +123,26 @@ impl<K: Kind> Connection<K> {
     /// Our address (`sockname`).
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.core().shared.local
+    }
+
+    /// What the TELNETS session agreed on (protocol version, cipher suite, the
+    /// peer's certificates): telnetlib3's `get_extra_info('ssl_object')`. `None` for
+    /// plain Telnet, and until the handshake is done.
+    #[cfg(feature = "tls")]
+    pub fn tls_info(&self) -> Option<crate::tls::TlsInfo> {
+        self.core().lock().tls.as_ref().and_then(|tls| tls.info())
+    }
+
+    /// How many bytes came from the peer so far (miniboa's `bytes_received`), counted
+    /// on the wire: Telnet commands, TLS records and compressed bytes included.
+    pub fn bytes_received(&self) -> u64 {
+        self.core().lock().traffic.received
+    }
+
+    /// How many bytes went to the peer so far (miniboa's `bytes_sent`), counted on the
+    /// wire as they left the socket: what is still queued is not counted yet.
+    pub fn bytes_sent(&self) -> u64 {
+        self.core().lock().traffic.sent
     }
 
     /// Closes the connection: sends what is queued (for up to a second), shuts the

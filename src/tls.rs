@@ -37,6 +37,8 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, S
 
 use crate::error::{Error, Result};
 
+pub use crate::io::TlsInfo;
+
 /// Which certificates a client trusts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

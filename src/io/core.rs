@@ -13,6 +13,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use crate::error::{Error, Result};
 use crate::timeout::Timeout;
 
+use super::app_data::AppData;
 use super::config::CoreConfig;
 use super::link::{EventHook, Link, Role};
 use super::poller::Poller;
@@ -64,6 +65,7 @@ impl<R: Role> Core<R> {
             false => Phase::Telnet,
         };
         let mut state = State::new(link, role, phase, tls);
+        state.idle_timeout = config.idle_timeout;
         if let State {
             tls: Some(tls),
             unsent,
@@ -97,6 +99,7 @@ impl<R: Role> Core<R> {
                 read_timeout: SocketTimeout::default(),
                 write_timeout: SocketTimeout::default(),
                 never_wait: AtomicBool::new(false),
+                app_data: Mutex::new(AppData::default()),
             })
         });
         shared.refresh(&mut shared.state.lock());
@@ -111,6 +114,14 @@ impl<R: Role> Core<R> {
     /// The peer: the real client named by a PROXY protocol header, else the socket's.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.shared.proxied_peer.get().copied().or(self.shared.peer)
+    }
+
+    /// Changes how long the connection may go without input before it is closed;
+    /// the poller's timer follows.
+    pub fn set_idle_timeout(&self, idle: Option<Duration>) {
+        let mut state = self.lock();
+        state.idle_timeout = idle;
+        self.shared.refresh(&mut state);
     }
 
     pub fn lock(&self) -> MutexGuard<'_, State<R>> {

@@ -9,11 +9,13 @@
 //! calls are in `socket`.
 //!
 //! Modules form layers, each importing only those below it: `input`, `mccp`,
-//! `options`, `proxy`, `tls`, `config`, `connect`, `socket` and `poller` are leaves; `link` uses
+//! `options`, `proxy`, `tls`, `config`, `connect`, `socket`, `app_data` and `poller`
+//! are leaves; `link` uses
 //! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `shared` uses
 //! `receive`, `socket` and `poller`; `output` adds the writing to `shared`; `core`
 //! uses both; `reading`, `waiting` and `messages` use `core`.
 
+mod app_data;
 mod config;
 mod connect;
 mod core;
@@ -43,4 +45,6 @@ pub use self::reading::ExpectMatch;
 pub(crate) use self::state::State;
 #[cfg(feature = "tls")]
 pub(crate) use self::tls::Tls;
+#[cfg(feature = "tls")]
+pub use self::tls::TlsInfo;
 pub use self::waiting::Want;

@@ -90,6 +90,10 @@ impl<R: Role> Shared<R> {
                 }
                 let result = write(&self.socket, bytes.as_slice());
                 let mut state = self.state.lock();
+                state.traffic.sent += match &result {
+                    Ok(()) => bytes.len(),
+                    Err((written, _)) => *written,
+                } as u64;
                 if let Err((written, error)) = result {
                     if written > 0 {
                         state.driving.output_moved = Instant::now();

@@ -29,6 +29,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use crate::codec::TextDecoder;
 use crate::proto::OwnedEvent;
 
+use super::app_data::AppData;
 use super::config::CoreConfig;
 use super::link::{EventHook, Role};
 use super::poller::{Driven, Hub, Ready};
@@ -94,6 +95,8 @@ pub(crate) struct Shared<R> {
     pub write_timeout: SocketTimeout,
     /// `close` must not wait for the socket (the connection is in a game loop).
     pub never_wait: AtomicBool,
+    /// The application's own values (`Connection::set_app_data`).
+    pub app_data: Mutex<AppData>,
 }
 
 impl<R: Role> Shared<R> {
@@ -308,6 +311,7 @@ impl<R: Role> Shared<R> {
         events: &mut Vec<OwnedEvent>,
         direct: bool,
     ) -> bool {
+        state.traffic.received += bytes.len() as u64;
         let context = Context {
             max_input: self.config.max_input,
             direct,
@@ -447,10 +451,16 @@ impl<R: Role> Shared<R> {
             Phase::Telnet => state.role.deadline(),
         };
         if state.running() {
-            deadlines[3] = self.config.idle_timeout.map(|idle| state.last_input + idle);
+            // A timeout too long to add to the clock never comes.
+            deadlines[3] = state
+                .idle_timeout
+                .and_then(|idle| state.last_input.checked_add(idle));
         }
         if driving.watching.is_some_and(|i| i.is_writable()) {
-            deadlines[4] = self.config.write_timeout.map(|t| driving.output_moved + t);
+            deadlines[4] = self
+                .config
+                .write_timeout
+                .and_then(|t| driving.output_moved.checked_add(t));
         }
         // Compressed bytes wait for room in the input buffer: go on with them.
         if state.wire_in.has_work()
@@ -501,8 +511,12 @@ impl<R: Role> Shared<R> {
         if state.driving.shut_at.is_some_and(|at| at <= now) {
             self.shut(&mut state);
         }
-        if let Some(idle) = self.config.idle_timeout {
-            if state.running() && state.last_input + idle <= now {
+        if let Some(idle) = state.idle_timeout {
+            let due = state
+                .last_input
+                .checked_add(idle)
+                .is_some_and(|at| at <= now);
+            if state.running() && due {
                 log::debug!("{:?} idle for {idle:?}; closing", self.peer);
                 state.outgoing.extend_from_slice(b"\r\nTimeout.\r\n");
                 self.wind_down(&mut state, End::Eof, REPLY_WRITE_BUDGET);
@@ -510,7 +524,8 @@ impl<R: Role> Shared<R> {
         }
         if let Some(limit) = self.config.write_timeout {
             let waiting = state.driving.watching.is_some_and(|i| i.is_writable());
-            if waiting && state.driving.output_moved + limit <= now && state.end.is_none() {
+            let due = (state.driving.output_moved.checked_add(limit)).is_some_and(|at| at <= now);
+            if waiting && due && state.end.is_none() {
                 log::info!(
                     "{:?} took none of its output for {limit:?}; dropping it",
                     self.peer

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::Interest;
 
@@ -104,6 +104,14 @@ pub(crate) enum Reader {
     Poller,
 }
 
+/// Bytes that crossed the socket, as they were on the wire: Telnet commands, TLS
+/// records and compressed bytes included.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Traffic {
+    pub received: u64,
+    pub sent: u64,
+}
+
 /// Before the Telnet stream: the handshakes that must finish first.
 #[derive(Debug)]
 pub(crate) enum Phase {
@@ -175,6 +183,10 @@ pub(crate) struct State<R> {
     /// Stream positions where the peer sent GA or EOR (prompt ends), oldest first.
     pub prompts: VecDeque<u64>,
     pub driving: Driving,
+    /// Bytes that crossed the socket.
+    pub traffic: Traffic,
+    /// Close after this long without input (the config's, changeable at run time).
+    pub idle_timeout: Option<Duration>,
 }
 
 /// Bytes ready for the socket, consumed from the front without moving the rest (a
@@ -240,6 +252,8 @@ impl<R> State<R> {
             closed: false,
             last_input: now,
             prompts: VecDeque::new(),
+            traffic: Traffic::default(),
+            idle_timeout: None,
             driving: Driving {
                 reader: Reader::Nobody,
                 watching: None,

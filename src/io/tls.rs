@@ -16,6 +16,24 @@ mod session {
 
     use rustls::pki_types::ServerName;
 
+    /// What a TELNETS session agreed on: telnetlib3's `get_extra_info('ssl_object')`
+    /// (its `version()`, `cipher()` and `getpeercert()`), typed.
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TlsInfo {
+        /// TLS 1.2 or 1.3.
+        pub protocol_version: rustls::ProtocolVersion,
+        /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+        pub cipher_suite: rustls::CipherSuite,
+        /// The key exchange group, e.g. `X25519MLKEM768` (post-quantum hybrid).
+        pub key_exchange_group: Option<rustls::NamedGroup>,
+        /// The peer's certificate chain, its own first: on a client the server's; on
+        /// a server empty (clients are not asked for certificates).
+        pub peer_certificates: Vec<rustls::pki_types::CertificateDer<'static>>,
+        /// On a server, the host name the client asked for (SNI), if it sent one.
+        pub server_name: Option<String>,
+    }
+
     /// A rustls client or server session. Boxed: a session is over a kilobyte, and
     /// every connection's state holds an `Option<Tls>`, TLS or not.
     pub(crate) struct Tls(Box<rustls::Connection>);
@@ -56,6 +74,24 @@ mod session {
         /// Whether the handshake is still going on.
         pub fn is_handshaking(&self) -> bool {
             self.0.is_handshaking()
+        }
+
+        /// What the session agreed on, once the handshake is done.
+        pub fn info(&self) -> Option<TlsInfo> {
+            if self.0.is_handshaking() {
+                return None;
+            }
+            let server_name = match &*self.0 {
+                rustls::Connection::Server(server) => server.server_name().map(str::to_owned),
+                rustls::Connection::Client(_) => None,
+            };
+            Some(TlsInfo {
+                protocol_version: self.0.protocol_version()?,
+                cipher_suite: self.0.negotiated_cipher_suite()?.suite(),
+                key_exchange_group: self.0.negotiated_key_exchange_group().map(|g| g.name()),
+                peer_certificates: self.0.peer_certificates().unwrap_or_default().to_vec(),
+                server_name,
+            })
         }
 
         /// Appends the records the session sends first (a client's ClientHello).
@@ -167,3 +203,5 @@ mod session {
 }
 
 pub(crate) use session::Tls;
+#[cfg(feature = "tls")]
+pub use session::TlsInfo;

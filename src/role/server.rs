@@ -174,6 +174,8 @@ pub struct ServerRole {
     editor: LineEditor,
     /// Echo nothing typed (a password is being entered).
     pub(crate) password_mode: bool,
+    /// `send_cc` turns caret codes into ANSI sequences (else strips them).
+    pub(crate) use_ansi: bool,
     /// ECHO was switched on by `password_mode_on` and goes off with it.
     pub(crate) echo_for_password: bool,
     pub(crate) ttypes: Vec<String>,
@@ -218,6 +220,7 @@ impl ServerRole {
             logout: false,
             editor: LineEditor::default(),
             password_mode: false,
+            use_ansi: true,
             echo_for_password: false,
             ttypes: Vec::new(),
             term: None,

@@ -100,6 +100,24 @@ impl Connection<Server> {
         SystemTime::now() - since
     }
 
+    /// The idle timeout in force: after this long without input from the client,
+    /// it is sent `Timeout.` and closed. The server's
+    /// [`idle_timeout`](super::ServerBuilder::idle_timeout) to begin with.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.core().lock().idle_timeout
+    }
+
+    /// Changes this client's idle timeout at run time (telnetlib3's `set_timeout`):
+    /// `Timeout::Never` (or `Duration::MAX`) turns it off, `None` is the server's
+    /// default. It counts from the client's last input, not from the call.
+    pub fn set_idle_timeout(&self, timeout: impl Into<Timeout>) {
+        let idle = match timeout.into() {
+            Timeout::Default => self.core().shared.config.idle_timeout,
+            other => other.duration(),
+        };
+        self.core().set_idle_timeout(idle);
+    }
+
     /// How long since application data last arrived.
     pub fn idle(&self) -> Duration {
         self.core().lock().last_input.elapsed()
@@ -212,9 +230,21 @@ impl Connection<Server> {
     }
 
     /// [`send`](Self::send) with miniboa's caret colour codes (`^r` red, `^~` reset, …)
-    /// turned into ANSI sequences.
+    /// turned into ANSI sequences, or removed when [`use_ansi`](Self::use_ansi) is off.
     pub fn send_cc(&self, text: &str) -> Result<()> {
-        self.send(&xterm::colorize(text, true))
+        self.send(&xterm::colorize(text, self.use_ansi()))
+    }
+
+    /// Whether [`send_cc`](Self::send_cc) and [`send_wrapped`](Self::send_wrapped)
+    /// send colour (miniboa's `use_ansi`; on by default).
+    pub fn use_ansi(&self) -> bool {
+        self.core().lock().role.use_ansi
+    }
+
+    /// Turns colour off for a client without ANSI support (caret codes are then
+    /// stripped), or back on.
+    pub fn set_use_ansi(&self, on: bool) {
+        self.core().lock().role.use_ansi = on;
     }
 
     /// Word-wraps `text` to [`columns`](Self::columns) as miniboa does, then sends each

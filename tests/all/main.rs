@@ -23,6 +23,7 @@ mod mud_extras;
 mod options;
 mod properties;
 mod proxy_protocol;
+mod runtime;
 mod server;
 mod telnetlib_cpython;
 mod telnetlib_differential;

@@ -266,3 +266,31 @@ fn tls_auto_without_a_certificate_is_refused_at_bind() {
         .bind("127.0.0.1:0");
     assert!(matches!(refused, Err(Error::InvalidInput { .. })));
 }
+
+#[test]
+fn tls_info_tells_what_the_session_agreed_on() {
+    let certificate = Certificate::new();
+    let (server, connection, conn) =
+        loopback(certificate.server(), certificate.client("localhost"));
+    connection.send("ready\n").unwrap();
+    conn.readline(WAIT).unwrap();
+    let ours = conn.tls_info().expect("the client's view");
+    let theirs = connection.tls_info().expect("the server's view");
+    assert_eq!(ours.protocol_version, tls::rustls::ProtocolVersion::TLSv1_3);
+    assert_eq!(ours.protocol_version, theirs.protocol_version);
+    assert_eq!(ours.cipher_suite, theirs.cipher_suite);
+    assert!(ours.key_exchange_group.is_some());
+    // The client sees the server's certificate; the server saw the name asked for.
+    let pem = std::fs::read_to_string(&certificate.cert).unwrap();
+    use tls::rustls::pki_types::pem::PemObject;
+    let der = tls::rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+    assert_eq!(ours.peer_certificates, vec![der]);
+    assert!(theirs.peer_certificates.is_empty());
+    assert_eq!(theirs.server_name.as_deref(), Some("localhost"));
+    drop(server);
+
+    // Plain Telnet has none.
+    let (server, connection, conn) = loopback(TelnetServer::builder(), TelnetConnection::builder());
+    assert!(conn.tls_info().is_none() && connection.tls_info().is_none());
+    drop(server);
+}
