@@ -55,6 +55,32 @@ impl<K: Kind> Connection<K> {
         self.core().wait_for(wants, timeout.into())
     }
 
+    /// Waits until `condition` holds: a predicate over the connection, for what
+    /// option states alone cannot say. It is checked at once, then again each time
+    /// something arrives from the peer, on this thread and without the connection's
+    /// lock (it may call any method that does not block). The same rules as
+    /// [`wait_for`](Self::wait_for): `Timeout` when it still does not hold at the
+    /// deadline, `Eof` once the peer has closed and it can no longer change.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use telnetlib::proto::Opt;
+    /// # fn demo(client: telnetlib::ServerConnection) -> telnetlib::Result<()> {
+    /// // Terminal type and window size both known, or 5 s passed.
+    /// client.wait_until(
+    ///     |c| !c.terminal_types().is_empty() && c.remote_option(Opt::NAWS),
+    ///     Duration::from_secs(5),
+    /// )?;
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_until(
+        &self,
+        mut condition: impl FnMut(&Self) -> bool,
+        timeout: impl Into<Timeout>,
+    ) -> crate::Result<()> {
+        self.core().wait_until(|| condition(self), timeout.into())
+    }
+
     /// Whether we perform `opt` (the peer sent `DO` and we agreed).
     pub fn local_option(&self, opt: Opt) -> bool {
         self.core().lock().link.engine.is_enabled(Side::Local, opt)

@@ -56,6 +56,39 @@ impl fmt::Display for Want {
 }
 
 impl<R: Role> Core<R> {
+    /// Waits until `condition` holds. It is checked at once and again after each
+    /// chunk of input from the peer (negotiation included), without the state lock,
+    /// so it may look at the connection through any method. Fails with `Timeout`,
+    /// or with `Eof`/`Io` once the peer has gone and nothing can change any more.
+    pub fn wait_until(&self, mut condition: impl FnMut() -> bool, timeout: Timeout) -> Result<()> {
+        let deadline = self.deadline_for(timeout);
+        let peer = self.peer();
+        loop {
+            // Counted before the check: input taken while it runs is not missed.
+            let seen = self.lock().traffic.received;
+            if condition() {
+                return Ok(());
+            }
+            let waited = self.wait("wait_until", deadline, |state| {
+                if state.traffic.received != seen {
+                    return Some(Ok(()));
+                }
+                state.end_error("wait_until", peer).map(Err)
+            });
+            if let Err(Error::Timeout {
+                operation, peer, ..
+            }) = waited
+            {
+                return Err(Error::Timeout {
+                    operation,
+                    peer,
+                    unmet: Some("the condition".to_owned()),
+                });
+            }
+            waited?;
+        }
+    }
+
     /// Waits until every condition holds. Fails with `Timeout` naming the unmet ones,
     /// or, once the peer has gone and they can no longer change, with `Eof`/`Io`.
     pub fn wait_for(&self, wants: &[Want], timeout: Timeout) -> Result<()> {

@@ -134,3 +134,56 @@ fn the_idle_timeout_can_be_changed_per_client_at_run_time() {
     assert!(started.elapsed() < Duration::from_secs(5));
     drop(server);
 }
+
+/// A server connection to a raw peer that has said nothing yet.
+fn server_with_silent_peer() -> (TelnetServer, telnetlib::ServerConnection, Peer) {
+    let server = TelnetServer::builder()
+        .silent_peer_wait(Duration::ZERO)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut peer = Peer::connect(server.local_addr());
+    let connection = server.accept(WAIT).unwrap();
+    peer.receive_until(|got| got.ends_with(b"\xff\xfd\x18"));
+    (server, connection, peer)
+}
+
+#[test]
+fn wait_until_waits_for_a_condition_over_the_connection() {
+    let (server, connection, mut peer) = server_with_silent_peer();
+    let waiter = std::thread::spawn({
+        let connection = connection.clone();
+        move || {
+            connection.wait_until(
+                |c| c.terminal_type() == "VT-X" && c.window_size() == (120, 40),
+                WAIT,
+            )
+        }
+    });
+    // The terminal type first, then the window size: only both satisfy it.
+    peer.send(b"\xff\xfb\x18");
+    peer.receive_until(|got| got.windows(6).any(|w| w == b"\xff\xfa\x18\x01\xff\xf0"));
+    peer.send(b"\xff\xfa\x18\x00VT-X\xff\xf0");
+    peer.send(b"\xff\xfb\x1f\xff\xfa\x1f\x00\x78\x00\x28\xff\xf0");
+    waiter.join().unwrap().unwrap();
+    assert_eq!(connection.window_size(), (120, 40));
+
+    // Never true: a timeout that says so.
+    match connection.wait_until(|c| c.terminal_type() == "other", Duration::from_millis(200)) {
+        Err(telnetlib::Error::Timeout { unmet, .. }) => {
+            assert_eq!(unmet.as_deref(), Some("the condition"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The peer leaves (resetting: it left our requests unread): it can no longer
+    // come true.
+    peer.close();
+    let ended = connection.wait_until(|c| c.terminal_type() == "other", WAIT);
+    assert!(
+        matches!(
+            ended,
+            Err(telnetlib::Error::Eof { .. } | telnetlib::Error::Io { .. })
+        ),
+        "{ended:?}"
+    );
+    drop(server);
+}
