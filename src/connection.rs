@@ -11,6 +11,7 @@
 
 mod app_data;
 mod kind;
+mod linemode;
 mod mud;
 mod negotiation;
 mod reading;

@@ -10,6 +10,7 @@
 
 mod builder;
 mod connection;
+mod renegotiation;
 pub mod xterm;
 
 use std::collections::HashMap;

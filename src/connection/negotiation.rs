@@ -1,12 +1,11 @@
-//! Negotiation: requests (RFC 1143), waiting for option states, option state,
-//! STATUS, LINEMODE's agreed state, compression, and the event hook.
+//! Negotiation: requests (RFC 1143), waiting for option states or a condition,
+//! option state, STATUS, compression, and the event hook.
 
 use std::sync::Arc;
 
 use super::{Connection, Kind};
 use crate::io::EventHook;
 use crate::io::Want;
-use crate::proto::linemode::{Linemode, ModeMask, SlcTable};
 use crate::proto::status::StatusReport;
 use crate::proto::{Opt, OwnedEvent, QState, RequestOutcome, Side};
 use crate::timeout::Timeout;
@@ -117,41 +116,6 @@ impl<K: Kind> Connection<K> {
     pub fn set_event_hook(&self, hook: Option<impl Fn(&OwnedEvent) + Send + Sync + 'static>) {
         self.core()
             .set_hook(hook.map(|hook| Arc::new(hook) as EventHook));
-    }
-
-    /// The LINEMODE mode agreed (RFC 1184: EDIT, TRAPSIG, SOFT_TAB, LIT_ECHO);
-    /// `None` while LINEMODE is off.
-    pub fn linemode_mode(&self) -> Option<ModeMask> {
-        self.with_linemode(true, |linemode| linemode.mode())
-    }
-
-    /// The SLC table (which character does IP, EC, EOF, …) as agreed so far.
-    pub fn linemode_slc(&self) -> Option<SlcTable> {
-        self.with_linemode(false, |linemode| linemode.slc().clone())
-    }
-
-    /// Whether typing `byte` makes the client send its line at once (the
-    /// server's forward mask); false with no mask.
-    pub fn linemode_forwards(&self, byte: u8) -> bool {
-        self.with_linemode(false, |linemode| linemode.forwards(byte))
-            .unwrap_or(false)
-    }
-
-    /// `read` applied to the LINEMODE negotiator, if there is one (and, with
-    /// `only_while_on`, only while either side has the option enabled).
-    fn with_linemode<T>(
-        &self,
-        only_while_on: bool,
-        read: impl FnOnce(&Linemode) -> T,
-    ) -> Option<T> {
-        let state = self.core().lock();
-        let engine = &state.link.engine;
-        let on = engine.is_enabled(Side::Local, Opt::LINEMODE)
-            || engine.is_enabled(Side::Remote, Opt::LINEMODE);
-        if only_while_on && !on {
-            return None;
-        }
-        state.link.options.linemode.as_ref().map(read)
     }
 
     /// The peer's view of every option (STATUS, RFC 859): asks it to perform

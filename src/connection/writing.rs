@@ -29,6 +29,15 @@ impl<K: Kind> Connection<K> {
         })
     }
 
+    /// Half-closes the connection (telnetlib3's `write_eof`, `shutdown(SHUT_WR)`):
+    /// sends what is queued, then ends our side of the stream, so the peer reads its
+    /// end, while we go on reading what it sends. Writes fail afterwards (`Io`,
+    /// `BrokenPipe`); negotiation replies the peer would be owed are dropped.
+    pub fn write_eof(&self, timeout: impl Into<Timeout>) -> crate::Result<()> {
+        self.core()
+            .write_eof(self.core().deadline_for(timeout.into()))
+    }
+
     /// Waits until everything queued has been handed to the socket.
     pub fn flush_within(&self, timeout: impl Into<Timeout>) -> crate::Result<()> {
         self.core().flush(self.core().deadline_for(timeout.into()))

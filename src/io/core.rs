@@ -302,6 +302,9 @@ impl<R: Role> Core<R> {
                 if let Some(End::Failed(..)) = state.end {
                     return Err(state.end_error(operation, self.peer()).expect("ended"));
                 }
+                if state.write_shut {
+                    return Err(self.write_shut_error(operation));
+                }
                 if state.queued() < limit {
                     produce(&mut state);
                     state.commit_output();
@@ -345,6 +348,9 @@ impl<R: Role> Core<R> {
             if state.closed {
                 return Err(Error::Closed { operation });
             }
+            if state.write_shut {
+                return Err(self.write_shut_error(operation));
+            }
             if state.queued() >= self.shared.config.max_outgoing {
                 // What the socket takes now may make room.
                 drop(state);
@@ -368,6 +374,44 @@ impl<R: Role> Core<R> {
     /// How many bytes wait to be written.
     pub fn queued(&self) -> usize {
         self.lock().queued()
+    }
+
+    /// Half-closes the connection: sends what is queued (and, over TLS, its
+    /// `close_notify`) before `deadline`, then shuts the socket's writing side. The
+    /// peer reads the end of the stream; reading goes on. Calling it again does
+    /// nothing.
+    pub fn write_eof(&self, deadline: Option<Instant>) -> Result<()> {
+        self.flush(deadline)?;
+        {
+            let mut state = self.lock();
+            if state.write_shut {
+                return Ok(());
+            }
+            if state.tls.is_some() {
+                state.encode_queued();
+                let State { tls, unsent, .. } = &mut *state;
+                if let Some(tls) = tls.as_mut() {
+                    tls.close(unsent.tail());
+                }
+            }
+        }
+        self.flush(deadline)?;
+        self.lock().write_shut = true;
+        self.shared
+            .socket
+            .shutdown(std::net::Shutdown::Write)
+            .map_err(|error| self.write_error("write_eof", error))
+    }
+
+    fn write_shut_error(&self, operation: &'static str) -> Error {
+        Error::Io {
+            operation,
+            peer: self.peer(),
+            source: io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the writing side is shut (write_eof)",
+            ),
+        }
     }
 
     fn write_error(&self, operation: &'static str, error: io::Error) -> Error {

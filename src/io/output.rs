@@ -75,6 +75,10 @@ impl<R: Role> Shared<R> {
                             }
                         }
                     }
+                    if state.write_shut {
+                        // Replies owed after `write_eof` cannot be sent.
+                        state.discard_output();
+                    }
                     if state.queued() > 0 && state.driving.shut {
                         // Whoever shut it saw why: a failure says so, else it was
                         // closed in order.

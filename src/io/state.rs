@@ -187,6 +187,8 @@ pub(crate) struct State<R> {
     pub traffic: Traffic,
     /// Close after this long without input (the config's, changeable at run time).
     pub idle_timeout: Option<Duration>,
+    /// Our writing side is shut (`write_eof`): nothing more can be sent.
+    pub write_shut: bool,
 }
 
 /// Bytes ready for the socket, consumed from the front without moving the rest (a
@@ -254,6 +256,7 @@ impl<R> State<R> {
             prompts: VecDeque::new(),
             traffic: Traffic::default(),
             idle_timeout: None,
+            write_shut: false,
             driving: Driving {
                 reader: Reader::Nobody,
                 watching: None,
@@ -280,6 +283,12 @@ impl<R> State<R> {
             self.outgoing.extend_from_slice(output);
             self.link.engine.clear_output();
         }
+    }
+
+    /// Drops what is queued: it can never be sent (our writing side is shut).
+    pub fn discard_output(&mut self) {
+        self.outgoing.clear();
+        self.unsent = Wire::default();
     }
 
     /// How many bytes wait to be written (plain bytes queued, wire bytes unsent).

@@ -334,6 +334,64 @@ impl ServerRole {
         }
     }
 
+    /// Whether an answer the server asked for (TTYPE, environment, CHARSET, TSPEED,
+    /// XDISPLOC) is still owed.
+    pub(crate) fn awaiting_answers(&self) -> bool {
+        self.awaiting.any()
+    }
+
+    /// Starts the TTYPE cycle again (the terminal type may have changed, or the
+    /// application wants the list afresh); false while the client does not perform
+    /// TTYPE.
+    pub(crate) fn restart_ttype_cycle(&mut self, link: &mut Link) -> bool {
+        if !link.engine.is_enabled(Side::Remote, Opt::TTYPE) {
+            return false;
+        }
+        self.ttypes.clear();
+        self.awaiting.ttype = true;
+        link.engine
+            .send_subnegotiation(Opt::TTYPE, &[terminal::SEND]);
+        true
+    }
+
+    /// Asks for these environment variables (all of them with none) through
+    /// NEW_ENVIRON, or OLD-ENVIRON when that is what the client performs; false when
+    /// it performs neither.
+    pub(crate) fn request_variables(&mut self, names: &[&str], link: &mut Link) -> bool {
+        let opt = if link.engine.is_enabled(Side::Remote, Opt::NEW_ENVIRON) {
+            Opt::NEW_ENVIRON
+        } else if link.engine.is_enabled(Side::Remote, Opt::OLD_ENVIRON) {
+            Opt::OLD_ENVIRON
+        } else {
+            return false;
+        };
+        let mut wanted: Vec<(VarKind, &[u8])> = names
+            .iter()
+            .map(|name| (VarKind::Var, name.as_bytes()))
+            .collect();
+        if wanted.is_empty() {
+            wanted = vec![(VarKind::Var, b""), (VarKind::UserVar, b"")];
+        }
+        self.environ_frames = environ::request_frames(&wanted, MAX_ENVIRON_FRAME).into();
+        // A bare SEND after an empty answer is only for the first round.
+        self.environ_asked_all = true;
+        self.send_environ_frame(opt, link)
+    }
+
+    /// Offers these character sets again (CHARSET REQUEST); false while CHARSET is
+    /// off on both sides.
+    pub(crate) fn request_charset(&mut self, names: &[&str], link: &mut Link) -> bool {
+        let on = link.engine.is_enabled(Side::Local, Opt::CHARSET)
+            || link.engine.is_enabled(Side::Remote, Opt::CHARSET);
+        if !on || names.is_empty() {
+            return false;
+        }
+        link.engine
+            .send_subnegotiation(Opt::CHARSET, &charset::request(names));
+        self.awaiting.charset = true;
+        true
+    }
+
     /// Asks for the environment through `opt` (NEW_ENVIRON, or OLD-ENVIRON in RFC
     /// 1408 numbering), in frames of at most [`MAX_ENVIRON_FRAME`] bytes sent one
     /// after another's answer.

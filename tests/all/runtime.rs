@@ -187,3 +187,179 @@ fn wait_until_waits_for_a_condition_over_the_connection() {
     );
     drop(server);
 }
+
+// ------------------------------------------------------- options after connect
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+use telnetlib::Want;
+use telnetlib::proto::Opt;
+use telnetlib::proto::linemode::{self, ForwardMask, Level, ModeMask, SlcTriplet};
+
+#[test]
+fn echo_goes_on_and_off_at_run_time_and_echo_writes_only_while_on() {
+    let (server, connection, conn) = loopback(TelnetServer::builder(), TelnetConnection::builder());
+    assert!(connection.local_option(Opt::ECHO));
+    // Around a password prompt: off, then on again.
+    connection.set_echo(false).unwrap();
+    conn.wait_for(&[Want::RemoteDisabled(Opt::ECHO)], WAIT)
+        .unwrap();
+    connection
+        .wait_for(
+            &[Want::LocalDisabled(Opt::ECHO), Want::NotPending(Opt::ECHO)],
+            WAIT,
+        )
+        .unwrap();
+    assert!(!connection.echo("hidden").unwrap());
+    connection.set_echo(true).unwrap();
+    conn.wait_for(&[Want::RemoteEnabled(Opt::ECHO)], WAIT)
+        .unwrap();
+    connection
+        .wait_for(&[Want::LocalEnabled(Opt::ECHO)], WAIT)
+        .unwrap();
+    assert!(connection.echo("shown\n").unwrap());
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "shown\r\n");
+    drop(server);
+}
+
+#[test]
+fn the_ttype_cycle_and_environment_can_be_asked_for_again() {
+    let (server, connection, mut peer) = server_with_silent_peer();
+    // A first cycle: "A", then "A" again ends it.
+    peer.send(b"\xff\xfb\x18");
+    for _ in 0..2 {
+        peer.receive_until(|got| contains(got, b"\xff\xfa\x18\x01\xff\xf0"));
+        peer.send(b"\xff\xfa\x18\x00A\xff\xf0");
+    }
+    connection
+        .wait_until(|c| c.terminal_types() == ["A", "A"], WAIT)
+        .unwrap();
+    // The application asks again; the client now says "B".
+    connection.request_terminal_types().unwrap();
+    assert!(connection.awaiting_answers());
+    for _ in 0..2 {
+        peer.receive_until(|got| contains(got, b"\xff\xfa\x18\x01\xff\xf0"));
+        peer.send(b"\xff\xfa\x18\x00B\xff\xf0");
+    }
+    connection
+        .wait_until(|c| c.terminal_types() == ["B", "B"], WAIT)
+        .unwrap();
+    assert_eq!(connection.terminal_type(), "B");
+
+    // NEW-ENVIRON: a variable asked for by name, exactly as the RFC encodes it.
+    match connection.request_environment(&["GAME"]) {
+        Err(telnetlib::Error::NotAgreed { opt, .. }) => assert_eq!(opt, Opt::NEW_ENVIRON),
+        other => panic!("NEW-ENVIRON is not on yet: {other:?}"),
+    }
+    // The first request, answered with nothing, and the bare SEND that follows
+    // (for clients that only answer that), answered with nothing too.
+    peer.send(b"\xff\xfb\x27");
+    peer.receive_until(|got| contains(got, b"\xff\xfa\x27\x01"));
+    peer.send(b"\xff\xfa\x27\x00\xff\xf0");
+    peer.receive_until(|got| contains(got, b"\xff\xfa\x27\x01\xff\xf0"));
+    peer.send(b"\xff\xfa\x27\x00\xff\xf0");
+    connection
+        .wait_until(|c| !c.awaiting_answers(), WAIT)
+        .unwrap();
+    connection.request_environment(&["GAME"]).unwrap();
+    peer.receive_until(|got| contains(got, b"\xff\xfa\x27\x01\x00GAME\xff\xf0"));
+    peer.send(b"\xff\xfa\x27\x00\x00GAME\x017\xff\xf0");
+    connection
+        .wait_until(|c| c.env("GAME").as_deref() == Some("7"), WAIT)
+        .unwrap();
+    drop(server);
+}
+
+#[test]
+fn charset_can_be_offered_again() {
+    let latin1 = telnetlib::Encoding::for_label("latin1").unwrap();
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder(),
+        TelnetConnection::builder().encoding(latin1),
+    );
+    // The client took the server's offer of its own charset first.
+    connection
+        .wait_until(|c| !c.awaiting_answers(), WAIT)
+        .unwrap();
+    let first = connection.encoding();
+    connection.request_charset(&["UTF-8"]).unwrap();
+    connection
+        .wait_until(|c| !c.awaiting_answers() && c.encoding() == "UTF-8", WAIT)
+        .unwrap();
+    assert_ne!(first, "UTF-8");
+    assert_eq!(conn.encoding(), "UTF-8");
+    connection.send("é\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "é\r\n");
+    drop(server);
+}
+
+#[test]
+fn linemode_mode_slc_and_forward_mask_change_after_connect() {
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().line_mode(true),
+        TelnetConnection::builder().line_mode(true),
+    );
+    let start = ModeMask::EDIT | ModeMask::TRAPSIG;
+    conn.wait_until(|c| c.linemode_mode() == Some(start), WAIT)
+        .unwrap();
+    // The server turns soft tabs and literal echo on: the client takes the mode.
+    let wanted = ModeMask::ALL;
+    connection.set_linemode_mode(wanted).unwrap();
+    conn.wait_until(|c| c.linemode_mode() == Some(wanted), WAIT)
+        .unwrap();
+    assert_eq!(connection.linemode_mode(), Some(wanted));
+
+    // The erase character becomes ^H on both sides.
+    let erase = SlcTriplet::new(linemode::SLC_EC, Level::Value, 0x08);
+    connection.set_linemode_slc(erase).unwrap();
+    conn.wait_until(
+        |c| {
+            c.linemode_slc()
+                .is_some_and(|t| t.function_for(0x08) == Some(linemode::SLC_EC))
+        },
+        WAIT,
+    )
+    .unwrap();
+
+    // A forward mask with TAB in it: the client now sends its line at a TAB.
+    let tab = ForwardMask::from_bytes(&[0x00, 0x40]).unwrap();
+    connection.set_linemode_forwardmask(Some(tab)).unwrap();
+    conn.wait_until(|c| c.linemode_forwards(b'\t'), WAIT)
+        .unwrap();
+    assert!(!conn.linemode_forwards(b'\r'));
+    drop(server);
+
+    // Without LINEMODE there is nothing to change.
+    let (server, connection, _conn) =
+        loopback(TelnetServer::builder(), TelnetConnection::builder());
+    assert!(matches!(
+        connection.set_linemode_mode(wanted),
+        Err(telnetlib::Error::NotAgreed { .. })
+    ));
+    drop(server);
+}
+
+#[test]
+fn write_eof_half_closes_and_reading_goes_on() {
+    // A line-mode server: it does not echo what it reads.
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().line_mode(true),
+        TelnetConnection::builder(),
+    );
+    conn.write_bytes(b"last words\r\n", WAIT).unwrap();
+    conn.write_eof(WAIT).unwrap();
+    // The server reads them, then the end of the client's stream.
+    assert_eq!(connection.read_all(WAIT).unwrap(), b"last words\r\n");
+    // The other direction still works.
+    connection.send("still talking\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "still talking\r\n");
+    match conn.write_bytes(b"more", WAIT) {
+        Err(telnetlib::Error::Io { source, .. }) => {
+            assert_eq!(source.kind(), std::io::ErrorKind::BrokenPipe)
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(server);
+}
