@@ -66,7 +66,9 @@ pub use codec::Encoding;
 pub use config::ConnectionConfig;
 pub use connection::{Connection, WeakConnection};
 pub use error::{Error, Result};
-pub use io::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, ExpectMatch, Want};
+pub use io::{
+    DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, ExpectMatch, OptionRequest, Want,
+};
 pub use server::{HandlerOutcome, ServerBuilder, ServerConnection, TelnetServer, xterm};
 pub use telnetlib::Telnet;
 pub use timeout::Timeout;

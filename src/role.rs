@@ -7,5 +7,5 @@ pub mod client;
 mod editor;
 pub mod server;
 
-pub(crate) use client::{ClientRole, GMCP_MODULES};
+pub(crate) use client::{Answer, ClientRole, GMCP_MODULES};
 pub(crate) use server::{ENVIRON_REQUEST, Notifier, ServerRole, ServerSettings, Slot};

@@ -9,12 +9,12 @@ use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, Link, Poller, connect_tcp};
+use crate::io::{Core, CoreConfig, Link, OptionDecider, OptionRequest, Poller, connect_tcp};
 use crate::proto::{Engine, Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetConnection;
-use crate::role::{ClientRole, GMCP_MODULES};
+use crate::role::{Answer, ClientRole, GMCP_MODULES};
 
 /// Settings for [`TelnetConnection::builder`]. Defaults follow `telnetlib3.sync`:
 /// no timeouts, UTF-8, terminal type `unknown`, 80×25, 38400 baud, and the environment
@@ -43,6 +43,7 @@ pub struct ClientBuilder {
     /// TELNETS: the configuration and the name the certificate must carry.
     #[cfg(feature = "tls")]
     tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
+    decide: Option<OptionDecider>,
 }
 
 impl Default for ClientBuilder {
@@ -68,7 +69,10 @@ impl Default for ClientBuilder {
                         .map(|(name, version)| ((*name).to_owned(), *version))
                         .collect(),
                 ),
+                terminal_type_answer: None,
+                variable_answer: None,
             },
+            decide: None,
             policy: Policy::client(),
             #[cfg(feature = "tls")]
             tls: None,
@@ -197,6 +201,35 @@ impl ClientBuilder {
         self
     }
 
+    /// Computes the terminal type each time the server asks for it (`TTYPE SEND`),
+    /// instead of the fixed [`terminal_type`](Self::terminal_type): a type that
+    /// changes during the session, or a cycle of several (the server asks until an
+    /// answer repeats). The last answer is what
+    /// [`terminal_type`](crate::Connection::terminal_type) reports. It runs like a
+    /// [`decide_options`](Self::decide_options) decider; one that panics sends the
+    /// last answer again.
+    pub fn answer_terminal_type(
+        mut self,
+        answer: impl Fn() -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.role.terminal_type_answer = Some(Answer(std::sync::Arc::new(answer)));
+        self
+    }
+
+    /// Computes an environment variable's value each time the server asks for it
+    /// (NEW_ENVIRON or OLD-ENVIRON `SEND`). Only names on the allow-list
+    /// ([`send_environ`](Self::send_environ), [`env`](Self::env)) are ever asked
+    /// about; `None` sends the configured value (or none). It runs like a
+    /// [`decide_options`](Self::decide_options) decider; one that panics sends the
+    /// configured value.
+    pub fn answer_environment(
+        mut self,
+        answer: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.role.variable_answer = Some(Answer(std::sync::Arc::new(answer)));
+        self
+    }
+
     /// Reveals `name` with `value` through NEW_ENVIRON (adds it to the allow-list).
     pub fn env(mut self, name: &str, value: &str) -> Self {
         let name = name.to_ascii_uppercase();
@@ -228,6 +261,38 @@ impl ClientBuilder {
     /// Refuse to perform `opt` (`WONT opt`).
     pub fn never_will(mut self, opt: Opt) -> Self {
         self.policy = self.policy.refuse(Side::Local, opt);
+        self
+    }
+
+    /// Decides the peer's option requests at run time, per option and per peer:
+    /// `decide` gets each unsolicited `WILL`/`DO` for an option that is off (its
+    /// side, the option, the peer's address) and answers `Some(true)` to agree,
+    /// `Some(false)` to refuse, or `None` to leave it to the policy. RFC 1143 still
+    /// decides what is sent, so no decision can start a negotiation loop.
+    ///
+    /// It runs on the thread that processes the peer's input (a call waiting for
+    /// input, or the poller thread that serves connections nobody reads), with the
+    /// connection locked: keep it quick, and call no method of the same connection
+    /// from it. A decider that panics refuses; the panic is logged.
+    ///
+    /// ```no_run
+    /// use telnetlib::TelnetConnection;
+    /// use telnetlib::proto::Opt;
+    ///
+    /// // Take MSP only from the servers of one network.
+    /// let conn = TelnetConnection::builder()
+    ///     .decide_options(|request| match request.opt {
+    ///         Opt::MSP => Some(request.peer.is_some_and(|p| p.ip().is_loopback())),
+    ///         _ => None,
+    ///     })
+    ///     .connect("127.0.0.1:4000")?;
+    /// # Ok::<(), telnetlib::Error>(())
+    /// ```
+    pub fn decide_options(
+        mut self,
+        decide: impl Fn(&OptionRequest) -> Option<bool> + Send + Sync + 'static,
+    ) -> Self {
+        self.decide = Some(OptionDecider(std::sync::Arc::new(decide)));
         self
     }
 
@@ -270,7 +335,11 @@ impl ClientBuilder {
             peer: None,
             source,
         })?;
-        let core = Core::start(stream, link, self.role, connection.core(), tls, poller)?;
+        let config = CoreConfig {
+            decide: self.decide,
+            ..connection.core()
+        };
+        let core = Core::start(stream, link, self.role, config, tls, poller)?;
         Ok(TelnetConnection::new(core))
     }
 }

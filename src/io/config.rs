@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use crate::timeout::Timeout;
 
+use super::decide::OptionDecider;
+
 /// The default input buffer bound: 1 MiB.
 pub const DEFAULT_MAX_INPUT: usize = 1 << 20;
 /// The default longest line `readline` returns: 64 KiB.
@@ -33,6 +35,8 @@ pub(crate) struct CoreConfig {
     /// TLS only if the peer's first byte starts a TLS record, waiting this long for
     /// it before going on in plain Telnet (a server's `tls_auto`).
     pub tls_auto: Option<Duration>,
+    /// The application's decider of the peer's option requests.
+    pub decide: Option<OptionDecider>,
 }
 
 impl Default for CoreConfig {
@@ -46,6 +50,7 @@ impl Default for CoreConfig {
             write_timeout: None,
             proxy_protocol: false,
             tls_auto: None,
+            decide: None,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::timeout::Timeout;
 
 use super::app_data::AppData;
 use super::config::CoreConfig;
+use super::decide;
 use super::link::{EventHook, Link, Role};
 use super::poller::Poller;
 use super::receive;
@@ -64,6 +65,16 @@ impl<R: Role> Core<R> {
             },
             false => Phase::Telnet,
         };
+        let proxied_peer = Arc::new(OnceLock::new());
+        let mut link = link;
+        if let Some(decider) = &config.decide {
+            decide::install(
+                &mut link.engine,
+                decider,
+                socket.peer_addr().ok(),
+                &proxied_peer,
+            );
+        }
         let mut state = State::new(link, role, phase, tls);
         state.idle_timeout = config.idle_timeout;
         if let State {
@@ -92,7 +103,7 @@ impl<R: Role> Core<R> {
                 socket,
                 writer: Mutex::new(()),
                 hook: Mutex::new(None),
-                proxied_peer: OnceLock::new(),
+                proxied_peer,
                 config,
                 hub: Arc::clone(poller.hub()),
                 token,

@@ -9,8 +9,8 @@
 //! calls are in `socket`.
 //!
 //! Modules form layers, each importing only those below it: `input`, `mccp`,
-//! `options`, `proxy`, `tls`, `config`, `connect`, `socket`, `app_data` and `poller`
-//! are leaves; `link` uses
+//! `options`, `proxy`, `tls`, `decide`, `connect`, `socket`, `app_data` and `poller`
+//! are leaves, `config` uses `decide`; `link` uses
 //! `options` and `mccp`; `state` uses `link`; `receive` uses `state`; `shared` uses
 //! `receive`, `socket` and `poller`; `output` adds the writing to `shared`; `core`
 //! uses both; `reading`, `waiting` and `messages` use `core`.
@@ -19,6 +19,7 @@ mod app_data;
 mod config;
 mod connect;
 mod core;
+mod decide;
 mod input;
 mod link;
 mod mccp;
@@ -39,6 +40,8 @@ pub(crate) use self::config::CoreConfig;
 pub use self::config::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
 pub(crate) use self::connect::connect_tcp;
 pub(crate) use self::core::{CLOSE_WAIT_LIMIT, Core};
+pub(crate) use self::decide::OptionDecider;
+pub use self::decide::OptionRequest;
 pub(crate) use self::link::{DataSink, EventHook, Link, Role, on_common_option_event};
 pub(crate) use self::poller::Poller;
 pub use self::reading::ExpectMatch;

@@ -86,7 +86,7 @@ pub(crate) struct Shared<R> {
     /// The socket's peer (a load balancer's, behind the PROXY protocol).
     pub peer: Option<SocketAddr>,
     /// The real client, from a PROXY protocol header.
-    pub proxied_peer: OnceLock<SocketAddr>,
+    pub proxied_peer: Arc<OnceLock<SocketAddr>>,
     pub local: Option<SocketAddr>,
     pub config: CoreConfig,
     pub hub: Arc<Hub>,

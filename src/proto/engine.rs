@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use memchr::memchr;
 
@@ -36,6 +37,25 @@ enum ParseState {
     SbIac,
 }
 
+/// Decides at run time whether to agree to a peer's request for an option (see
+/// [`Engine::set_decider`]): called with the side (`Remote` for the peer's `WILL`,
+/// `Local` for its `DO`) and the option.
+#[derive(Clone)]
+pub struct Decider(pub Arc<dyn Fn(Side, Opt) -> Option<bool> + Send + Sync>);
+
+impl Decider {
+    /// A decider from a closure.
+    pub fn new(decide: impl Fn(Side, Opt) -> Option<bool> + Send + Sync + 'static) -> Decider {
+        Decider(Arc::new(decide))
+    }
+}
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Decider")
+    }
+}
+
 /// The Telnet protocol engine, with no sockets, threads or clocks inside.
 ///
 /// Feed it the bytes you read with [`receive`](Engine::receive); it calls you back with
@@ -48,7 +68,7 @@ enum ParseState {
 ///
 /// Options follow RFC 1143: a request for a state we are in or already asking for sends
 /// nothing, a refusal is obeyed, an enable we did not ask for is answered by the
-/// [`Policy`], and the disable of an enabled option is acknowledged. No input makes the
+/// [`Policy`] (or a [`Decider`]), and the disable of an enabled option is acknowledged. No input makes the
 /// engine loop, and the output grows by at most the size of the input per call.
 ///
 /// ```
@@ -73,6 +93,7 @@ enum ParseState {
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: Policy,
+    decider: Option<Decider>,
     local: [QState; 256],
     remote: [QState; 256],
     parse: ParseState,
@@ -88,6 +109,7 @@ impl Engine {
     pub fn new(policy: Policy) -> Engine {
         Engine {
             policy,
+            decider: None,
             local: [QState::No; 256],
             remote: [QState::No; 256],
             parse: ParseState::Data,
@@ -116,6 +138,34 @@ impl Engine {
     /// already agreed stay as they are.
     pub fn set_policy(&mut self, policy: Policy) {
         self.policy = policy;
+    }
+
+    /// Lets `decider` answer the peer's unsolicited `WILL`/`DO` at run time: it is
+    /// asked once per request of an option that is off, gets the side and option,
+    /// and says `Some(true)` to agree, `Some(false)` to refuse, or `None` to leave it
+    /// to the policy. Our own requests, and answers to them, are not put to it, and
+    /// RFC 1143 still decides what is sent, so no answer of it can start a loop. A
+    /// decider that panics refuses (the panic is caught and logged).
+    pub fn set_decider(&mut self, decider: Option<Decider>) {
+        self.decider = decider;
+    }
+
+    /// Whether to agree to the peer's request for `side` of `opt`: the decider's
+    /// answer, else the policy's.
+    fn accepts(&self, side: Side, opt: Opt) -> bool {
+        if let Some(decider) = &self.decider {
+            let asked =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (decider.0)(side, opt)));
+            match asked {
+                Ok(Some(answer)) => return answer,
+                Ok(None) => {}
+                Err(_) => {
+                    log::warn!("the option decider panicked on {side:?} {opt}; refusing");
+                    return false;
+                }
+            }
+        }
+        self.policy.accepts(side, opt)
     }
 
     /// Sends the policy's start-up requests: `WILL x` for each option it requests on
@@ -338,7 +388,10 @@ impl Engine {
                 .policy
                 .excluded_by(side, opt)
                 .is_some_and(|other| self.is_enabled(side, other));
-            qmethod::on_positive(state, self.policy.accepts(side, opt) && !excluded)
+            // Only a request for an option that is off is decided (RFC 1143 answers
+            // the others by itself).
+            let accept = state == QState::No && !excluded && self.accepts(side, opt);
+            qmethod::on_positive(state, accept)
         } else {
             qmethod::on_negative(state)
         };

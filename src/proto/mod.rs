@@ -59,7 +59,7 @@ pub mod terminal;
 pub mod zmp;
 
 pub use command::{Command, Verb};
-pub use engine::{DEFAULT_MAX_SUBNEGOTIATION, Engine};
+pub use engine::{DEFAULT_MAX_SUBNEGOTIATION, Decider, Engine};
 pub use event::{Event, EventOf, OwnedEvent, ProtocolError};
 pub use option::{Opt, ParseOptError};
 pub use policy::{Policy, Side};

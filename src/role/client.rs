@@ -2,6 +2,7 @@
 //! speed, X display, environment and charset, each sent only while the option is on.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
@@ -29,6 +30,43 @@ pub struct ClientRole {
     /// GMCP modules announced with `Core.Supports.Set` when the server starts GMCP;
     /// `None` announces nothing (not even `Core.Hello`).
     pub(crate) gmcp_modules: Option<Vec<(String, u32)>>,
+    /// Computes the terminal type each time the server asks (`TTYPE SEND`).
+    pub(crate) terminal_type_answer: Option<Answer<TerminalTypeAnswer>>,
+    /// Computes an allowed variable's value each time the server asks for it.
+    pub(crate) variable_answer: Option<Answer<VariableAnswer>>,
+}
+
+/// The terminal type to report now.
+pub(crate) type TerminalTypeAnswer = dyn Fn() -> String + Send + Sync;
+
+/// The value to reveal now for an allowed variable (`None`: the configured one).
+pub(crate) type VariableAnswer = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// An answer the application computes at the time the server asks.
+pub(crate) struct Answer<F: ?Sized>(pub Arc<F>);
+
+impl<F: ?Sized> Clone for Answer<F> {
+    fn clone(&self) -> Self {
+        Answer(Arc::clone(&self.0))
+    }
+}
+
+impl<F: ?Sized> std::fmt::Debug for Answer<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answer")
+    }
+}
+
+/// Runs the application's `answer`; `None` (and a warning) if it panics, so the
+/// caller falls back to the configured answer.
+fn guarded<T>(what: &str, answer: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(answer)) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            log::warn!("the {what} answer panicked; the configured one is sent");
+            None
+        }
+    }
 }
 
 /// The GMCP modules telnetlib3's client announces, names and versions as it sends them.
@@ -48,6 +86,11 @@ impl ClientRole {
     pub(crate) fn env_value(&self, name: &str, link: &Link) -> Option<String> {
         if !self.send_environ.iter().any(|allowed| allowed == name) {
             return None;
+        }
+        if let Some(answer) = &self.variable_answer {
+            if let Some(Some(value)) = guarded("environment", || (answer.0)(name)) {
+                return Some(value);
+            }
         }
         if let Some(value) = self.env_values.get(name) {
             return Some(value.clone());
@@ -200,7 +243,14 @@ impl Role for ClientRole {
                         if terminal::is_send(data) && enabled(link, opt) =>
                     {
                         let text = match opt {
-                            Opt::TTYPE => self.term.clone(),
+                            Opt::TTYPE => {
+                                if let Some(answer) = &self.terminal_type_answer {
+                                    if let Some(term) = guarded("terminal type", || (answer.0)()) {
+                                        self.term = term;
+                                    }
+                                }
+                                self.term.clone()
+                            }
                             Opt::TSPEED => format!("{},{}", self.speed.0, self.speed.1),
                             _ => self.x_display.clone(),
                         };

@@ -10,7 +10,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::codec::Charset;
 use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
-use crate::io::{CoreConfig, DEFAULT_MAX_LINE};
+use crate::io::{CoreConfig, DEFAULT_MAX_LINE, OptionDecider, OptionRequest};
 use crate::proto::{Opt, Policy, Side};
 use crate::timeout::Timeout;
 
@@ -67,6 +67,7 @@ pub struct ServerBuilder {
     #[cfg(feature = "tls")]
     tls: Option<Arc<rustls::ServerConfig>>,
     tls_auto: Option<Duration>,
+    decide: Option<OptionDecider>,
     backlog: i32,
 }
 
@@ -98,6 +99,7 @@ impl Default for ServerBuilder {
             #[cfg(feature = "tls")]
             tls: None,
             tls_auto: None,
+            decide: None,
             role,
             backlog: 128,
         }
@@ -346,6 +348,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Decides the peer's option requests at run time, per option and per peer:
+    /// `decide` gets each unsolicited `WILL`/`DO` for an option that is off (its
+    /// side, the option, the peer's address) and answers `Some(true)` to agree,
+    /// `Some(false)` to refuse, or `None` to leave it to the policy. RFC 1143 still
+    /// decides what is sent, so no decision can start a negotiation loop.
+    ///
+    /// It runs on the thread that processes the peer's input (a call waiting for
+    /// input, or the poller thread that serves connections nobody reads), with the
+    /// connection locked: keep it quick, and call no method of the same connection
+    /// from it. A decider that panics refuses; the panic is logged.
+    pub fn decide_options(
+        mut self,
+        decide: impl Fn(&OptionRequest) -> Option<bool> + Send + Sync + 'static,
+    ) -> Self {
+        self.decide = Some(OptionDecider(Arc::new(decide)));
+        self
+    }
+
     /// Replaces the negotiation policy (default [`Policy::server`] plus LOGOUT).
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
@@ -407,6 +427,7 @@ impl ServerBuilder {
                 write_timeout: self.write_timeout.duration(),
                 proxy_protocol: self.proxy_protocol,
                 tls_auto: self.tls_auto,
+                decide: self.decide,
                 ..connection.core()
             },
             connection,

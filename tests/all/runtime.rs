@@ -363,3 +363,113 @@ fn write_eof_half_closes_and_reading_goes_on() {
     }
     drop(server);
 }
+
+// ------------------------------------------------- negotiation decided in code
+
+use std::sync::{Arc, Mutex};
+use telnetlib::OptionRequest;
+use telnetlib::proto::Side;
+
+/// A server deciding with `decide`, and a raw peer connected to it that has seen the
+/// server's first request.
+fn server_deciding(
+    decide: impl Fn(&OptionRequest) -> Option<bool> + Send + Sync + 'static,
+) -> (TelnetServer, telnetlib::ServerConnection, Peer) {
+    let server = TelnetServer::builder()
+        .silent_peer_wait(Duration::ZERO)
+        .decide_options(decide)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut peer = Peer::connect(server.local_addr());
+    let connection = server.accept(WAIT).unwrap();
+    peer.receive_until(|got| got.ends_with(b"\xff\xfd\x18"));
+    (server, connection, peer)
+}
+
+#[test]
+fn option_requests_are_decided_in_code_per_peer() {
+    let asked: Arc<Mutex<Vec<OptionRequest>>> = Arc::default();
+    let (server, connection, mut peer) = server_deciding({
+        let asked = Arc::clone(&asked);
+        move |request| {
+            asked.lock().unwrap().push(*request);
+            match request.opt.0 {
+                200 => Some(true), // the policy would refuse it
+                31 => Some(false), // NAWS: the policy would agree
+                201 => panic!("a bug in the decider"),
+                _ => None,
+            }
+        }
+    });
+    let peer_address = peer.socket().local_addr().unwrap();
+    peer.send(b"\xff\xfb\xc8");
+    peer.receive_until(|got| contains(got, b"\xff\xfd\xc8"));
+    peer.send(b"\xff\xfb\x1f");
+    peer.receive_until(|got| contains(got, b"\xff\xfe\x1f"));
+    // A decider that panics refuses; the connection goes on.
+    peer.send(b"\xff\xfb\xc9");
+    peer.receive_until(|got| contains(got, b"\xff\xfe\xc9"));
+    // Asked once per request of an option that is off: a repeat of an agreed one
+    // is RFC 1143's to ignore, and is not put to the decider again.
+    peer.send(b"\xff\xfb\xc8\xff\xfb\x18");
+    connection
+        .wait_for(&[Want::RemoteEnabled(Opt::TTYPE)], WAIT)
+        .unwrap();
+    assert!(connection.remote_option(Opt(200)));
+    assert!(!connection.remote_option(Opt::NAWS));
+    let asked = asked.lock().unwrap();
+    let options: Vec<u8> = asked.iter().map(|r| r.opt.0).collect();
+    assert_eq!(
+        options.iter().filter(|&&o| o == 200).count(),
+        1,
+        "{options:?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|r| r.side == Side::Remote && r.peer == Some(peer_address))
+    );
+    drop(server);
+}
+
+#[test]
+fn a_client_computes_its_terminal_type_and_variables_when_asked() {
+    let answers = Arc::new(Mutex::new(vec!["A", "B", "C"].into_iter()));
+    let asked_for: Arc<Mutex<Vec<String>>> = Arc::default();
+    let client = TelnetConnection::builder()
+        .answer_terminal_type({
+            let answers = Arc::clone(&answers);
+            move || answers.lock().unwrap().next().unwrap_or("C").to_owned()
+        })
+        .env("GAME", "configured")
+        .answer_environment({
+            let asked_for = Arc::clone(&asked_for);
+            move |name| {
+                asked_for.lock().unwrap().push(name.to_owned());
+                (name == "GAME").then(|| "computed".to_owned())
+            }
+        });
+    let (server, connection, conn) = loopback(TelnetServer::builder(), client);
+    connection
+        .wait_until(|c| !c.awaiting_answers() && c.env("GAME").is_some(), WAIT)
+        .unwrap();
+    // The server's TTYPE cycle saw each answer as it was computed.
+    assert_eq!(connection.terminal_types(), ["A", "B", "C", "C"]);
+    assert_eq!(conn.terminal_type(), "C");
+    assert_eq!(connection.env("GAME").as_deref(), Some("computed"));
+    // Only allowed names are put to it.
+    let asked_for = asked_for.lock().unwrap();
+    assert!(asked_for.contains(&"GAME".to_owned()));
+    assert!(!asked_for.contains(&"USER".to_owned()), "{asked_for:?}");
+    drop(server);
+}
+
+#[test]
+fn a_panicking_answer_sends_the_configured_one() {
+    let client = TelnetConnection::builder()
+        .terminal_type("fallback")
+        .answer_terminal_type(|| panic!("a bug in the answer"));
+    let (server, connection, _conn) = loopback(TelnetServer::builder(), client);
+    assert_eq!(connection.terminal_type(), "fallback");
+    drop(server);
+}
