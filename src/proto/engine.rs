@@ -491,9 +491,17 @@ impl Engine {
         }
     }
 
-    /// Whether `side` of `opt` is in effect (see [`QState::is_enabled`]).
+    /// Whether `side` of `opt` is in effect (see [`QState::is_enabled`]), except
+    /// that our own side stops at once when we send `WONT`: everything we send after
+    /// it reaches the peer after it, and a disable cannot be refused (RFC 854).
+    /// Waiting for the `DONT` that acknowledges it would leave the option on for good
+    /// with peers that never send one (telnetlib3 5.0.1: a server that turned ECHO
+    /// off would go on echoing beside the client's own echo).
     pub fn is_enabled(&self, side: Side, opt: Opt) -> bool {
-        self.state(side, opt).is_enabled()
+        match (side, self.state(side, opt)) {
+            (Side::Local, QState::WantNo | QState::WantNoOpposite) => false,
+            (_, state) => state.is_enabled(),
+        }
     }
 
     /// Whether a request of ours about `side` of `opt` awaits the peer's answer.

@@ -473,3 +473,45 @@ fn a_panicking_answer_sends_the_configured_one() {
     assert_eq!(connection.terminal_type(), "fallback");
     drop(server);
 }
+
+#[test]
+fn our_own_side_stops_when_we_send_wont_even_before_the_dont() {
+    use telnetlib::proto::{Engine, Policy};
+    let mut engine = Engine::new(Policy::server());
+    engine.receive(b"\xff\xfd\x01", |_| {});
+    assert!(engine.is_enabled(Side::Local, Opt::ECHO));
+    engine.clear_output();
+    // Our WONT ECHO: off at once for what we send next, still awaiting the DONT.
+    engine.request(Side::Local, Opt::ECHO, false);
+    assert_eq!(engine.output(), b"\xff\xfc\x01");
+    assert!(!engine.is_enabled(Side::Local, Opt::ECHO));
+    assert!(engine.is_pending(Side::Local, Opt::ECHO));
+    // A peer that asks for it again before it acknowledged is not a new request.
+    engine.clear_output();
+    engine.receive(b"\xff\xfe\x01", |_| {});
+    assert!(!engine.is_pending(Side::Local, Opt::ECHO));
+    assert!(engine.output().is_empty());
+    // The peer's side keeps RFC 1143's rule: on until its WONT arrives.
+    engine.receive(b"\xff\xfb\x18", |_| {});
+    engine.request(Side::Remote, Opt::TTYPE, false);
+    assert!(engine.is_enabled(Side::Remote, Opt::TTYPE));
+}
+
+#[test]
+fn a_server_that_turns_echo_off_stops_echoing_at_once() {
+    // The raw client agrees to our echo; then we turn it off, and it never answers
+    // the WONT (telnetlib3's client does not).
+    let (server, connection, mut peer) = server_with_silent_peer();
+    peer.send(b"\xff\xfd\x01");
+    connection
+        .wait_for(&[Want::LocalEnabled(Opt::ECHO)], WAIT)
+        .unwrap();
+    connection.set_echo(false).unwrap();
+    peer.receive_until(|got| contains(got, b"\xff\xfc\x01"));
+    peer.send(b"typed\r\n");
+    assert_eq!(connection.readline(WAIT).unwrap(), b"typed\r\n");
+    // Nothing was echoed after our WONT ECHO.
+    let more = peer.receive_for(Duration::from_millis(200));
+    assert!(!contains(&more, b"typed"), "{more:?}");
+    drop(server);
+}

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use telnetlib::proto::Opt;
-use telnetlib::{Error, ServerConnection, TelnetServer};
+use telnetlib::{Error, ServerConnection, TelnetServer, Want};
 
 use crate::harness::{
     Cell, DEADLINE, Proc, Tap, Tmux, WAIT, escape, facts, poll_until, require, script, venv_python,
@@ -210,6 +210,96 @@ fn telnetlib3_asyncio_client() {
 }
 
 #[test]
+fn telnetlib3_client_answers_what_our_server_asks_again() {
+    let mut cell = Cell::new(
+        "1a3-telnetlib3-client-renegotiated",
+        GROUP,
+        "telnetlib3 5.0.1 `open_connection`, our server asking again after connect",
+        "client",
+    );
+    let python = venv_python("telnetlib3");
+    let (_, facts, tap) = scripted_with(
+        our_server(),
+        &python,
+        ("telnetlib3", "tl3_client.py", &[]),
+        |conn| {
+            let settled = |what: &str| {
+                conn.wait_until(|c| !c.awaiting_answers(), WAIT)
+                    .unwrap_or_else(|e| panic!("{what}: {e:#}"));
+            };
+            conn.request_terminal_types().expect("TTYPE again");
+            settled("the second TTYPE cycle");
+            assert_eq!(conn.terminal_type(), "xterm-tl3");
+            conn.request_environment(&["TERM", "LINES"])
+                .expect("NEW-ENVIRON again");
+            settled("the environment");
+            assert_eq!(conn.env("LINES").as_deref(), Some("43"));
+            conn.request_charset(&["UTF-8", "ISO-8859-1"])
+                .expect("CHARSET again");
+            settled("CHARSET");
+            assert_eq!(conn.encoding(), "UTF-8");
+        },
+    );
+    assert_binary_and_echo(&facts);
+    // Its answers, as the relay saw them: two TTYPE cycles of two answers each, two
+    // environment answers, two CHARSET ACCEPTED.
+    let sent = tap.client_sent();
+    let count = |needle: &[u8]| sent.windows(needle.len()).filter(|w| *w == needle).count();
+    assert_eq!(count(b"\xff\xfa\x18\x00xterm-tl3"), 4);
+    assert_eq!(count(b"\xff\xfa\x2a\x02"), 2);
+    assert!(count(b"\xff\xfa\x27\x00") >= 2);
+    cell.note(
+        "after connect: a new TTYPE cycle (xterm-tl3 twice more), NEW-ENVIRON TERM and \
+         LINES (LINES 43), CHARSET offered again (ACCEPTED UTF-8 a second time): each \
+         answered; then the usual line, UTF-8 and 0xFF exchange",
+    );
+    cell.note(tap.assert_no_loop(2));
+}
+
+#[test]
+fn telnetlib3_client_never_acknowledges_wont_echo() {
+    let mut cell = Cell::new(
+        "1a4-telnetlib3-client-echo-off-and-on",
+        GROUP,
+        "telnetlib3 5.0.1 `open_connection`, our server turning ECHO off and on again",
+        "client",
+    );
+    let python = venv_python("telnetlib3");
+    let mut outcome_of_on = None;
+    let (_, facts, tap) = scripted_with(
+        our_server(),
+        &python,
+        ("telnetlib3", "tl3_client.py", &[]),
+        |conn| {
+            conn.set_echo(false).unwrap();
+            // Off on our side at once: we echo nothing more.
+            assert!(!conn.local_option(Opt::ECHO));
+            // RFC 1143: our WONT awaits the client's DONT, which never comes.
+            let settled = conn.wait_for(&[Want::NotPending(Opt::ECHO)], Duration::from_secs(2));
+            assert!(matches!(settled, Err(Error::Timeout { .. })), "{settled:?}");
+            // So turning it on again is held back until that answer.
+            outcome_of_on = Some(conn.set_echo(true).unwrap());
+        },
+    );
+    assert_eq!(
+        outcome_of_on,
+        Some(telnetlib::proto::RequestOutcome::Pending)
+    );
+    // It took our WONT ECHO (it no longer expects our echo) without answering.
+    assert_eq!(facts["REMOTE_ECHO"], "False");
+    assert!(!tap.client_sent().windows(3).any(|w| w == b"\xff\xfe\x01"));
+    cell.reproduced_failure(
+        "telnetlib3's client takes WONT ECHO without answering DONT ECHO (its handle_wont \
+         sends nothing; RFC 1143 requires the answer), so our RFC 1143 engine keeps waiting \
+         for it and holds a following set_echo(true) back: ECHO cannot be turned on again",
+    );
+    cell.note(
+        "ECHO off: in effect on our side at once (we echo nothing more), taken by \
+         telnetlib3 (REMOTE_ECHO=False), no DONT ECHO on the wire; set_echo(true) → Pending",
+    );
+}
+
+#[test]
 fn telnetlib3_blocking_client() {
     let mut cell = Cell::new(
         "1b-telnetlib3-sync-client",
@@ -408,6 +498,72 @@ fn netkit_telnet_client_with_our_server_in_line_mode() {
         );
         assert_eq!(conn.terminal_type().to_ascii_lowercase(), "vt100");
         assert_eq!((conn.columns(), conn.rows()), (80, 25));
+    });
+}
+
+#[test]
+fn netkit_telnet_client_takes_linemode_changes_after_connect() {
+    require("/usr/bin/telnet-ssl", "telnet-ssl");
+    TerminalRun {
+        id: "1d3-netkit-telnet-linemode-changes",
+        peer: "netkit telnet, our server changing LINEMODE's mode and forward mask",
+        command: "env TERM=vt100 /usr/bin/telnet-ssl 127.0.0.1 {port}",
+        cols: 80,
+        rows: 25,
+        binary: false,
+        resize: false,
+        line_mode: true,
+    }
+    .run(|conn, cell| {
+        use std::sync::{Arc, Mutex};
+        use telnetlib::proto::OwnedEvent;
+        use telnetlib::proto::linemode::{ForwardMask, ModeMask};
+        let answers: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        conn.set_event_hook(Some({
+            let answers = Arc::clone(&answers);
+            move |event: &OwnedEvent| {
+                if let OwnedEvent::Subnegotiation {
+                    opt: Opt::LINEMODE,
+                    data,
+                } = event
+                {
+                    answers.lock().unwrap().push(data.clone());
+                }
+            }
+        }));
+        // MODE with SOFT_TAB added: netkit answers with the mode it takes, ACK set.
+        let wanted = ModeMask::EDIT | ModeMask::TRAPSIG | ModeMask::SOFT_TAB;
+        conn.set_linemode_mode(wanted).expect("set the mode");
+        let acked = |answers: &[Vec<u8>]| {
+            answers
+                .iter()
+                .rev()
+                .find(|p| p.len() == 2 && p[0] == 1 && p[1] & 4 != 0)
+                .map(|p| p[1] & !4)
+        };
+        poll_until("netkit's MODE ... ACK", || {
+            acked(&answers.lock().unwrap()) == Some(wanted.bits())
+        });
+        // A forward mask with TAB in it: netkit answers it (BSD telnet refuses
+        // forward masks: WONT FORWARDMASK).
+        let tab = ForwardMask::from_bytes(&[0x00, 0x40]).unwrap();
+        conn.set_linemode_forwardmask(Some(tab))
+            .expect("ask for the mask");
+        let forwardmask_answer = |answers: &[Vec<u8>]| {
+            answers
+                .iter()
+                .find(|p| p.len() == 2 && p[1] == 2 && (p[0] == 251 || p[0] == 252))
+                .map(|p| if p[0] == 251 { "WILL" } else { "WONT" })
+        };
+        poll_until("netkit's answer to DO FORWARDMASK", || {
+            forwardmask_answer(&answers.lock().unwrap()).is_some()
+        });
+        let verdict = forwardmask_answer(&answers.lock().unwrap()).unwrap_or_default();
+        conn.set_event_hook(None::<fn(&OwnedEvent)>);
+        cell.note(format!(
+            "after connect: MODE {wanted:?} acknowledged as asked (MODE with ACK); DO \
+             FORWARDMASK answered {verdict} FORWARDMASK; the session goes on"
+        ));
     });
 }
 
