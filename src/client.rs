@@ -81,6 +81,29 @@ impl Connection<Client> {
         })
     }
 
+    /// Asks the server to choose among these character sets (our own CHARSET
+    /// REQUEST, RFC 2066); the one it accepts becomes the
+    /// [`encoding`](crate::Connection::encoding). Wait for it with
+    /// [`wait_until`](crate::Connection::wait_until). `Err(NotAgreed)` while CHARSET
+    /// is off, or with no name.
+    pub fn request_charset(&self, names: &[&str]) -> Result<()> {
+        let mut asked = false;
+        let deadline = self.core().deadline_for(Timeout::Default);
+        self.core().send("request_charset", deadline, |state| {
+            let crate::io::State { role, link, .. } = state;
+            asked = role.request_charset(names, link);
+        })?;
+        if asked {
+            Ok(())
+        } else {
+            Err(crate::Error::NotAgreed {
+                operation: "request_charset",
+                opt: crate::proto::Opt::CHARSET,
+                peer: self.peer_addr(),
+            })
+        }
+    }
+
     /// The `LANG` we report (`lang`).
     pub fn lang(&self) -> String {
         let state = self.core().lock();

@@ -69,6 +69,7 @@ impl Default for ClientBuilder {
                         .map(|(name, version)| ((*name).to_owned(), *version))
                         .collect(),
                 ),
+                charset_asked: false,
                 terminal_type_answer: None,
                 variable_answer: None,
             },

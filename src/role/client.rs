@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use crate::codec::Charset;
+
 use crate::io::{Link, Role, on_common_option_event};
 use crate::proto::environ::{self, VarKind, Variable};
 use crate::proto::linemode::Linemode;
@@ -30,6 +32,8 @@ pub struct ClientRole {
     /// GMCP modules announced with `Core.Supports.Set` when the server starts GMCP;
     /// `None` announces nothing (not even `Core.Hello`).
     pub(crate) gmcp_modules: Option<Vec<(String, u32)>>,
+    /// A CHARSET REQUEST of ours awaits its answer.
+    pub(crate) charset_asked: bool,
     /// Computes the terminal type each time the server asks (`TTYPE SEND`).
     pub(crate) terminal_type_answer: Option<Answer<TerminalTypeAnswer>>,
     /// Computes an allowed variable's value each time the server asks for it.
@@ -82,6 +86,19 @@ pub(crate) const GMCP_MODULES: [(&str, u32); 8] = [
 ];
 
 impl ClientRole {
+    /// Sends our own CHARSET REQUEST; false while CHARSET is off on both sides.
+    pub(crate) fn request_charset(&mut self, names: &[&str], link: &mut Link) -> bool {
+        let on = link.engine.is_enabled(Side::Local, Opt::CHARSET)
+            || link.engine.is_enabled(Side::Remote, Opt::CHARSET);
+        if !on || names.is_empty() {
+            return false;
+        }
+        link.engine
+            .send_subnegotiation(Opt::CHARSET, &charset::request(names));
+        self.charset_asked = true;
+        true
+    }
+
     /// The value the client reveals for `name`, if it is allowed and defined.
     pub(crate) fn env_value(&self, name: &str, link: &Link) -> Option<String> {
         if !self.send_environ.iter().any(|allowed| allowed == name) {
@@ -282,6 +299,16 @@ impl Role for ClientRole {
                         if let Some(offered) = charset::parse_request(data) {
                             let answer = link.answer_charset_request(&offered);
                             link.engine.send_subnegotiation(opt, &answer);
+                        } else if data.first() == Some(&charset::ACCEPTED) && self.charset_asked {
+                            // The answer to our own REQUEST.
+                            self.charset_asked = false;
+                            if let Some(chosen) =
+                                charset::parse_accepted(data).and_then(|n| Charset::for_name(&n))
+                            {
+                                link.set_charset(chosen);
+                            }
+                        } else if data.first() == Some(&charset::REJECTED) {
+                            self.charset_asked = false;
                         } else if data.first() == Some(&charset::TTABLE_IS) {
                             link.engine
                                 .send_subnegotiation(opt, &[charset::TTABLE_REJECTED]);

@@ -515,3 +515,25 @@ fn a_server_that_turns_echo_off_stops_echoing_at_once() {
     assert!(!contains(&more, b"typed"), "{more:?}");
     drop(server);
 }
+
+#[test]
+fn a_client_can_ask_for_a_charset_after_connect() {
+    // The server's encoding is Latin-1, which it gives up for what a client asks.
+    let latin1 = telnetlib::Encoding::for_label("latin1").unwrap();
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().encoding(latin1),
+        TelnetConnection::builder().encoding(latin1),
+    );
+    connection
+        .wait_until(|c| !c.awaiting_answers(), WAIT)
+        .unwrap();
+    assert_ne!(conn.encoding(), "UTF-8");
+    conn.request_charset(&["UTF-8"]).unwrap();
+    conn.wait_until(|c| c.encoding() == "UTF-8", WAIT).unwrap();
+    connection
+        .wait_until(|c| c.encoding() == "UTF-8", WAIT)
+        .unwrap();
+    conn.write_str("ü\n", WAIT).unwrap();
+    assert_eq!(connection.readline_str(WAIT).unwrap().trim_end(), "ü");
+    drop(server);
+}
