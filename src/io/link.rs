@@ -146,6 +146,19 @@ impl Link {
         self.force_binary || self.engine.is_enabled(Side::Remote, Opt::BINARY)
     }
 
+    /// Sends our own `CHARSET REQUEST` for `names`; false while CHARSET is off on
+    /// both sides, or with no name.
+    pub fn request_charset(&mut self, names: &[&str]) -> bool {
+        let on = self.engine.is_enabled(Side::Local, Opt::CHARSET)
+            || self.engine.is_enabled(Side::Remote, Opt::CHARSET);
+        if !on || names.is_empty() {
+            return false;
+        }
+        self.engine
+            .send_subnegotiation(Opt::CHARSET, &charset::request(names));
+        true
+    }
+
     /// The answer to `CHARSET REQUEST`: accept an offered name for our own charset;
     /// on a weak default (Latin-1/ASCII) take the first offer we know and switch to
     /// it; otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).

@@ -88,15 +88,9 @@ pub(crate) const GMCP_MODULES: [(&str, u32); 8] = [
 impl ClientRole {
     /// Sends our own CHARSET REQUEST; false while CHARSET is off on both sides.
     pub(crate) fn request_charset(&mut self, names: &[&str], link: &mut Link) -> bool {
-        let on = link.engine.is_enabled(Side::Local, Opt::CHARSET)
-            || link.engine.is_enabled(Side::Remote, Opt::CHARSET);
-        if !on || names.is_empty() {
-            return false;
-        }
-        link.engine
-            .send_subnegotiation(Opt::CHARSET, &charset::request(names));
-        self.charset_asked = true;
-        true
+        let asked = link.request_charset(names);
+        self.charset_asked |= asked;
+        asked
     }
 
     /// The value the client reveals for `name`, if it is allowed and defined.

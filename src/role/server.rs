@@ -381,15 +381,9 @@ impl ServerRole {
     /// Offers these character sets again (CHARSET REQUEST); false while CHARSET is
     /// off on both sides.
     pub(crate) fn request_charset(&mut self, names: &[&str], link: &mut Link) -> bool {
-        let on = link.engine.is_enabled(Side::Local, Opt::CHARSET)
-            || link.engine.is_enabled(Side::Remote, Opt::CHARSET);
-        if !on || names.is_empty() {
-            return false;
-        }
-        link.engine
-            .send_subnegotiation(Opt::CHARSET, &charset::request(names));
-        self.awaiting.charset = true;
-        true
+        let asked = link.request_charset(names);
+        self.awaiting.charset |= asked;
+        asked
     }
 
     /// Asks for the environment through `opt` (NEW_ENVIRON, or OLD-ENVIRON in RFC

@@ -137,7 +137,15 @@ fn the_idle_timeout_can_be_changed_per_client_at_run_time() {
 
 /// A server connection to a raw peer that has said nothing yet.
 fn server_with_silent_peer() -> (TelnetServer, telnetlib::ServerConnection, Peer) {
-    let server = TelnetServer::builder()
+    server_built_with_silent_peer(TelnetServer::builder())
+}
+
+/// [`server_with_silent_peer`] with the server built from `builder`: the peer has
+/// seen the server's first request.
+fn server_built_with_silent_peer(
+    builder: telnetlib::ServerBuilder,
+) -> (TelnetServer, telnetlib::ServerConnection, Peer) {
+    let server = builder
         .silent_peer_wait(Duration::ZERO)
         .bind("127.0.0.1:0")
         .unwrap();
@@ -375,15 +383,7 @@ use telnetlib::proto::Side;
 fn server_deciding(
     decide: impl Fn(&OptionRequest) -> Option<bool> + Send + Sync + 'static,
 ) -> (TelnetServer, telnetlib::ServerConnection, Peer) {
-    let server = TelnetServer::builder()
-        .silent_peer_wait(Duration::ZERO)
-        .decide_options(decide)
-        .bind("127.0.0.1:0")
-        .unwrap();
-    let mut peer = Peer::connect(server.local_addr());
-    let connection = server.accept(WAIT).unwrap();
-    peer.receive_until(|got| got.ends_with(b"\xff\xfd\x18"));
-    (server, connection, peer)
+    server_built_with_silent_peer(TelnetServer::builder().decide_options(decide))
 }
 
 #[test]
