@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use encoding_rs::{CoderResult, EncoderResult};
+use encoding_rs::{DecoderResult, EncoderResult};
 use oem_cp::code_table::{DECODING_TABLE_CP_MAP, ENCODING_TABLE_CP_MAP};
 use oem_cp::code_table_type::TableType;
 
@@ -194,23 +194,55 @@ impl std::fmt::Debug for TextDecoder {
     }
 }
 
+/// What decoding does with bytes that are not valid in the encoding (Python's
+/// `errors=`): the connection setting
+/// [`ConnectionConfig::decode_errors`](crate::ConnectionConfig::decode_errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DecodeErrors {
+    /// Each becomes U+FFFD (the default).
+    #[default]
+    Replace,
+    /// They are dropped.
+    Ignore,
+    /// The `_str` read fails with [`Error::Decode`], which
+    /// holds the bytes it took.
+    Strict,
+}
+
 impl TextDecoder {
-    /// Decodes `bytes`, appending to `out`. Malformed input becomes U+FFFD; it never
-    /// fails and never stalls. With `last`, an incomplete trailing character is
-    /// flushed as U+FFFD instead of being kept for the next call.
-    pub fn decode(&mut self, bytes: &[u8], last: bool, out: &mut String) {
+    /// Decodes `bytes`, appending to `out`, with `errors` deciding what malformed
+    /// input becomes (with `Strict`, U+FFFD as with `Replace`: the caller fails the
+    /// read). Returns whether there was any. With `last`, an incomplete trailing
+    /// character counts as malformed instead of being kept for the next call.
+    pub fn decode_with(
+        &mut self,
+        bytes: &[u8],
+        last: bool,
+        out: &mut String,
+        errors: DecodeErrors,
+    ) -> bool {
+        let mut malformed = false;
+        let mut bad = |out: &mut String| {
+            malformed = true;
+            if errors != DecodeErrors::Ignore {
+                out.push('\u{fffd}');
+            }
+        };
         match &mut self.kind {
             DecoderKind::Standard(decoder) => {
                 let mut rest = bytes;
                 loop {
                     let room = decoder
-                        .max_utf8_buffer_length(rest.len())
+                        .max_utf8_buffer_length_without_replacement(rest.len())
                         .unwrap_or(rest.len() * 3 + 16);
                     out.reserve(room);
-                    let (result, read, _) = decoder.decode_to_string(rest, out, last);
+                    let (result, read) =
+                        decoder.decode_to_string_without_replacement(rest, out, last);
                     rest = &rest[read..];
-                    if result == CoderResult::InputEmpty {
-                        return;
+                    match result {
+                        DecoderResult::InputEmpty => break,
+                        DecoderResult::OutputFull => {}
+                        DecoderResult::Malformed(..) => bad(out),
                     }
                 }
             }
@@ -219,11 +251,34 @@ impl TextDecoder {
                     out.push_str(&oem_cp::decode_string_complete_table(bytes, table));
                 }
                 Some(TableType::Incomplete(table)) => {
-                    out.push_str(&oem_cp::decode_string_incomplete_table_lossy(bytes, table));
+                    for &byte in bytes {
+                        match byte {
+                            0..0x80 => out.push(char::from(byte)),
+                            _ => match table[usize::from(byte & 0x7f)] {
+                                Some(c) => out.push(c),
+                                None => bad(out),
+                            },
+                        }
+                    }
                 }
-                None => out.push_str(&String::from_utf8_lossy(bytes)),
+                None => {
+                    for chunk in bytes.utf8_chunks() {
+                        out.push_str(chunk.valid());
+                        if !chunk.invalid().is_empty() {
+                            bad(out);
+                        }
+                    }
+                }
             },
         }
+        malformed
+    }
+
+    /// Decodes `bytes`, appending to `out`. Malformed input becomes U+FFFD; it never
+    /// fails and never stalls. With `last`, an incomplete trailing character is
+    /// flushed as U+FFFD instead of being kept for the next call.
+    pub fn decode(&mut self, bytes: &[u8], last: bool, out: &mut String) {
+        self.decode_with(bytes, last, out, DecodeErrors::Replace);
     }
 }
 

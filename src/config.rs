@@ -1,7 +1,7 @@
 //! [`ConnectionConfig`]: the settings every connection has, client or server side,
 //! defined and checked once for both builders.
 
-use crate::codec::Encoding;
+use crate::codec::{DecodeErrors, Encoding};
 use crate::error::{Error, Result};
 use crate::io::{CoreConfig, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
 use crate::proto::DEFAULT_MAX_SUBNEGOTIATION;
@@ -16,6 +16,13 @@ macro_rules! config_setters {
         /// (default UTF-8).
         pub fn encoding(mut self, encoding: $crate::Encoding) -> Self {
             self$(.$field)?.encoding = encoding;
+            self
+        }
+
+        /// Sets [`ConnectionConfig::decode_errors`](crate::ConnectionConfig::decode_errors)
+        /// (default `Replace`).
+        pub fn decode_errors(mut self, errors: $crate::codec::DecodeErrors) -> Self {
+            self$(.$field)?.decode_errors = errors;
             self
         }
 
@@ -96,6 +103,10 @@ pub struct ConnectionConfig {
     /// The text encoding of the `_str` methods (and of a server's `send`); it applies
     /// whether or not BINARY is negotiated. Default UTF-8.
     pub encoding: Encoding,
+    /// What the `_str` reads do with bytes not valid in the encoding: U+FFFD in
+    /// their place (`Replace`, the default), drop them (`Ignore`), or fail with
+    /// [`Error::Decode`] holding them (`Strict`).
+    pub decode_errors: DecodeErrors,
     /// Behave as if BINARY were on in both directions: no CR LF translation of text
     /// written, CR NUL kept in data received. Default off.
     pub force_binary: bool,
@@ -124,6 +135,7 @@ impl Default for ConnectionConfig {
     fn default() -> Self {
         ConnectionConfig {
             encoding: Encoding::UTF_8,
+            decode_errors: DecodeErrors::Replace,
             force_binary: false,
             timeout: Timeout::Never,
             max_input_buffer: DEFAULT_MAX_INPUT,
@@ -167,6 +179,7 @@ impl ConnectionConfig {
             max_outgoing: self.max_output_buffer,
             max_line: self.max_line,
             default_timeout: self.timeout,
+            decode_errors: self.decode_errors,
             ..CoreConfig::default()
         }
     }

@@ -142,6 +142,20 @@ pub enum Error {
         /// The option.
         opt: crate::proto::Opt,
     },
+    /// Text that is not valid in the connection's encoding, read with
+    /// [`DecodeErrors::Strict`](crate::codec::DecodeErrors::Strict). The bytes the
+    /// read took are here, so nothing received is lost; the next read goes on after
+    /// them.
+    Decode {
+        /// The call that failed.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// The encoding.
+        encoding: String,
+        /// What the read took, as received.
+        bytes: Vec<u8>,
+    },
     /// A setting or argument is not valid (an unknown encoding name, a limit of 0).
     InvalidInput {
         /// What is wrong with it.
@@ -273,6 +287,17 @@ impl Error {
                 "{operation}{}: {opt} is not in effect (not asked for, no answer yet, or turned off since)",
                 Peer(*peer)
             ),
+            Error::Decode {
+                operation,
+                peer,
+                encoding,
+                bytes,
+            } => write!(
+                f,
+                "{operation}{}: {} bytes received are not valid {encoding}",
+                Peer(*peer),
+                bytes.len()
+            ),
             Error::InvalidInput { message } => f.write_str(message),
         }
     }
@@ -327,7 +352,8 @@ impl From<Error> for io::Error {
             | Error::BufferFull { .. }
             | Error::Tls { .. }
             | Error::Compression { .. }
-            | Error::Proxy { .. } => io::ErrorKind::InvalidData,
+            | Error::Proxy { .. }
+            | Error::Decode { .. } => io::ErrorKind::InvalidData,
             Error::Refused { .. } | Error::NotAgreed { .. } => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, error)

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::codec::DecodeErrors;
 use crate::timeout::Timeout;
 
 use super::decide::OptionDecider;
@@ -37,6 +38,8 @@ pub(crate) struct CoreConfig {
     pub tls_auto: Option<Duration>,
     /// The application's decider of the peer's option requests.
     pub decide: Option<OptionDecider>,
+    /// What the `_str` reads do with bytes not valid in the encoding.
+    pub decode_errors: DecodeErrors,
 }
 
 impl Default for CoreConfig {
@@ -51,6 +54,7 @@ impl Default for CoreConfig {
             proxy_protocol: false,
             tls_auto: None,
             decide: None,
+            decode_errors: DecodeErrors::Replace,
         }
     }
 }

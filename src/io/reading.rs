@@ -12,6 +12,7 @@ use memchr::{memchr2, memmem};
 use parking_lot::MutexGuard;
 use regex::bytes::Regex;
 
+use crate::codec::DecodeErrors;
 use crate::error::{Error, Result};
 use crate::timeout::Timeout;
 
@@ -134,18 +135,41 @@ impl<R: Role> Core<R> {
             Option<SocketAddr>,
         ) -> Option<Result<Vec<u8>>>,
     ) -> Result<String> {
+        let errors = self.shared.config.decode_errors;
         self.read_with(operation, timeout, |state, side, peer| {
             let bytes = attempt(state, side, peer)?;
-            Some(bytes.map(|bytes| {
+            Some(bytes.and_then(|bytes| {
                 if side.decoder_generation != state.link.charset_generation {
                     side.decoder = state.link.charset.decoder();
                     side.decoder_generation = state.link.charset_generation;
                 }
                 let mut text = String::with_capacity(bytes.len());
-                side.decoder.decode(&bytes, last, &mut text);
-                text
+                if side.decoder.decode_with(&bytes, last, &mut text, errors)
+                    && errors == DecodeErrors::Strict
+                {
+                    return Err(Self::decode_error(state, side, operation, peer, bytes));
+                }
+                Ok(text)
             }))
         })
+    }
+
+    /// `Error::Decode` for the bytes a strict read took; the decoder starts afresh
+    /// after them.
+    fn decode_error(
+        state: &State<R>,
+        side: &mut ReadSide,
+        operation: &'static str,
+        peer: Option<SocketAddr>,
+        bytes: Vec<u8>,
+    ) -> Error {
+        side.decoder = state.link.charset.decoder();
+        Error::Decode {
+            operation,
+            peer,
+            encoding: state.link.charset.name(),
+            bytes,
+        }
     }
 
     fn attempt_read(
@@ -196,6 +220,8 @@ impl<R: Role> Core<R> {
         if n == 0 {
             return Ok(String::new());
         }
+        let errors = self.shared.config.decode_errors;
+        let strict = errors == DecodeErrors::Strict;
         self.read_with("read_str", timeout, |state, side, peer| {
             if side.decoder_generation != state.link.charset_generation {
                 side.decoder = state.link.charset.decoder();
@@ -208,18 +234,28 @@ impl<R: Role> Core<R> {
                 return None;
             }
             let mut take = n;
+            let mut taken = Vec::new();
             while text.is_empty() && !state.input.is_empty() {
                 let bytes = state.input.take(take);
-                side.decoder.decode(&bytes, false, &mut text);
-                // A character is still incomplete: one more byte at a time.
+                taken.extend_from_slice(&bytes);
+                if side.decoder.decode_with(&bytes, false, &mut text, errors) && strict {
+                    let error = Self::decode_error(state, side, "read_str", peer, taken);
+                    return Some(Err(error));
+                }
+                // A character is still incomplete (or was malformed and ignored):
+                // one more byte at a time.
                 take = 1;
             }
             if !text.is_empty() {
                 return Some(Ok(text));
             }
             let end = state.end_error("read_str", peer)?;
-            // The stream ended inside a character: what is left decodes as U+FFFD.
-            side.decoder.decode(&[], true, &mut text);
+            // The stream ended inside a character: what is left is malformed.
+            if side.decoder.decode_with(&[], true, &mut text, errors) && strict {
+                return Some(Err(Self::decode_error(
+                    state, side, "read_str", peer, taken,
+                )));
+            }
             Some(if text.is_empty() { Err(end) } else { Ok(text) })
         })
     }

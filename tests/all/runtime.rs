@@ -537,3 +537,55 @@ fn a_client_can_ask_for_a_charset_after_connect() {
     assert_eq!(connection.readline_str(WAIT).unwrap().trim_end(), "ü");
     drop(server);
 }
+
+// ------------------------------------------------------------ decode errors
+
+use telnetlib::codec::DecodeErrors;
+
+/// A client reading with `errors`, and the raw server peer it is connected to.
+fn client_decoding(errors: DecodeErrors) -> (TelnetConnection, Peer) {
+    let mut peer = Peer::bind();
+    let conn = TelnetConnection::builder()
+        .decode_errors(errors)
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    (conn, peer)
+}
+
+#[test]
+fn bytes_invalid_in_the_encoding_are_replaced_ignored_or_refused() {
+    let (conn, mut peer) = client_decoding(DecodeErrors::Replace);
+    peer.send(b"a\xfeb\r\n");
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "a\u{fffd}b\r\n");
+
+    let (conn, mut peer) = client_decoding(DecodeErrors::Ignore);
+    peer.send(b"a\xfeb\r\n\xfe");
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "ab\r\n");
+    peer.send("é".as_bytes());
+    // A malformed byte alone is no character: read_str goes on to the next one.
+    assert_eq!(conn.read_str(1, WAIT).unwrap(), "é");
+
+    // Strict: the read fails and hands over the bytes it took; the next read goes
+    // on after them, with a decoder that starts afresh.
+    let (conn, mut peer) = client_decoding(DecodeErrors::Strict);
+    peer.send(b"a\xfeb\r\nfine\r\n");
+    match conn.readline_str(WAIT) {
+        Err(telnetlib::Error::Decode {
+            bytes, encoding, ..
+        }) => {
+            assert_eq!(bytes, b"a\xfeb\r\n");
+            assert_eq!(encoding, "UTF-8");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "fine\r\n");
+    peer.send(b"\xfez");
+    match conn.read_str(4, WAIT) {
+        Err(telnetlib::Error::Decode { bytes, .. }) => assert_eq!(bytes, b"\xfez"),
+        other => panic!("{other:?}"),
+    }
+    // The bytes API never decodes.
+    peer.send(b"\xfe\r\n");
+    assert_eq!(conn.readline(WAIT).unwrap(), b"\xfe\r\n");
+}

@@ -242,17 +242,22 @@ fn our_client_cli_tls_against_telnetlib3_server_tls_auto_fails_in_their_handshak
     let (their_status, their_output) = theirs.wait_exit();
     assert!(!their_status.success(), "{their_output}");
     assert!(!their_output.contains("tel:sh> "), "{their_output}");
-    // It saw the ClientHello for what it is; the handshake stalls after that.
-    assert!(
-        server
-            .output()
-            .contains("tls-auto: TLS ClientHello detected"),
-        "{}",
-        server.output()
-    );
+    // When our client waited out its handshake limit, telnetlib3 had seen the
+    // ClientHello for what it is and stalled after that (other runs, it drops the
+    // socket first).
+    if status.code() == Some(1) {
+        assert!(
+            server
+                .output()
+                .contains("tls-auto: TLS ClientHello detected"),
+            "{}",
+            server.output()
+        );
+    }
     cell.reproduced_failure(
         "telnetlib3-server 5.0.1 sees the ClientHello (its log: \"tls-auto: TLS ClientHello \
-         detected\") and never answers it: its `_upgrade_to_tls` awaits `loop.start_tls` on \
+         detected\") and never answers it (some runs it drops the socket instead): its \
+         `_upgrade_to_tls` awaits `loop.start_tls` on \
          the transport it paused to peek, which here (Python 3.11) neither succeeds nor \
          fails (it logs neither); its own `telnetlib3-client --ssl` fails against it too (a \
          time-out, or an empty `Error:`)",

@@ -301,13 +301,11 @@ fn main() {
             std::process::exit(2);
         })
     });
-    let output = Output {
-        errors: args.encoding_errors,
-        typescript,
-    };
+    let output = Output { typescript };
     let mut builder = TelnetConnection::builder()
         .terminal_type(&term)
         .encoding(telnetlib_cli::encoding_or_exit(PROGRAM, &args.encoding))
+        .decode_errors(args.encoding_errors.into())
         .force_binary(args.force_binary)
         .compression(!args.no_compression)
         .terminal_speed(args.speed, args.speed)

@@ -1,13 +1,14 @@
-//! Where the server's text goes: standard output, after the `--encoding-errors`
-//! policy, and a copy in the `--typescript` file.
+//! Where the server's text goes: standard output, and a copy in the
+//! `--typescript` file. Bytes invalid in the encoding were already dealt with by the
+//! connection's `--encoding-errors` policy.
 
 use std::fs::File;
 use std::io::Write;
 
 use clap::ValueEnum;
+use telnetlib::codec::DecodeErrors;
 
-/// What to do with bytes that are not valid in the encoding (the decoder has already
-/// turned each into U+FFFD).
+/// What to do with bytes that are not valid in the encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EncodingErrors {
     /// Show U+FFFD in their place.
@@ -18,23 +19,24 @@ pub enum EncodingErrors {
     Strict,
 }
 
+impl From<EncodingErrors> for DecodeErrors {
+    fn from(errors: EncodingErrors) -> DecodeErrors {
+        match errors {
+            EncodingErrors::Replace => DecodeErrors::Replace,
+            EncodingErrors::Ignore => DecodeErrors::Ignore,
+            EncodingErrors::Strict => DecodeErrors::Strict,
+        }
+    }
+}
+
 /// The server's output sink.
 pub struct Output {
-    pub errors: EncodingErrors,
     pub typescript: Option<File>,
 }
 
 impl Output {
     /// Writes text to standard output (and the typescript); `Err` ends the session.
     pub fn show(&mut self, text: &str) -> Result<(), String> {
-        let text = match self.errors {
-            EncodingErrors::Replace => std::borrow::Cow::Borrowed(text),
-            EncodingErrors::Ignore => std::borrow::Cow::Owned(text.replace('\u{fffd}', "")),
-            EncodingErrors::Strict if text.contains('\u{fffd}') => {
-                return Err("the server sent bytes that are not valid in the encoding".to_owned());
-            }
-            EncodingErrors::Strict => std::borrow::Cow::Borrowed(text),
-        };
         if let Some(file) = self.typescript.as_mut() {
             file.write_all(text.as_bytes())
                 .map_err(|e| format!("typescript: {e}"))?;
