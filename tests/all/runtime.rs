@@ -589,3 +589,22 @@ fn bytes_invalid_in_the_encoding_are_replaced_ignored_or_refused() {
     peer.send(b"\xfe\r\n");
     assert_eq!(conn.readline(WAIT).unwrap(), b"\xfe\r\n");
 }
+
+#[test]
+fn a_linemode_client_proposes_a_mode_and_the_server_answers() {
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().line_mode(true),
+        TelnetConnection::builder().line_mode(true),
+    );
+    let start = ModeMask::EDIT | ModeMask::TRAPSIG;
+    connection
+        .wait_until(|c| c.linemode_mode() == Some(start), WAIT)
+        .unwrap();
+    // RFC 1184 §5.1: the client asks for EDIT alone; the server takes it and says so.
+    conn.set_linemode_mode(ModeMask::EDIT).unwrap();
+    connection
+        .wait_until(|c| c.linemode_mode() == Some(ModeMask::EDIT), WAIT)
+        .unwrap();
+    assert_eq!(conn.linemode_mode(), Some(ModeMask::EDIT));
+    drop(server);
+}
