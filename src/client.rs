@@ -88,8 +88,7 @@ impl Connection<Client> {
     /// is off, or with no name.
     pub fn request_charset(&self, names: &[&str]) -> Result<()> {
         let mut asked = false;
-        let deadline = self.core().deadline_for(Timeout::Default);
-        self.core().send("request_charset", deadline, |state| {
+        self.core().queue("request_charset", |state| {
             let crate::io::State { role, link, .. } = state;
             asked = role.request_charset(names, link);
         })?;

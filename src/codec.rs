@@ -140,6 +140,40 @@ impl Charset {
         }
     }
 
+    /// Decodes `input` whole, with no state carried in: `Ok` with the text and how
+    /// many bytes at its end are the first bytes of a character still to come (never
+    /// with `last`), `Err` at the first byte that is not valid. For strict reads,
+    /// which keep those last bytes themselves so that a failed read can hand back
+    /// every byte it stands for.
+    pub fn decode_strict(&self, input: &[u8], last: bool) -> Result<(String, usize), ()> {
+        let mut out = String::with_capacity(input.len());
+        match self {
+            Charset::Standard(encoding) => {
+                // As a stream: any malformed byte is a real one.
+                let mut streaming = encoding.new_decoder_without_bom_handling();
+                if decode_all(&mut streaming, input, false, &mut out).is_some() {
+                    return Err(());
+                }
+                // As a whole: the only malformed bytes left are a character cut off
+                // at the end, whose first bytes wait for the rest.
+                let mut whole = encoding.new_decoder_without_bom_handling();
+                let mut scratch = String::new();
+                match (decode_all(&mut whole, input, true, &mut scratch), last) {
+                    (None, _) => Ok((out, 0)),
+                    (Some(bad), false) => Ok((out, bad)),
+                    (Some(_), true) => Err(()),
+                }
+            }
+            Charset::Oem(_) => {
+                let mut decoder = self.decoder();
+                match decoder.decode_with(input, true, &mut out, DecodeErrors::Strict) {
+                    false => Ok((out, 0)),
+                    true => Err(()),
+                }
+            }
+        }
+    }
+
     /// Encodes text; characters the charset cannot represent become `?`.
     pub fn encode(&self, text: &str) -> Vec<u8> {
         match self {
@@ -154,6 +188,30 @@ impl Charset {
                     .map(|b| if b.is_ascii() { b } else { b'?' })
                     .collect(),
             },
+        }
+    }
+}
+
+/// Decodes `input` into `out` until the first malformed sequence; its length if
+/// there is one.
+fn decode_all(
+    decoder: &mut encoding_rs::Decoder,
+    input: &[u8],
+    last: bool,
+    out: &mut String,
+) -> Option<usize> {
+    let mut rest = input;
+    loop {
+        let room = decoder
+            .max_utf8_buffer_length_without_replacement(rest.len())
+            .unwrap_or(rest.len() * 3 + 16);
+        out.reserve(room);
+        let (result, read) = decoder.decode_to_string_without_replacement(rest, out, last);
+        rest = &rest[read..];
+        match result {
+            DecoderResult::InputEmpty => return None,
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(bad, _) => return Some(usize::from(bad)),
         }
     }
 }
@@ -285,6 +343,27 @@ impl TextDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strict_decoding_keeps_the_first_bytes_of_a_character_to_come() {
+        let utf8 = Charset::for_name("UTF-8").unwrap();
+        let bytes = "aé€".as_bytes();
+        assert_eq!(utf8.decode_strict(bytes, false), Ok(("aé€".to_owned(), 0)));
+        assert_eq!(
+            utf8.decode_strict(&bytes[..4], false),
+            Ok(("aé".to_owned(), 1))
+        );
+        assert_eq!(
+            utf8.decode_strict(&bytes[..5], false),
+            Ok(("aé".to_owned(), 2))
+        );
+        // At the end of the stream a cut character is malformed.
+        assert_eq!(utf8.decode_strict(&bytes[..5], true), Err(()));
+        assert_eq!(utf8.decode_strict(b"a\xfeb", false), Err(()));
+        assert_eq!(utf8.decode_strict(b"a\xfe", false), Err(()));
+        let cp437 = Charset::for_name("cp437").unwrap();
+        assert_eq!(cp437.decode_strict(b"\x82", false), Ok(("é".to_owned(), 0)));
+    }
 
     #[test]
     fn names_resolve_as_users_and_peers_spell_them() {

@@ -143,9 +143,10 @@ pub enum Error {
         opt: crate::proto::Opt,
     },
     /// Text that is not valid in the connection's encoding, read with
-    /// [`DecodeErrors::Strict`](crate::codec::DecodeErrors::Strict). The bytes the
-    /// read took are here, so nothing received is lost; the next read goes on after
-    /// them.
+    /// [`DecodeErrors::Strict`](crate::codec::DecodeErrors::Strict). Every byte the
+    /// failed read stands for is here (what it took, after the first bytes of a
+    /// character the previous read held over), so nothing received is lost; the next
+    /// read goes on after them.
     Decode {
         /// The call that failed.
         operation: &'static str,
@@ -153,7 +154,7 @@ pub enum Error {
         peer: Option<SocketAddr>,
         /// The encoding.
         encoding: String,
-        /// What the read took, as received.
+        /// The bytes, as received.
         bytes: Vec<u8>,
     },
     /// A setting or argument is not valid (an unknown encoding name, a limit of 0).

@@ -23,6 +23,8 @@
 //! # Ok::<(), telnetlib::Error>(())
 //! ```
 
+mod subject;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,8 +50,11 @@ pub enum Roots {
     /// The certificates in a PEM file: a private CA, or a server's self-signed
     /// certificate. A server that presents one of the file's certificates as its own
     /// is trusted even when the certificate says it is a CA, as `openssl req -x509`
-    /// makes them by default and as OpenSSL, hence telnetlib3, accepts; its name is
-    /// still checked, its validity dates are not (the file vouches for it as it is).
+    /// makes them by default and as OpenSSL, hence telnetlib3, accepts. Its name is
+    /// still checked: against its subject alternative names, or, when it has none
+    /// (`openssl req -x509 -subj /CN=host` without `-addext`), its subject's common
+    /// name, as OpenSSL does. Its validity dates are not checked (the file vouches
+    /// for it as it is).
     PemFile(PathBuf),
     /// Any certificate at all, without checking it or the name: **for test rigs
     /// only**, since anyone on the path can then read and change the session.
@@ -189,8 +194,15 @@ impl ServerCertVerifier for FileRoots {
         if !self.certificates.iter().any(|known| known == end_entity) {
             return Err(chain_error);
         }
-        verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
-        Ok(ServerCertVerified::assertion())
+        match verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name) {
+            Ok(()) => Ok(ServerCertVerified::assertion()),
+            // No alternative names at all: the subject's common name is the name, as
+            // OpenSSL (and so Python, telnetlib3) takes it.
+            Err(_) if common_name_matches(end_entity, server_name) => {
+                Ok(ServerCertVerified::assertion())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     fn verify_tls12_signature(
@@ -213,6 +225,22 @@ impl ServerCertVerifier for FileRoots {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.webpki.supported_verify_schemes()
+    }
+}
+
+/// Whether a certificate without subject alternative names has `name` as its
+/// subject's common name (exactly, ignoring ASCII case; no wildcards).
+fn common_name_matches(certificate: &CertificateDer<'_>, name: &ServerName<'_>) -> bool {
+    if subject::has_alt_names(certificate) != Some(false) {
+        return false;
+    }
+    let Some(common_name) = subject::common_name(certificate) else {
+        return false;
+    };
+    match name {
+        ServerName::DnsName(dns) => common_name.eq_ignore_ascii_case(dns.as_ref()),
+        ServerName::IpAddress(ip) => common_name == std::net::IpAddr::from(*ip).to_string(),
+        _ => false,
     }
 }
 

@@ -4,9 +4,11 @@
 //!
 //! The session ends when the program closes its output (it exited); when the peer
 //! leaves first, the program's input is closed and it gets [`EXIT_GRACE`] to finish
-//! before it is killed.
+//! before it is killed, with every process it started (it runs in a process group
+//! of its own, so a child left holding its output cannot keep the session open).
 
 use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -26,12 +28,23 @@ pub struct Program {
 impl Program {
     fn spawn(&self) -> std::io::Result<Child> {
         Command::new(&self.path)
+            .process_group(0)
             .args(&self.args)
             .envs(self.env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
+    }
+}
+
+/// Kills the program and everything it started (its process group).
+fn kill_group(child: &Child) {
+    let group = i32::try_from(child.id())
+        .ok()
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(group) = group {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
     }
 }
 
@@ -75,7 +88,7 @@ pub fn run(
     }
     drop(stdin);
     if output_ended.recv_timeout(EXIT_GRACE).is_err() {
-        let _ = child.kill();
+        kill_group(&child);
     }
     let status = child.wait();
     let _ = output.join();

@@ -218,7 +218,10 @@ impl ClientBuilder {
     }
 
     /// Computes an environment variable's value each time the server asks for it
-    /// (NEW_ENVIRON or OLD-ENVIRON `SEND`). Only names on the allow-list
+    /// (NEW_ENVIRON or OLD-ENVIRON `SEND`), and each time this client's own
+    /// [`environment`](crate::Connection::environment) or
+    /// [`env`](crate::Connection::env) is read (they report what would be sent
+    /// now). Only names on the allow-list
     /// ([`send_environ`](Self::send_environ), [`env`](Self::env)) are ever asked
     /// about; `None` sends the configured value (or none). It runs like a
     /// [`decide_options`](Self::decide_options) decider; one that panics sends the

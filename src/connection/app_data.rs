@@ -31,8 +31,12 @@ impl<K: Kind> Connection<K> {
     }
 
     /// Runs `f` on the value of type `T` kept with the connection; `None` if there is
-    /// none. The values stay locked while `f` runs: `f` must not call the app-data
-    /// methods of the same connection (other methods are fine).
+    /// none. The values stay locked while `f` runs, so `f` must be quick: it must not
+    /// call the app-data methods of the same connection, nor wait on it (a read, a
+    /// `wait_for`, a write that may wait): an event hook that needs the values
+    /// would wait for `f` while `f` waits for the input the hook's thread is
+    /// processing. Take the value out with [`take_app_data`](Self::take_app_data)
+    /// for longer work.
     pub fn with_app_data<T: Send + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         let mut values = self.core().shared.app_data.lock();
         let value = values.0.get_mut(&TypeId::of::<T>())?.downcast_mut::<T>()?;

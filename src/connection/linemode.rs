@@ -6,7 +6,6 @@ use super::{Connection, Kind};
 use crate::error::{Error, Result};
 use crate::proto::linemode::{ForwardMask, Linemode, ModeMask, Outcome, SlcTable, SlcTriplet};
 use crate::proto::{Opt, Side};
-use crate::timeout::Timeout;
 
 impl<K: Kind> Connection<K> {
     /// The LINEMODE mode agreed (RFC 1184: EDIT, TRAPSIG, SOFT_TAB, LIT_ECHO);
@@ -79,8 +78,8 @@ impl<K: Kind> Connection<K> {
         change: impl FnOnce(&mut Linemode) -> Outcome,
     ) -> Result<()> {
         let mut agreed = false;
-        let deadline = self.core().deadline_for(Timeout::Default);
-        self.core().send(operation, deadline, |state| {
+        // Queued, never waited for: a game loop may call it.
+        self.core().queue(operation, |state| {
             let engine = &state.link.engine;
             let on = engine.is_enabled(Side::Local, Opt::LINEMODE)
                 || engine.is_enabled(Side::Remote, Opt::LINEMODE);

@@ -32,7 +32,9 @@ impl<K: Kind> Connection<K> {
     /// Half-closes the connection (telnetlib3's `write_eof`, `shutdown(SHUT_WR)`):
     /// sends what is queued, then ends our side of the stream, so the peer reads its
     /// end, while we go on reading what it sends. Writes fail afterwards (`Io`,
-    /// `BrokenPipe`); negotiation replies the peer would be owed are dropped.
+    /// `BrokenPipe`); negotiation replies the peer would be owed are dropped. Over
+    /// TLS our side ends with `close_notify`, which most peers (ours included)
+    /// answer by closing their side too: reading then ends soon after.
     pub fn write_eof(&self, timeout: impl Into<Timeout>) -> crate::Result<()> {
         self.core()
             .write_eof(self.core().deadline_for(timeout.into()))

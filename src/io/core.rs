@@ -33,6 +33,9 @@ pub(crate) const CLOSE_WAIT_LIMIT: Duration = Duration::from_millis(1_500);
 /// How long a connection may take over its PROXY header and TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest `tls_auto` wait honoured: a day.
+const MAX_HANDSHAKE_WAIT: Duration = Duration::from_secs(86_400);
+
 /// A running connection: the shared state, and a handle that keeps its poller running.
 pub(crate) struct Core<R: Role> {
     pub shared: Arc<Shared<R>>,
@@ -52,16 +55,15 @@ impl<R: Role> Core<R> {
         poller: Arc<Poller>,
     ) -> Result<Core<R>> {
         let handshakes = config.proxy_protocol || tls.is_some();
+        let tls_auto = config.tls_auto.map(|wait| wait.min(MAX_HANDSHAKE_WAIT));
         let now = Instant::now();
         let phase = match handshakes {
             true => Phase::Handshake {
                 proxy: config.proxy_protocol.then(Vec::new),
-                // A `tls_auto` wait comes before the handshake's own time.
-                until: now + HANDSHAKE_TIMEOUT + config.tls_auto.unwrap_or_default(),
-                sniff: config
-                    .tls_auto
-                    .filter(|_| tls.is_some())
-                    .map(|wait| now + wait),
+                // A `tls_auto` wait comes before the handshake's own time (cut to a
+                // day, so the sum never overflows the clock).
+                until: now + HANDSHAKE_TIMEOUT + tls_auto.unwrap_or_default(),
+                sniff: tls_auto.filter(|_| tls.is_some()).map(|wait| now + wait),
             },
             false => Phase::Telnet,
         };
@@ -73,6 +75,7 @@ impl<R: Role> Core<R> {
                 decider,
                 socket.peer_addr().ok(),
                 &proxied_peer,
+                tls.is_some(),
             );
         }
         let mut state = State::new(link, role, phase, tls);
@@ -96,6 +99,7 @@ impl<R: Role> Core<R> {
                 reading: Mutex::new(ReadSide {
                     decoder,
                     decoder_generation: 0,
+                    carry: Vec::new(),
                     skip_lf: false,
                 }),
                 peer: socket.peer_addr().ok(),

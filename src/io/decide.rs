@@ -37,16 +37,21 @@ impl std::fmt::Debug for OptionDecider {
 
 /// Puts `decider` to work in `engine` for a connection whose socket's peer is
 /// `socket_peer` and whose real client, if a PROXY header names one, lands in
-/// `proxied`.
+/// `proxied`. On a connection that may carry TLS, compression stays refused whatever
+/// the decider says (compressing beside secrets leaks them: CRIME, BREACH).
 pub(crate) fn install(
     engine: &mut Engine,
     decider: &OptionDecider,
     socket_peer: Option<SocketAddr>,
     proxied: &Arc<OnceLock<SocketAddr>>,
+    tls: bool,
 ) {
     let decide = Arc::clone(&decider.0);
     let proxied = Arc::clone(proxied);
     engine.set_decider(Some(Decider::new(move |side, opt| {
+        if tls && matches!(opt, Opt::MCCP2 | Opt::MCCP3) {
+            return Some(false);
+        }
         let peer = proxied.get().copied().or(socket_peer);
         decide(&OptionRequest { side, opt, peer })
     })));

@@ -139,31 +139,41 @@ impl<R: Role> Core<R> {
         self.read_with(operation, timeout, |state, side, peer| {
             let bytes = attempt(state, side, peer)?;
             Some(bytes.and_then(|bytes| {
-                if side.decoder_generation != state.link.charset_generation {
-                    side.decoder = state.link.charset.decoder();
-                    side.decoder_generation = state.link.charset_generation;
+                Self::follow_charset(state, side);
+                if errors == DecodeErrors::Strict {
+                    let mut input = std::mem::take(&mut side.carry);
+                    input.extend_from_slice(&bytes);
+                    return match state.link.charset.decode_strict(&input, last) {
+                        Ok((text, keep)) => {
+                            side.carry = input.split_off(input.len() - keep);
+                            Ok(text)
+                        }
+                        Err(()) => Err(Self::decode_error(state, operation, peer, input)),
+                    };
                 }
                 let mut text = String::with_capacity(bytes.len());
-                if side.decoder.decode_with(&bytes, last, &mut text, errors)
-                    && errors == DecodeErrors::Strict
-                {
-                    return Err(Self::decode_error(state, side, operation, peer, bytes));
-                }
+                side.decoder.decode_with(&bytes, last, &mut text, errors);
                 Ok(text)
             }))
         })
     }
 
-    /// `Error::Decode` for the bytes a strict read took; the decoder starts afresh
-    /// after them.
+    /// A new decoder (and no carried bytes) once the charset has changed.
+    fn follow_charset(state: &State<R>, side: &mut ReadSide) {
+        if side.decoder_generation != state.link.charset_generation {
+            side.decoder = state.link.charset.decoder();
+            side.decoder_generation = state.link.charset_generation;
+            side.carry.clear();
+        }
+    }
+
+    /// `Error::Decode` for the bytes a strict read stands for.
     fn decode_error(
         state: &State<R>,
-        side: &mut ReadSide,
         operation: &'static str,
         peer: Option<SocketAddr>,
         bytes: Vec<u8>,
     ) -> Error {
-        side.decoder = state.link.charset.decoder();
         Error::Decode {
             operation,
             peer,
@@ -221,11 +231,10 @@ impl<R: Role> Core<R> {
             return Ok(String::new());
         }
         let errors = self.shared.config.decode_errors;
-        let strict = errors == DecodeErrors::Strict;
         self.read_with("read_str", timeout, |state, side, peer| {
-            if side.decoder_generation != state.link.charset_generation {
-                side.decoder = state.link.charset.decoder();
-                side.decoder_generation = state.link.charset_generation;
+            Self::follow_charset(state, side);
+            if errors == DecodeErrors::Strict {
+                return Self::read_str_strict(state, side, n, peer);
             }
             let mut text = String::new();
             if !state.input.is_empty() && state.end.is_none() && !Self::holds_a_character(state) {
@@ -234,14 +243,9 @@ impl<R: Role> Core<R> {
                 return None;
             }
             let mut take = n;
-            let mut taken = Vec::new();
             while text.is_empty() && !state.input.is_empty() {
                 let bytes = state.input.take(take);
-                taken.extend_from_slice(&bytes);
-                if side.decoder.decode_with(&bytes, false, &mut text, errors) && strict {
-                    let error = Self::decode_error(state, side, "read_str", peer, taken);
-                    return Some(Err(error));
-                }
+                side.decoder.decode_with(&bytes, false, &mut text, errors);
                 // A character is still incomplete (or was malformed and ignored):
                 // one more byte at a time.
                 take = 1;
@@ -251,13 +255,45 @@ impl<R: Role> Core<R> {
             }
             let end = state.end_error("read_str", peer)?;
             // The stream ended inside a character: what is left is malformed.
-            if side.decoder.decode_with(&[], true, &mut text, errors) && strict {
-                return Some(Err(Self::decode_error(
-                    state, side, "read_str", peer, taken,
-                )));
-            }
+            side.decoder.decode_with(&[], true, &mut text, errors);
             Some(if text.is_empty() { Err(end) } else { Ok(text) })
         })
+    }
+
+    /// `read_str` with strict decoding: looks at the carried bytes and up to `n`
+    /// buffered ones (more while they end inside a character), and takes them only
+    /// when they hold a whole character or are not valid. Nothing is taken while it
+    /// waits, so a timeout leaves the input as it was.
+    fn read_str_strict(
+        state: &mut State<R>,
+        side: &mut ReadSide,
+        n: usize,
+        peer: Option<SocketAddr>,
+    ) -> Option<Result<String>> {
+        let buffered = state.input.len();
+        let mut look = n.min(buffered);
+        loop {
+            let mut candidate = side.carry.clone();
+            candidate.extend_from_slice(&state.input.as_slice()[..look]);
+            let at_end = look == buffered && state.end.is_some();
+            match state.link.charset.decode_strict(&candidate, at_end) {
+                Ok((text, keep)) if !text.is_empty() => {
+                    state.input.discard(look);
+                    side.carry = candidate.split_off(candidate.len() - keep);
+                    return Some(Ok(text));
+                }
+                Ok(_) if look < buffered => look += 1,
+                Ok(_) => {
+                    // Nothing whole yet: wait, or the stream ended.
+                    return state.end_error("read_str", peer).map(Err);
+                }
+                Err(()) => {
+                    state.input.discard(look);
+                    side.carry.clear();
+                    return Some(Err(Self::decode_error(state, "read_str", peer, candidate)));
+                }
+            }
+        }
     }
 
     /// Whether the buffered input starts with at least one whole character (a

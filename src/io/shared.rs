@@ -66,6 +66,9 @@ thread_local! {
 pub(crate) struct ReadSide {
     pub decoder: TextDecoder,
     pub decoder_generation: u64,
+    /// Strict decoding: the first bytes of a character whose rest has not been read
+    /// yet (kept here, not in the decoder, so a failed read can hand them back).
+    pub carry: Vec<u8>,
     /// A line was ended by a CR that was the last byte available; an LF right after it
     /// belongs to that line ending and is skipped.
     pub skip_lf: bool,
@@ -215,7 +218,10 @@ impl<R: Role> Shared<R> {
                         answered = Some(n);
                     }
                 }
-                Received::Eof => self.end(state, End::Eof),
+                Received::Eof => {
+                    let end = state.end_of_stream();
+                    self.end(state, end)
+                }
                 Received::Nothing => {}
                 Received::Failed(error) => self.end(state, End::Failed(Failure::io(&error))),
             }
@@ -278,7 +284,8 @@ impl<R: Role> Shared<R> {
                     }
                 }
                 Received::Eof => {
-                    self.end(&mut state, End::Eof);
+                    let end = state.end_of_stream();
+                    self.end(&mut state, end);
                     break true;
                 }
                 Received::Nothing => break true,
@@ -312,6 +319,7 @@ impl<R: Role> Shared<R> {
         direct: bool,
     ) -> bool {
         state.traffic.received += bytes.len() as u64;
+        state.traffic.passes += 1;
         let context = Context {
             max_input: self.config.max_input,
             direct,

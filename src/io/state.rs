@@ -110,6 +110,9 @@ pub(crate) enum Reader {
 pub(crate) struct Traffic {
     pub received: u64,
     pub sent: u64,
+    /// Counts every pass of input through the engine, compressed bytes inflated
+    /// later included: `wait_until` looks again after each.
+    pub passes: u64,
 }
 
 /// Before the Telnet stream: the handshakes that must finish first.
@@ -348,6 +351,18 @@ impl<R> State<R> {
         match self.end.as_ref()? {
             End::Eof => Some(Error::Eof { operation, peer }),
             End::Failed(failure) => Some(failure.error(operation, peer)),
+        }
+    }
+
+    /// How the stream ends when the peer closes: in order, unless it closed in the
+    /// middle of the TLS handshake, which then failed.
+    pub fn end_of_stream(&self) -> End {
+        if self.tls.as_ref().is_some_and(|tls| tls.is_handshaking()) {
+            End::Failed(Failure::Tls(
+                "the peer closed the connection during the handshake".to_owned(),
+            ))
+        } else {
+            End::Eof
         }
     }
 

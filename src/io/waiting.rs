@@ -57,7 +57,8 @@ impl fmt::Display for Want {
 
 impl<R: Role> Core<R> {
     /// Waits until `condition` holds. It is checked at once and again after each
-    /// chunk of input from the peer (negotiation included), without the state lock,
+    /// chunk of input from the peer (negotiation included, and each step of
+    /// inflating compressed input), without the state lock,
     /// so it may look at the connection through any method. Fails with `Timeout`,
     /// or with `Eof`/`Io` once the peer has gone and nothing can change any more.
     pub fn wait_until(&self, mut condition: impl FnMut() -> bool, timeout: Timeout) -> Result<()> {
@@ -65,12 +66,12 @@ impl<R: Role> Core<R> {
         let peer = self.peer();
         loop {
             // Counted before the check: input taken while it runs is not missed.
-            let seen = self.lock().traffic.received;
+            let seen = self.lock().traffic.passes;
             if condition() {
                 return Ok(());
             }
             let waited = self.wait("wait_until", deadline, |state| {
-                if state.traffic.received != seen {
+                if state.traffic.passes != seen {
                     return Some(Ok(()));
                 }
                 state.end_error("wait_until", peer).map(Err)

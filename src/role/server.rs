@@ -501,6 +501,11 @@ impl ServerRole {
             Some(&charset::REQUEST) => {
                 let offered = charset::parse_request(payload).unwrap_or_default();
                 let answer = link.answer_charset_request(&offered);
+                // Accepting the client's own request settles the charset as
+                // surely as its answer to ours does.
+                if let Some(name) = charset::parse_accepted(&answer) {
+                    self.charset = Some(name);
+                }
                 link.engine.send_subnegotiation(Opt::CHARSET, &answer);
             }
             Some(&charset::TTABLE_IS) => link

@@ -470,7 +470,11 @@ fn a_panicking_answer_sends_the_configured_one() {
         .terminal_type("fallback")
         .answer_terminal_type(|| panic!("a bug in the answer"));
     let (server, connection, _conn) = loopback(TelnetServer::builder(), client);
-    assert_eq!(connection.terminal_type(), "fallback");
+    // What the TTYPE cycle itself carried (not the TERM variable).
+    connection
+        .wait_until(|c| !c.awaiting_answers(), WAIT)
+        .unwrap();
+    assert_eq!(connection.terminal_types(), ["fallback", "fallback"]);
     drop(server);
 }
 
@@ -486,7 +490,7 @@ fn our_own_side_stops_when_we_send_wont_even_before_the_dont() {
     assert_eq!(engine.output(), b"\xff\xfc\x01");
     assert!(!engine.is_enabled(Side::Local, Opt::ECHO));
     assert!(engine.is_pending(Side::Local, Opt::ECHO));
-    // A peer that asks for it again before it acknowledged is not a new request.
+    // The peer's DONT acknowledges it: settled, and nothing more is sent.
     engine.clear_output();
     engine.receive(b"\xff\xfe\x01", |_| {});
     assert!(!engine.is_pending(Side::Local, Opt::ECHO));
@@ -533,6 +537,7 @@ fn a_client_can_ask_for_a_charset_after_connect() {
     connection
         .wait_until(|c| c.encoding() == "UTF-8", WAIT)
         .unwrap();
+    assert_eq!(connection.charset().as_deref(), Some("UTF-8"));
     conn.write_str("ü\n", WAIT).unwrap();
     assert_eq!(connection.readline_str(WAIT).unwrap().trim_end(), "ü");
     drop(server);
@@ -588,6 +593,28 @@ fn bytes_invalid_in_the_encoding_are_replaced_ignored_or_refused() {
     // The bytes API never decodes.
     peer.send(b"\xfe\r\n");
     assert_eq!(conn.readline(WAIT).unwrap(), b"\xfe\r\n");
+
+    // A character cut between two reads: its first byte is held over, and handed
+    // back with the rest when that turns out not to be valid.
+    peer.send(b"a\xc3");
+    assert_eq!(conn.read_some_str(WAIT).unwrap(), "a");
+    peer.send(b"\xa9!");
+    assert_eq!(conn.read_some_str(WAIT).unwrap(), "\u{e9}!");
+    peer.send(b"b\xc3");
+    assert_eq!(conn.read_some_str(WAIT).unwrap(), "b");
+    peer.send(b"(");
+    match conn.read_some_str(WAIT) {
+        Err(telnetlib::Error::Decode { bytes, .. }) => assert_eq!(bytes, b"\xc3("),
+        other => panic!("{other:?}"),
+    }
+    // read_str takes nothing while a character is incomplete.
+    peer.send(b"\xe2\x82");
+    assert!(matches!(
+        conn.read_str(1, Duration::from_millis(100)),
+        Err(telnetlib::Error::Timeout { .. })
+    ));
+    peer.send(b"\xac");
+    assert_eq!(conn.read_str(1, WAIT).unwrap(), "\u{20ac}");
 }
 
 #[test]

@@ -195,6 +195,20 @@ fn a_self_signed_certificate_marked_as_a_ca_is_trusted_from_its_own_file() {
 }
 
 #[test]
+fn a_certificate_with_only_a_common_name_is_checked_by_it() {
+    let certificate = Certificate::new_common_name_only();
+    let (server, connection, conn) =
+        loopback(certificate.server(), certificate.client("localhost"));
+    connection.send("by common name\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "by common name\r\n");
+    let misnamed = certificate
+        .client("telnet.example")
+        .connect(server.local_addr())
+        .unwrap();
+    assert!(matches!(misnamed.read_some(WAIT), Err(Error::Tls { .. })));
+}
+
+#[test]
 fn no_verify_accepts_any_certificate_for_test_rigs() {
     let certificate = Certificate::new();
     let (server, connection, conn) = loopback(

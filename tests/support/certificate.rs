@@ -35,6 +35,20 @@ impl Certificate {
         Certificate::write(cert.pem(), key.serialize_pem())
     }
 
+    /// A self-signed CA-marked certificate naming `localhost` only in its subject's
+    /// common name, without subject alternative names, as `openssl req -x509 -subj
+    /// /CN=localhost` makes it.
+    pub fn new_common_name_only() -> Certificate {
+        let mut params = rcgen::CertificateParams::new(Vec::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Certificate::write(cert.pem(), key.serialize_pem())
+    }
+
     fn write(cert_pem: String, key_pem: String) -> Certificate {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(

@@ -510,3 +510,21 @@ fn the_wargame_scripts_play_through_both_tools_exec() {
     assert!(output.status.success(), "{:?}", output.status);
     server.wait_log("wargame.sh ended");
 }
+
+#[test]
+fn exec_kills_what_the_program_left_running_when_the_client_leaves() {
+    // The program starts a child that holds its output open, then waits for input.
+    let server = Server::start(&[
+        "--exec",
+        "/bin/sh",
+        "--",
+        "-c",
+        "sleep 300 & echo started; read line",
+    ]);
+    let conn = TelnetConnection::connect(server.address).unwrap();
+    conn.read_until(b"started", WAIT).unwrap();
+    drop(conn);
+    // The client left: the program and its child are killed, the session ends.
+    server.wait_log("/bin/sh ended");
+    server.wait_log("disconnect");
+}

@@ -52,6 +52,7 @@ pub fn run(conn: TelnetConnection, output: Output, mode: KeyMode) -> i32 {
         conn,
         line: String::new(),
         mode,
+        chosen: mode,
         typed: Utf8Stream::default(),
     };
     keys.run()
@@ -98,6 +99,8 @@ struct Keyboard {
     /// The line being typed in line mode.
     line: String,
     mode: KeyMode,
+    /// The mode the command line chose.
+    chosen: KeyMode,
     /// Decodes the terminal's UTF-8, whose characters may come in pieces.
     typed: Utf8Stream,
 }
@@ -201,7 +204,6 @@ impl Keyboard {
                 self.line.clear();
                 let _ = self.conn.send_command(Command::Ip);
             }
-            _ if key.is_control() => {}
             _ => {
                 self.line.push(key);
                 self.echo(key.encode_utf8(&mut [0; 4]).as_bytes());
@@ -236,7 +238,13 @@ impl Keyboard {
             "ip" => self.conn.send_command(Command::Ip),
             "echo" => {
                 let on = self.mode != KeyMode::Line;
-                self.mode = if on { KeyMode::Line } else { KeyMode::Auto };
+                // Off again: back to what the command line chose (Auto when that
+                // was --line-mode itself).
+                self.mode = match (on, self.chosen) {
+                    (true, _) => KeyMode::Line,
+                    (false, KeyMode::Line) => KeyMode::Auto,
+                    (false, chosen) => chosen,
+                };
                 let state = if on {
                     "forced on (line mode)"
                 } else {
