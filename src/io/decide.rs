@@ -56,3 +56,26 @@ pub(crate) fn install(
         decide(&OptionRequest { side, opt, peer })
     })));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::Policy;
+
+    fn answer_to_do(opt: Opt, tls: bool) -> Vec<u8> {
+        let mut engine = Engine::new(Policy::server());
+        let yes = OptionDecider(Arc::new(|_: &OptionRequest| Some(true)));
+        install(&mut engine, &yes, None, &Arc::new(OnceLock::new()), tls);
+        engine.receive(&[255, 253, opt.0], |_| {});
+        engine.output().to_vec()
+    }
+
+    #[test]
+    fn a_decider_cannot_bring_compression_over_tls() {
+        assert_eq!(answer_to_do(Opt::MCCP2, false), [255, 251, Opt::MCCP2.0]);
+        assert_eq!(answer_to_do(Opt::MCCP2, true), [255, 252, Opt::MCCP2.0]);
+        assert_eq!(answer_to_do(Opt::MCCP3, true), [255, 252, Opt::MCCP3.0]);
+        // Other options are still the decider's.
+        assert_eq!(answer_to_do(Opt(200), true), [255, 251, 200]);
+    }
+}

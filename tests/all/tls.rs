@@ -308,3 +308,37 @@ fn tls_info_tells_what_the_session_agreed_on() {
     assert!(conn.tls_info().is_none() && connection.tls_info().is_none());
     drop(server);
 }
+
+#[test]
+fn a_peer_that_closes_during_the_handshake_is_a_tls_failure() {
+    let certificate = Certificate::new();
+    let mut peer = Peer::bind();
+    let conn = certificate
+        .client("localhost")
+        .connect(peer.addr())
+        .unwrap();
+    peer.accept();
+    // It reads the whole ClientHello (so its close is an orderly FIN, not a reset
+    // for unread data), and answers nothing.
+    peer.receive_until(|got| {
+        got.len() >= 5 && got.len() >= 5 + usize::from(u16::from_be_bytes([got[3], got[4]]))
+    });
+    peer.close();
+    match conn.read_some(WAIT) {
+        Err(Error::Tls { reason, .. }) => assert!(reason.contains("handshake"), "{reason}"),
+        other => panic!("expected a TLS failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_tls_auto_wait_too_long_for_the_clock_still_serves() {
+    let certificate = Certificate::new();
+    let server = certificate
+        .server()
+        .tls_auto(Duration::MAX)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut talker = Peer::connect(server.local_addr());
+    talker.send(b"\xff\xfb\x18");
+    talker.receive_until(|got| got.windows(3).any(|w| w == b"\xff\xfd\x18"));
+}
