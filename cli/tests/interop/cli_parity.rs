@@ -128,9 +128,10 @@ fn our_client_cli_trusts_an_openssl_self_signed_certificate() {
     let output = our_client_quits(port, &[], Some(&certificate.cert()));
     assert!(output.contains("Ready (secure: TLS"), "{output}");
     cell.note(
-        "the certificate says CA:TRUE (openssl's default), as the one telnetlib3 accepts; \
-         our client trusts it from --ssl-cafile with its name checked: banner \"Ready \
-         (secure: TLS…)\", `quit` → Goodbye, exit 0",
+        "openssl's defaults: CA:TRUE and the name only in the subject's CN (no \
+         subjectAltName), as the certificate telnetlib3 accepts; our client trusts it from \
+         --ssl-cafile with its name checked against the CN: banner \"Ready (secure: \
+         TLS…)\", `quit` → Goodbye, exit 0",
     );
 }
 
