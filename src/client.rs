@@ -87,20 +87,11 @@ impl Connection<Client> {
     /// [`wait_until`](crate::Connection::wait_until). `Err(NotAgreed)` while CHARSET
     /// is off, or with no name.
     pub fn request_charset(&self, names: &[&str]) -> Result<()> {
-        let mut asked = false;
-        self.core().queue("request_charset", |state| {
-            let crate::io::State { role, link, .. } = state;
-            asked = role.request_charset(names, link);
-        })?;
-        if asked {
-            Ok(())
-        } else {
-            Err(crate::Error::NotAgreed {
-                operation: "request_charset",
-                opt: crate::proto::Opt::CHARSET,
-                peer: self.peer_addr(),
-            })
-        }
+        self.ask_if_agreed(
+            "request_charset",
+            crate::proto::Opt::CHARSET,
+            |role, link| role.request_charset(names, link),
+        )
     }
 
     /// The `LANG` we report (`lang`).

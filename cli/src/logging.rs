@@ -2,7 +2,7 @@
 //! Python `logging` format string, and a log file appended to or rewritten.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
@@ -42,31 +42,38 @@ pub fn level(name: &str) -> Option<log::LevelFilter> {
     }
 }
 
-/// Where the log goes and how it looks.
-pub struct Settings<'a> {
-    pub level: &'a str,
-    pub format: &'a str,
-    pub file: Option<&'a Path>,
-    pub file_mode: FileMode,
+/// Where the log goes and how it looks: the flags both tools share (their
+/// `--loglevel` defaults differ, so each has its own).
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// Log format, with Python logging's fields: %(levelname)s, %(message)s,
+    /// %(asctime)s, %(name)s, %(filename)s, %(lineno)d, …
+    #[arg(long, default_value = DEFAULT_FORMAT, value_name = "FORMAT")]
+    pub logfmt: String,
+    /// Write the log to this file instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    pub logfile: Option<PathBuf>,
+    /// Whether --logfile is appended to or rewritten.
+    #[arg(long, value_enum, default_value_t = FileMode::Append, value_name = "MODE")]
+    pub logfile_mode: FileMode,
 }
 
-/// Starts logging; a bad level or a log file that cannot be opened is an argument
-/// error (one line, exit status 2).
-pub fn init(program: &str, settings: &Settings<'_>) {
-    let filter = level(settings.level).unwrap_or_else(|| {
+/// Starts logging at `level`; a bad level or a log file that cannot be opened is an
+/// argument error (one line, exit status 2).
+pub fn init(program: &str, level_name: &str, settings: &LogArgs) {
+    let filter = level(level_name).unwrap_or_else(|| {
         eprintln!(
-            "{program}: unknown log level {:?} (debug, info, warning, error, critical, trace)",
-            settings.level
+            "{program}: unknown log level {level_name:?} (debug, info, warning, error, critical, trace)"
         );
         std::process::exit(2);
     });
-    let format = settings.format.to_owned();
+    let format = settings.logfmt.clone();
     let mut builder = env_logger::Builder::new();
     builder
         .filter_level(filter)
         .format(move |out, record| writeln!(out, "{}", render(&format, record)));
-    if let Some(path) = settings.file {
-        match settings.file_mode.open(path) {
+    if let Some(path) = &settings.logfile {
+        match settings.logfile_mode.open(path) {
             Ok(file) => {
                 builder.target(env_logger::Target::Pipe(Box::new(file)));
             }

@@ -3,7 +3,7 @@
 //! the RFC lets that side make them.
 
 use super::{Connection, Kind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::proto::linemode::{ForwardMask, Linemode, ModeMask, Outcome, SlcTable, SlcTriplet};
 use crate::proto::{Opt, Side};
 
@@ -77,25 +77,16 @@ impl<K: Kind> Connection<K> {
         operation: &'static str,
         change: impl FnOnce(&mut Linemode) -> Outcome,
     ) -> Result<()> {
-        let mut agreed = false;
-        // Queued, never waited for: a game loop may call it.
-        self.core().queue(operation, |state| {
-            let engine = &state.link.engine;
-            let on = engine.is_enabled(Side::Local, Opt::LINEMODE)
-                || engine.is_enabled(Side::Remote, Opt::LINEMODE);
-            if let (true, Some(linemode)) = (on, state.link.options.linemode.as_mut()) {
-                agreed = true;
-                change(linemode).send_to(&mut state.link.engine);
+        self.ask_if_agreed(operation, Opt::LINEMODE, |_, link| {
+            let on = link.engine.is_enabled(Side::Local, Opt::LINEMODE)
+                || link.engine.is_enabled(Side::Remote, Opt::LINEMODE);
+            match (on, link.options.linemode.as_mut()) {
+                (true, Some(linemode)) => {
+                    change(linemode).send_to(&mut link.engine);
+                    true
+                }
+                _ => false,
             }
-        })?;
-        if agreed {
-            Ok(())
-        } else {
-            Err(Error::NotAgreed {
-                operation,
-                opt: Opt::LINEMODE,
-                peer: self.peer_addr(),
-            })
-        }
+        })
     }
 }

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use super::{Connection, Kind};
-use crate::io::EventHook;
-use crate::io::Want;
+use crate::io::{EventHook, Link, State, Want};
 use crate::proto::status::StatusReport;
 use crate::proto::{Opt, OwnedEvent, QState, RequestOutcome, Side};
 use crate::timeout::Timeout;
@@ -78,6 +77,31 @@ impl<K: Kind> Connection<K> {
         timeout: impl Into<Timeout>,
     ) -> crate::Result<()> {
         self.core().wait_until(|| condition(self), timeout.into())
+    }
+
+    /// Runs `ask` on the role and link under the lock and queues what it sent (never
+    /// waiting: a game loop may call it); `NotAgreed` naming `opt` when it could not
+    /// ask because the option is off.
+    pub(crate) fn ask_if_agreed(
+        &self,
+        operation: &'static str,
+        opt: Opt,
+        ask: impl FnOnce(&mut K, &mut Link) -> bool,
+    ) -> crate::Result<()> {
+        let mut asked = false;
+        self.core().queue(operation, |state| {
+            let State { role, link, .. } = state;
+            asked = ask(role, link);
+        })?;
+        if asked {
+            Ok(())
+        } else {
+            Err(crate::Error::NotAgreed {
+                operation,
+                opt,
+                peer: self.peer_addr(),
+            })
+        }
     }
 
     /// Whether we perform `opt` (the peer sent `DO` and we agreed).

@@ -8,7 +8,7 @@
 //! [`awaiting_answers`](crate::Connection::awaiting_answers) is false.
 
 use super::ServerConnection;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::proto::{Opt, RequestOutcome, Side};
 
 impl ServerConnection {
@@ -39,7 +39,7 @@ impl ServerConnection {
     /// replace [`terminal_types`](crate::Connection::terminal_types).
     /// `Err(NotAgreed)` while the client does not perform TTYPE.
     pub fn request_terminal_types(&self) -> Result<()> {
-        self.renegotiate("request_terminal_types", Opt::TTYPE, |role, link| {
+        self.ask_if_agreed("request_terminal_types", Opt::TTYPE, |role, link| {
             role.restart_ttype_cycle(link)
         })
     }
@@ -49,7 +49,7 @@ impl ServerConnection {
     /// [`environment`](crate::Connection::environment). `Err(NotAgreed)` while the
     /// client performs neither.
     pub fn request_environment(&self, names: &[&str]) -> Result<()> {
-        self.renegotiate("request_environment", Opt::NEW_ENVIRON, |role, link| {
+        self.ask_if_agreed("request_environment", Opt::NEW_ENVIRON, |role, link| {
             role.request_variables(names, link)
         })
     }
@@ -59,7 +59,7 @@ impl ServerConnection {
     /// [`encoding`](crate::Connection::encoding). `Err(NotAgreed)` while CHARSET is
     /// off, or with no name.
     pub fn request_charset(&self, names: &[&str]) -> Result<()> {
-        self.renegotiate("request_charset", Opt::CHARSET, |role, link| {
+        self.ask_if_agreed("request_charset", Opt::CHARSET, |role, link| {
             role.request_charset(names, link)
         })
     }
@@ -68,29 +68,5 @@ impl ServerConnection {
     /// CHARSET, speed, X display) is still owed.
     pub fn awaiting_answers(&self) -> bool {
         self.core().lock().role.awaiting_answers()
-    }
-
-    /// Runs `ask` on the role under the lock and sends what it queued; `NotAgreed`
-    /// naming `opt` when it could not ask.
-    fn renegotiate(
-        &self,
-        operation: &'static str,
-        opt: Opt,
-        ask: impl FnOnce(&mut crate::role::ServerRole, &mut crate::io::Link) -> bool,
-    ) -> Result<()> {
-        let mut asked = false;
-        self.core().queue(operation, |state| {
-            let crate::io::State { role, link, .. } = state;
-            asked = ask(role, link);
-        })?;
-        if asked {
-            Ok(())
-        } else {
-            Err(Error::NotAgreed {
-                operation,
-                opt,
-                peer: self.peer_addr(),
-            })
-        }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use telnetlib::TelnetConnection;
 use telnetlib_cli::exec::{self, Program};
-use telnetlib_cli::text::{NetworkLines, Utf8Stream};
+use telnetlib_cli::text::NetworkLines;
 
 use crate::EXIT_ERROR;
 
@@ -16,10 +16,13 @@ use crate::EXIT_ERROR;
 /// run or was killed by a signal).
 pub fn run(conn: TelnetConnection, program: &Program) -> i32 {
     let sender = conn.clone();
-    let mut decoder = Utf8Stream::default();
+    // The program's output is UTF-8, possibly cut inside a character.
+    let mut decoder = telnetlib::Encoding::UTF_8.decoder();
     let to_peer = move |data: &[u8]| {
+        let mut text = String::new();
+        decoder.decode(data, false, &mut text);
         sender
-            .write_str(&decoder.push(data), Some(Duration::from_secs(30)))
+            .write_str(&text, Some(Duration::from_secs(30)))
             .is_ok()
     };
     let closer = conn.clone();

@@ -11,9 +11,9 @@ use std::io::{Read, Write};
 use crossterm::terminal;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGWINCH};
 use signal_hook::iterator::Signals;
+use telnetlib::codec::TextDecoder;
 use telnetlib::proto::{Command, Opt};
 use telnetlib::{Error, TelnetConnection};
-use telnetlib_cli::text::Utf8Stream;
 
 use crate::KeyMode;
 use crate::output::Output;
@@ -53,7 +53,7 @@ pub fn run(conn: TelnetConnection, output: Output, mode: KeyMode) -> i32 {
         line: String::new(),
         mode,
         chosen: mode,
-        typed: Utf8Stream::default(),
+        typed: telnetlib::Encoding::UTF_8.decoder(),
     };
     keys.run()
 }
@@ -102,7 +102,7 @@ struct Keyboard {
     /// The mode the command line chose.
     chosen: KeyMode,
     /// Decodes the terminal's UTF-8, whose characters may come in pieces.
-    typed: Utf8Stream,
+    typed: TextDecoder,
 }
 
 impl Keyboard {
@@ -137,7 +137,9 @@ impl Keyboard {
                 }
                 Ok(n) => n,
             };
-            for key in self.typed.push(&buffer[..n]).chars() {
+            let mut keys = String::new();
+            self.typed.decode(&buffer[..n], false, &mut keys);
+            for key in keys.chars() {
                 if key == char::from(ESCAPE) {
                     self.menu(&mut stdin);
                 } else {

@@ -20,7 +20,7 @@ use telnetlib::proto::Opt;
 use telnetlib::tls::Roots;
 use telnetlib::{TelnetConnection, Want};
 use telnetlib_cli::exec::Program;
-use telnetlib_cli::logging::{self, FileMode};
+use telnetlib_cli::logging::{self, FileMode, LogArgs};
 use telnetlib_cli::warn_ignored;
 
 const PROGRAM: &str = "telnetlib-client";
@@ -180,16 +180,8 @@ struct Args {
     /// warn, info, debug, trace.
     #[arg(long, default_value = "warn", value_name = "LEVEL")]
     loglevel: String,
-    /// Log format, with Python logging's fields: %(levelname)s, %(message)s,
-    /// %(asctime)s, %(name)s, %(filename)s, %(lineno)d, …
-    #[arg(long, default_value = logging::DEFAULT_FORMAT, value_name = "FORMAT")]
-    logfmt: String,
-    /// Write the log to this file instead of standard error.
-    #[arg(long, value_name = "FILE")]
-    logfile: Option<PathBuf>,
-    /// Whether --logfile is appended to or rewritten.
-    #[arg(long, value_enum, default_value_t = FileMode::Append, value_name = "MODE")]
-    logfile_mode: FileMode,
+    #[command(flatten)]
+    log: LogArgs,
     /// Arguments for the program of --exec.
     #[arg(last = true, value_name = "ARGS")]
     program_args: Vec<String>,
@@ -274,15 +266,7 @@ fn check_telnetlib3_flags(args: &Args) {
 
 fn main() {
     let args: Args = telnetlib_cli::parse_or_exit(PROGRAM);
-    logging::init(
-        PROGRAM,
-        &logging::Settings {
-            level: &args.loglevel,
-            format: &args.logfmt,
-            file: args.logfile.as_deref(),
-            file_mode: args.logfile_mode,
-        },
-    );
+    logging::init(PROGRAM, &args.loglevel, &args.log);
     check_telnetlib3_flags(&args);
     let term = args
         .term

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use telnetlib::ServerConnection;
 use telnetlib_cli::exec::{self, Program};
-use telnetlib_cli::text::Utf8Stream;
 
 /// Serves one client with `program`.
 pub fn exec_shell(client: &ServerConnection, program: &Program, bytes: bool) {
@@ -21,10 +20,15 @@ pub fn exec_shell(client: &ServerConnection, program: &Program, bytes: bool) {
         ("REMOTE_PORT".to_owned(), client.port().to_string()),
     ]);
     let sender = client.clone();
-    let mut decoder = Utf8Stream::default();
+    // The program's output is UTF-8, possibly cut inside a character.
+    let mut decoder = telnetlib::Encoding::UTF_8.decoder();
     let to_peer = move |data: &[u8]| match bytes {
         true => sender.send_bytes(data).is_ok(),
-        false => sender.send(&decoder.push(data)).is_ok(),
+        false => {
+            let mut text = String::new();
+            decoder.decode(data, false, &mut text);
+            sender.send(&text).is_ok()
+        }
     };
     let closer = client.clone();
     let program_done = move || {
