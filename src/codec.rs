@@ -1,6 +1,9 @@
 //! Text encodings for the `_str` methods: every encoding `encoding_rs` knows (UTF-8,
 //! Latin-1, Shift_JIS, Big5, KOI8-R, …) plus the OEM code pages of DOS-era BBSes
-//! (CP437, CP850, CP866, … via `oem_cp`), behind one streaming decoder and one encoder.
+//! (CP437, CP850, CP866, … via `oem_cp`) and the retro BBS sets ATASCII, PETSCII and
+//! Atari ST (written here), behind one streaming decoder and one encoder.
+
+mod retro;
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,10 +13,13 @@ use oem_cp::code_table::{DECODING_TABLE_CP_MAP, ENCODING_TABLE_CP_MAP};
 use oem_cp::code_table_type::TableType;
 
 use crate::error::Error;
+use retro::Retro;
 
 /// A text encoding, checked when it is made: an encoding of the WHATWG Encoding
 /// Standard (UTF-8, Latin-1, Shift_JIS, Big5, KOI8-R, …, as `encoding_rs` implements
-/// them) or an OEM code page of the DOS era (CP437, CP850, CP866, …).
+/// them), an OEM code page of the DOS era (CP437, CP850, CP866, …), or one of the
+/// retro BBS sets [`ATASCII`](Encoding::ATASCII), [`PETSCII`](Encoding::PETSCII) and
+/// [`ATARI_ST`](Encoding::ATARI_ST).
 ///
 /// ```
 /// use telnetlib::Encoding;
@@ -33,6 +39,22 @@ impl Encoding {
     pub const UTF_8: Encoding = Encoding(Charset::Standard(encoding_rs::UTF_8));
     /// The IBM PC's code page 437: box drawing and the DOS character set of BBS art.
     pub const CP437: Encoding = Encoding(Charset::Oem(437));
+    /// ATASCII, the Atari 400/800/XL/XE's set (labels `atascii`, `atari8bit`): ASCII
+    /// letters and digits, graphics in place of control codes, inverse video in the
+    /// high half (decoded as the normal character), and 0x9B as the end of a line,
+    /// which `\n`, `\r` and CR LF all encode to. Atari BBSes expect it over a binary
+    /// stream: see [`force_binary`](crate::ConnectionConfig::force_binary).
+    pub const ATASCII: Encoding = Encoding(Charset::Retro(Retro::Atascii));
+    /// PETSCII, the Commodore 64/128's set in shifted (lower-case) mode, the mode of
+    /// C64 BBSes (labels `petscii`, `cbm`, `commodore`, `c64`, `c128`). Lower-case
+    /// letters are 0x41–0x5A and capitals 0xC1–0xDA; colour and cursor codes decode
+    /// to the control characters of the same number, SHIFT-RETURN (0x8D) to `\r`.
+    /// Where several bytes show the same character, it encodes to the lowest: `\r` to
+    /// RETURN (0x0D) where telnetlib3 sends SHIFT-RETURN (0x8D).
+    pub const PETSCII: Encoding = Encoding(Charset::Retro(Retro::Petscii));
+    /// The Atari ST's set (labels `atarist`, `atari`): ASCII, then accented Latin,
+    /// Hebrew, Greek and mathematics (Unicode's `ATARIST.TXT` mapping).
+    pub const ATARI_ST: Encoding = Encoding(Charset::Retro(Retro::AtariSt));
 
     /// The encoding a label names, as users and CHARSET (RFC 2066) peers spell them:
     /// `utf-8`, `UTF8`, `latin1`, `cp437`, `IBM437`, `cp-866`, `shift_jis`, …
@@ -92,6 +114,8 @@ pub(crate) enum Charset {
     Standard(&'static encoding_rs::Encoding),
     /// A single-byte OEM code page such as 437 (the IBM PC's), one `oem_cp` has.
     Oem(u16),
+    /// ATASCII, PETSCII or the Atari ST's set.
+    Retro(Retro),
 }
 
 impl Charset {
@@ -116,6 +140,9 @@ impl Charset {
         if compact == "utf8" {
             return Some(Charset::Standard(encoding_rs::UTF_8));
         }
+        if let Some(retro) = Retro::for_compact_name(&compact) {
+            return Some(Charset::Retro(retro));
+        }
         encoding_rs::Encoding::for_label(lower.as_bytes()).map(Charset::Standard)
     }
 
@@ -124,6 +151,7 @@ impl Charset {
         match self {
             Charset::Standard(encoding) => encoding.name().to_owned(),
             Charset::Oem(number) => format!("CP{number}"),
+            Charset::Retro(retro) => retro.name().to_owned(),
         }
     }
 
@@ -136,6 +164,7 @@ impl Charset {
                     DecoderKind::Standard(encoding.new_decoder_without_bom_handling())
                 }
                 Charset::Oem(number) => DecoderKind::Oem(*number),
+                Charset::Retro(retro) => DecoderKind::Retro(*retro),
             },
         }
     }
@@ -164,13 +193,49 @@ impl Charset {
                     (Some(_), true) => Err(()),
                 }
             }
-            Charset::Oem(_) => {
+            Charset::Oem(_) | Charset::Retro(_) => {
                 let mut decoder = self.decoder();
                 match decoder.decode_with(input, true, &mut out, DecodeErrors::Strict) {
                     false => Ok((out, 0)),
                     true => Err(()),
                 }
             }
+        }
+    }
+
+    /// The byte that ends a line in this charset besides LF and CR: ATASCII's
+    /// end of line 0x9B, PETSCII's SHIFT-RETURN 0x8D.
+    pub fn line_end_byte(&self) -> Option<u8> {
+        match self {
+            Charset::Retro(retro) => retro.line_end_byte(),
+            _ => None,
+        }
+    }
+
+    /// Whether every character is one byte (everything but UTF-8, the CJK
+    /// encodings and UTF-16): a line editor then erases one byte per character.
+    pub fn is_single_byte(&self) -> bool {
+        match self {
+            Charset::Standard(encoding) => encoding.is_single_byte(),
+            Charset::Oem(_) | Charset::Retro(_) => true,
+        }
+    }
+
+    /// The bytes a terminal in this charset sends to erase a character: BS and DEL,
+    /// or ATASCII's and PETSCII's own.
+    pub fn erase_bytes(&self) -> &'static [u8] {
+        match self {
+            Charset::Retro(retro) => retro.erase_bytes(),
+            _ => b"\x08\x7f",
+        }
+    }
+
+    /// What moves a terminal in this charset to a new line: CR LF, or ATASCII's end
+    /// of line, or PETSCII's RETURN.
+    pub fn newline(&self) -> &'static [u8] {
+        match self {
+            Charset::Retro(retro) => retro.newline().unwrap_or(b"\r\n"),
+            _ => b"\r\n",
         }
     }
 
@@ -188,6 +253,7 @@ impl Charset {
                     .map(|b| if b.is_ascii() { b } else { b'?' })
                     .collect(),
             },
+            Charset::Retro(retro) => retro.encode_str(text),
         }
     }
 }
@@ -244,6 +310,7 @@ pub struct TextDecoder {
 enum DecoderKind {
     Standard(encoding_rs::Decoder),
     Oem(u16),
+    Retro(Retro),
 }
 
 impl std::fmt::Debug for TextDecoder {
@@ -328,6 +395,7 @@ impl TextDecoder {
                     }
                 }
             },
+            DecoderKind::Retro(retro) => out.extend(bytes.iter().map(|&b| retro.decode(b))),
         }
         malformed
     }

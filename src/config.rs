@@ -26,6 +26,13 @@ macro_rules! config_setters {
             self
         }
 
+        /// Sets [`ConnectionConfig::bytes_only`](crate::ConnectionConfig::bytes_only)
+        /// (default off).
+        pub fn bytes_only(mut self, on: bool) -> Self {
+            self$(.$field)?.bytes_only = on;
+            self
+        }
+
         /// Sets [`ConnectionConfig::force_binary`](crate::ConnectionConfig::force_binary)
         /// (default off).
         pub fn force_binary(mut self, on: bool) -> Self {
@@ -107,6 +114,14 @@ pub struct ConnectionConfig {
     /// their place (`Replace`, the default), drop them (`Ignore`), or fail with
     /// [`Error::Decode`] holding them (`Strict`).
     pub decode_errors: DecodeErrors,
+    /// Bytes only, telnetlib3's `encoding=False`: no text layer at all. Every `_str`
+    /// method and every text send ([`write_str`](crate::Connection::write_str), a
+    /// server's `send`, `send_prompt`, …) fails with [`Error::InvalidInput`] naming
+    /// it, CHARSET is refused in both directions (nothing the peer says changes how
+    /// bytes are read), and a server's [`get_command`](crate::ServerConnection::get_command)
+    /// has no lines to give: read with `readline`, `read_some` or `io::Read`.
+    /// Default off.
+    pub bytes_only: bool,
     /// Behave as if BINARY were on in both directions: no CR LF translation of text
     /// written, CR NUL kept in data received. Default off.
     pub force_binary: bool,
@@ -136,6 +151,7 @@ impl Default for ConnectionConfig {
         ConnectionConfig {
             encoding: Encoding::UTF_8,
             decode_errors: DecodeErrors::Replace,
+            bytes_only: false,
             force_binary: false,
             timeout: Timeout::Never,
             max_input_buffer: DEFAULT_MAX_INPUT,
@@ -180,6 +196,7 @@ impl ConnectionConfig {
             max_line: self.max_line,
             default_timeout: self.timeout,
             decode_errors: self.decode_errors,
+            bytes_only: self.bytes_only,
             ..CoreConfig::default()
         }
     }

@@ -592,7 +592,8 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
     let connection = &settings.connection;
     let engine =
         Engine::new(settings.policy.clone()).with_max_subnegotiation(connection.max_subnegotiation);
-    let link = Link::new(engine, connection.encoding.0, connection.force_binary);
+    let mut link = Link::new(engine, connection.encoding.0, connection.force_binary);
+    link.charset_locked = connection.bytes_only;
     #[cfg(feature = "tls")]
     let tls = match settings.tls.as_ref().map(Tls::server).transpose() {
         Ok(tls) => tls,

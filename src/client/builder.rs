@@ -312,8 +312,13 @@ impl ClientBuilder {
     pub fn connect<A: ToSocketAddrs + fmt::Debug>(self, target: A) -> Result<TelnetConnection> {
         self.connection.check()?;
         let charset = self.connection.encoding.0;
-        #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
         let mut policy = self.policy;
+        if self.connection.bytes_only {
+            // No text layer, so no character set to agree on.
+            for side in [Side::Local, Side::Remote] {
+                policy = policy.refuse(side, Opt::CHARSET);
+            }
+        }
         #[cfg(feature = "tls")]
         let tls = match &self.tls {
             Some((config, name)) => {
@@ -333,7 +338,8 @@ impl ClientBuilder {
         let connection = &self.connection;
         let stream = connect_tcp(&target, self.connect_timeout, connection.nodelay)?;
         let engine = Engine::new(policy).with_max_subnegotiation(connection.max_subnegotiation);
-        let link = Link::new(engine, charset, connection.force_binary);
+        let mut link = Link::new(engine, charset, connection.force_binary);
+        link.charset_locked = connection.bytes_only;
         let poller = Poller::for_clients().map_err(|source| Error::Io {
             operation: "start the client poller",
             peer: None,

@@ -21,6 +21,7 @@ impl<K: Kind> Connection<K> {
     /// Sends text in the connection's encoding; unless BINARY is on in our direction
     /// (or `force_binary`), `\n` becomes CR LF and a lone `\r` CR NUL.
     pub fn write_str(&self, text: &str, timeout: impl Into<Timeout>) -> crate::Result<()> {
+        self.core().check_text("write_str")?;
         let deadline = self.core().deadline_for(timeout.into());
         self.core().send("write_str", deadline, |state| {
             let bytes = state.link.charset.encode(text);

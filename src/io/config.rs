@@ -40,6 +40,8 @@ pub(crate) struct CoreConfig {
     pub decide: Option<OptionDecider>,
     /// What the `_str` reads do with bytes not valid in the encoding.
     pub decode_errors: DecodeErrors,
+    /// No text layer: the `_str` methods and text sends are refused.
+    pub bytes_only: bool,
 }
 
 impl Default for CoreConfig {
@@ -55,6 +57,7 @@ impl Default for CoreConfig {
             tls_auto: None,
             decide: None,
             decode_errors: DecodeErrors::Replace,
+            bytes_only: false,
         }
     }
 }

@@ -157,6 +157,18 @@ impl<R: Role> Core<R> {
         }
     }
 
+    /// Refuses a text method on a bytes-only connection.
+    pub fn check_text(&self, operation: &'static str) -> Result<()> {
+        if self.shared.config.bytes_only {
+            return Err(Error::InvalidInput {
+                message: format!(
+                    "{operation}: the connection is bytes-only (ConnectionConfig::bytes_only); use the byte methods"
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// From now on, `close` never waits for the socket: what is queued is sent by the
     /// poller (for up to [`CLOSE_FLUSH_LIMIT`]) after `close` has returned.
     pub fn never_wait(&self) {

@@ -71,6 +71,8 @@ pub(crate) struct DataSink<'a> {
     pub binary: bool,
     /// We perform ECHO.
     pub local_echo: bool,
+    /// The charset the peer's text is in (its line-end and erase keys).
+    pub charset: Charset,
     /// The chunk being processed sits in the reading caller's own buffer: if it is
     /// all plain data, it may stay there instead of being copied in and out.
     pub direct: Option<&'a [u8]>,
@@ -107,6 +109,9 @@ pub(crate) struct Link {
     pub charset_generation: u64,
     /// Treat both directions as BINARY for newline and NUL handling.
     pub force_binary: bool,
+    /// The charset never changes (a bytes-only connection): CHARSET requests are
+    /// rejected and a client's `LANG` is not followed.
+    pub charset_locked: bool,
     /// State of the options both roles handle alike (STATUS, LFLOW, LINEMODE, the MUD
     /// protocols).
     pub options: Options,
@@ -123,13 +128,14 @@ impl Link {
             charset,
             charset_generation: 0,
             force_binary,
+            charset_locked: false,
             options: Options::default(),
             compress_switches: Vec::new(),
         }
     }
 
     pub fn set_charset(&mut self, charset: Charset) {
-        if charset != self.charset {
+        if charset != self.charset && !self.charset_locked {
             log::debug!("charset now {}", charset.name());
             self.charset = charset;
             self.charset_generation += 1;
@@ -151,7 +157,7 @@ impl Link {
     pub fn request_charset(&mut self, names: &[&str]) -> bool {
         let on = self.engine.is_enabled(Side::Local, Opt::CHARSET)
             || self.engine.is_enabled(Side::Remote, Opt::CHARSET);
-        if !on || names.is_empty() {
+        if !on || names.is_empty() || self.charset_locked {
             return false;
         }
         self.engine
@@ -163,6 +169,9 @@ impl Link {
     /// on a weak default (Latin-1/ASCII) take the first offer we know and switch to
     /// it; otherwise `REJECTED` (telnetlib3 wrongly sends an empty `ACCEPTED`).
     pub fn answer_charset_request(&mut self, offered: &[String]) -> Vec<u8> {
+        if self.charset_locked {
+            return charset::rejected();
+        }
         let ours = self.charset;
         if let Some(name) = offered
             .iter()

@@ -45,6 +45,7 @@ pub use self::decide::OptionRequest;
 pub(crate) use self::link::{DataSink, EventHook, Link, Role, on_common_option_event};
 pub(crate) use self::poller::Poller;
 pub use self::reading::ExpectMatch;
+pub(crate) use self::reading::first_line_end;
 pub(crate) use self::state::State;
 #[cfg(feature = "tls")]
 pub(crate) use self::tls::Tls;

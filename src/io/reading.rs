@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use memchr::{memchr2, memmem};
+use memchr::{memchr2, memchr3, memmem};
 use parking_lot::MutexGuard;
 use regex::bytes::Regex;
 
@@ -68,12 +68,13 @@ impl ExpectMatch {
 /// Where the first line of `buffer` ends: `(bytes to consume, length of the line
 /// including its terminator, whether a following LF must be skipped)`.
 ///
-/// Terminators: LF, CR LF, CR NUL (the NUL is dropped) and a bare CR. A CR that is the
-/// last byte available ends the line at once; an LF arriving right after it is then
-/// part of the same line ending and skipped by the next read.
-fn line_end(buffer: &[u8]) -> Option<(usize, usize, bool)> {
-    let at = memchr2(b'\n', b'\r', buffer)?;
-    if buffer[at] == b'\n' {
+/// Terminators: LF, CR LF, CR NUL (the NUL is dropped), a bare CR, and the charset's
+/// own end-of-line byte if it has one (`eol`: ATASCII's 0x9B). A CR that is the last
+/// byte available ends the line at once; an LF arriving right after it is then part
+/// of the same line ending and skipped by the next read.
+fn line_end(buffer: &[u8], eol: Option<u8>) -> Option<(usize, usize, bool)> {
+    let at = first_line_end(buffer, eol)?;
+    if buffer[at] != b'\r' {
         return Some((at + 1, at + 1, false));
     }
     Some(match buffer.get(at + 1) {
@@ -82,6 +83,14 @@ fn line_end(buffer: &[u8]) -> Option<(usize, usize, bool)> {
         Some(_) => (at + 1, at + 1, false),
         None => (at + 1, at + 1, true),
     })
+}
+
+/// Where the first LF, CR or `eol` byte of `buffer` is.
+pub(crate) fn first_line_end(buffer: &[u8], eol: Option<u8>) -> Option<usize> {
+    match eol {
+        Some(eol) => memchr3(b'\n', b'\r', eol, buffer),
+        None => memchr2(b'\n', b'\r', buffer),
+    }
 }
 
 impl<R: Role> Core<R> {
@@ -135,6 +144,7 @@ impl<R: Role> Core<R> {
             Option<SocketAddr>,
         ) -> Option<Result<Vec<u8>>>,
     ) -> Result<String> {
+        self.check_text(operation)?;
         let errors = self.shared.config.decode_errors;
         self.read_with(operation, timeout, |state, side, peer| {
             let bytes = attempt(state, side, peer)?;
@@ -227,6 +237,7 @@ impl<R: Role> Core<R> {
     /// whole character (a character split at the `n`th byte is completed, so up to
     /// `n + 3` bytes may be taken). `n == 0` returns `""` at once, taking nothing.
     pub fn read_str(&self, n: usize, timeout: Timeout) -> Result<String> {
+        self.check_text("read_str")?;
         if n == 0 {
             return Ok(String::new());
         }
@@ -326,8 +337,9 @@ impl<R: Role> Core<R> {
         };
         // The same line is refused whether it arrived in one piece or several: its
         // text (without the line ending) is measured against the limit either way.
-        if let Some((consume, length, skip_lf)) = line_end(buffer) {
-            let text = memchr2(b'\n', b'\r', buffer).unwrap_or(length);
+        let eol = state.link.charset.line_end_byte();
+        if let Some((consume, length, skip_lf)) = line_end(buffer, eol) {
+            let text = first_line_end(buffer, eol).unwrap_or(length);
             if text > limit {
                 return Some(Err(too_long));
             }
@@ -373,7 +385,7 @@ impl<R: Role> Core<R> {
             if buffer.is_empty() {
                 return None;
             }
-            let piece = match line_end(buffer) {
+            let piece = match line_end(buffer, state.link.charset.line_end_byte()) {
                 Some((consume, length, skip_lf)) => {
                     side.skip_lf = skip_lf;
                     let line = buffer[..length].to_vec();
@@ -536,11 +548,13 @@ mod tests {
 
     #[test]
     fn line_terminators() {
-        assert_eq!(line_end(b"ab\ncd"), Some((3, 3, false)));
-        assert_eq!(line_end(b"ab\r\ncd"), Some((4, 4, false)));
-        assert_eq!(line_end(b"ab\r\0cd"), Some((4, 3, false)));
-        assert_eq!(line_end(b"ab\rcd"), Some((3, 3, false)));
-        assert_eq!(line_end(b"ab\r"), Some((3, 3, true)));
-        assert_eq!(line_end(b"abc"), None);
+        assert_eq!(line_end(b"ab\ncd", None), Some((3, 3, false)));
+        assert_eq!(line_end(b"ab\r\ncd", None), Some((4, 4, false)));
+        assert_eq!(line_end(b"ab\r\0cd", None), Some((4, 3, false)));
+        assert_eq!(line_end(b"ab\rcd", None), Some((3, 3, false)));
+        assert_eq!(line_end(b"ab\r", None), Some((3, 3, true)));
+        assert_eq!(line_end(b"abc", None), None);
+        assert_eq!(line_end(b"ab\x9bcd", Some(0x9b)), Some((3, 3, false)));
+        assert_eq!(line_end(b"ab\x9bcd", None), None);
     }
 }

@@ -226,6 +226,7 @@ fn process<R: Role>(
         after_cr,
         binary: link.binary_in(),
         local_echo: link.engine.is_enabled(Side::Local, Opt::ECHO),
+        charset: link.charset,
         direct,
         in_place: false,
     };

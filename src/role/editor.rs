@@ -5,9 +5,6 @@
 use crate::io::DataSink;
 use crate::proto::nvt::escape_iac;
 
-const BS: u8 = 0x08;
-const DEL: u8 = 0x7f;
-
 /// The line being typed.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LineEditor {
@@ -21,6 +18,10 @@ impl LineEditor {
     /// (the reader then reports it as too long) so the editor never grows without bound.
     pub fn feed(&mut self, data: &[u8], password: bool, max_line: usize, sink: &mut DataSink<'_>) {
         let mut echo = Vec::new();
+        // The charset's own keys: ATASCII ends a line with 0x9B and erases with 0x7E.
+        let charset = sink.charset;
+        let eol = charset.line_end_byte();
+        let erase = charset.erase_bytes();
         for &byte in data {
             let after_cr = std::mem::take(&mut self.after_cr);
             match byte {
@@ -30,11 +31,21 @@ impl LineEditor {
                     sink.input.extend(&self.line);
                     self.line.clear();
                     self.after_cr = byte == b'\r';
-                    echo.extend_from_slice(b"\r\n");
+                    echo.extend_from_slice(charset.newline());
                 }
-                BS | DEL => {
-                    if self.erase_last_char() && !password {
-                        echo.extend_from_slice(b"\x08 \x08");
+                _ if Some(byte) == eol => {
+                    self.line.push(byte);
+                    sink.input.extend(&self.line);
+                    self.line.clear();
+                    echo.extend_from_slice(charset.newline());
+                }
+                _ if erase.contains(&byte) => {
+                    if self.erase_last_char(charset.is_single_byte()) && !password {
+                        match charset.newline() {
+                            // A retro terminal erases on its own key.
+                            b"\r\n" => echo.extend_from_slice(b"\x08 \x08"),
+                            _ => echo.push(byte),
+                        }
                     }
                 }
                 _ => {
@@ -53,13 +64,13 @@ impl LineEditor {
         escape_iac(&echo, sink.outgoing);
     }
 
-    /// Removes the last character (all bytes of a UTF-8 sequence); false if the line
-    /// was empty.
-    fn erase_last_char(&mut self) -> bool {
+    /// Removes the last character (one byte in a single-byte charset, else all bytes
+    /// of a UTF-8 sequence); false if the line was empty.
+    fn erase_last_char(&mut self, single_byte: bool) -> bool {
         let Some(mut last) = self.line.pop() else {
             return false;
         };
-        while (0x80..0xc0).contains(&last) {
+        while !single_byte && (0x80..0xc0).contains(&last) {
             match self.line.pop() {
                 Some(byte) => last = byte,
                 None => break,

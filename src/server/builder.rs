@@ -415,6 +415,15 @@ impl ServerBuilder {
         };
         let connection = self.connection;
         let mut role = self.role;
+        let policy = if connection.bytes_only {
+            // No text layer, so no character set to agree on.
+            role.offer_charset = false;
+            policy
+                .refuse(Side::Local, Opt::CHARSET)
+                .refuse(Side::Remote, Opt::CHARSET)
+        } else {
+            policy
+        };
         role.max_line = connection.max_line;
         if role.charsets.is_empty() {
             role.charsets = offered_charsets(connection.encoding.0);

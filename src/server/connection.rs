@@ -3,11 +3,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use memchr::memchr2;
-
 use crate::connection::{Connection, Server};
 use crate::error::{Error, Result};
-use crate::io::State;
+use crate::io::{State, first_line_end};
 use crate::proto::lflow::FlowControl;
 use crate::proto::{Command, Opt, RequestOutcome, Side, nvt};
 use crate::timeout::Timeout;
@@ -180,6 +178,7 @@ impl Connection<Server> {
     /// is shorter, is dropped: the connection is closed and `OutputFull` or `Timeout`
     /// returned.
     pub fn send(&self, text: &str) -> Result<()> {
+        self.core().check_text("send")?;
         self.deliver("send", |state| {
             let bytes = state.link.charset.encode(text);
             nvt::encode_text(&bytes, false, &mut state.outgoing);
@@ -261,6 +260,7 @@ impl Connection<Server> {
     /// (we perform SGA) or the server was built with `never_send_ga`, and `IAC EOR`
     /// when EOR is on.
     pub fn send_prompt(&self, text: &str) -> Result<()> {
+        self.core().check_text("send_prompt")?;
         self.deliver("send_prompt", |state| {
             let bytes = state.link.charset.encode(text);
             nvt::encode_text(&bytes, false, &mut state.outgoing);
@@ -310,7 +310,9 @@ impl Connection<Server> {
 
     /// Whether a complete line is buffered for [`get_command`](Self::get_command).
     pub fn cmd_ready(&self) -> bool {
-        memchr2(b'\n', b'\r', self.core().lock().input.as_slice()).is_some()
+        let state = self.core().lock();
+        let eol = state.link.charset.line_end_byte();
+        first_line_end(state.input.as_slice(), eol).is_some()
     }
 
     // ------------------------------------------------------------- miniboa: negotiation

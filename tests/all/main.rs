@@ -23,6 +23,7 @@ mod mud_extras;
 mod options;
 mod properties;
 mod proxy_protocol;
+mod retro_encodings;
 mod runtime;
 mod server;
 mod telnetlib_cpython;

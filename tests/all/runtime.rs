@@ -1,13 +1,18 @@
-//! Run-time control of a connection: the byte counters, colour on or off, and the
-//! application's own data.
+//! Run-time control of a connection: the byte counters, colour on or off, the
+//! application's own data, options changed after connect, negotiation decided in
+//! code, conditions to wait for, the decode-error policy and bytes-only mode.
 
 use crate::support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::loopback::loopback;
 use support::peer::{DEADLINE, Peer, eventually};
-use telnetlib::{TelnetConnection, TelnetServer};
+use telnetlib::codec::DecodeErrors;
+use telnetlib::proto::linemode::{self, ForwardMask, Level, ModeMask, SlcTriplet};
+use telnetlib::proto::{Opt, Side};
+use telnetlib::{Error, OptionRequest, TelnetConnection, TelnetServer, Want};
 
 const WAIT: Option<Duration> = Some(DEADLINE);
 
@@ -202,10 +207,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-use telnetlib::Want;
-use telnetlib::proto::Opt;
-use telnetlib::proto::linemode::{self, ForwardMask, Level, ModeMask, SlcTriplet};
-
 #[test]
 fn echo_goes_on_and_off_at_run_time_and_echo_writes_only_while_on() {
     let (server, connection, conn) = loopback(TelnetServer::builder(), TelnetConnection::builder());
@@ -374,10 +375,6 @@ fn write_eof_half_closes_and_reading_goes_on() {
 
 // ------------------------------------------------- negotiation decided in code
 
-use std::sync::{Arc, Mutex};
-use telnetlib::OptionRequest;
-use telnetlib::proto::Side;
-
 /// A server deciding with `decide`, and a raw peer connected to it that has seen the
 /// server's first request.
 fn server_deciding(
@@ -545,8 +542,6 @@ fn a_client_can_ask_for_a_charset_after_connect() {
 
 // ------------------------------------------------------------ decode errors
 
-use telnetlib::codec::DecodeErrors;
-
 /// A client reading with `errors`, and the raw server peer it is connected to.
 fn client_decoding(errors: DecodeErrors) -> (TelnetConnection, Peer) {
     let mut peer = Peer::bind();
@@ -633,5 +628,56 @@ fn a_linemode_client_proposes_a_mode_and_the_server_answers() {
         .wait_until(|c| c.linemode_mode() == Some(ModeMask::EDIT), WAIT)
         .unwrap();
     assert_eq!(conn.linemode_mode(), Some(ModeMask::EDIT));
+    drop(server);
+}
+
+/// The error of a text method on a bytes-only connection.
+fn refused_as_bytes_only<T: std::fmt::Debug>(result: telnetlib::Result<T>, operation: &str) {
+    match result {
+        Err(Error::InvalidInput { message }) => {
+            assert!(
+                message.starts_with(operation) && message.contains("bytes-only"),
+                "{message}"
+            );
+        }
+        other => panic!("{operation} on a bytes-only connection: {other:?}"),
+    }
+}
+
+#[test]
+fn a_bytes_only_client_carries_bytes_refuses_text_and_agrees_no_charset() {
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder(),
+        TelnetConnection::builder().bytes_only(true),
+    );
+    // Our server offers CHARSET; a bytes-only client has nothing to agree on.
+    assert!(!conn.local_option(Opt::CHARSET) && !conn.remote_option(Opt::CHARSET));
+    assert_eq!(connection.charset(), None);
+    assert!(conn.request_charset(&["UTF-8"]).is_err());
+
+    refused_as_bytes_only(conn.write_str("hi\n", WAIT), "write_str");
+    connection.send_bytes(b"caf\xe9\r\n").unwrap();
+    refused_as_bytes_only(conn.readline_str(WAIT), "readline_str");
+    refused_as_bytes_only(conn.read_some_str(WAIT), "read_str");
+    refused_as_bytes_only(conn.read_until_str("\n", WAIT), "read_until_str");
+    // Nothing was taken by the refused reads.
+    assert_eq!(conn.readline(WAIT).unwrap(), b"caf\xe9\r\n");
+    conn.write_bytes(b"\xff\x00\r\n", WAIT).unwrap();
+    assert_eq!(connection.readline(WAIT).unwrap(), b"\xff\x00\r\n");
+    drop(server);
+}
+
+#[test]
+fn a_bytes_only_server_refuses_text_and_a_clients_charset_request() {
+    let (server, connection, conn) = loopback(
+        TelnetServer::builder().bytes_only(true),
+        TelnetConnection::builder(),
+    );
+    assert!(!connection.local_option(Opt::CHARSET) && !connection.remote_option(Opt::CHARSET));
+    assert!(conn.request_charset(&["UTF-8", "CP437"]).is_err());
+    refused_as_bytes_only(connection.send("hello\n"), "send");
+    refused_as_bytes_only(connection.send_prompt("> "), "send_prompt");
+    connection.send_bytes(b"hello\r\n").unwrap();
+    assert_eq!(conn.readline_str(WAIT).unwrap(), "hello\r\n");
     drop(server);
 }

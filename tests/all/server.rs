@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use support::peer::{DEADLINE, Peer};
 use telnetlib::proto::{Engine, Opt, Policy, Side};
-use telnetlib::{Error, ServerBuilder, ServerConnection, TelnetConnection, TelnetServer, Want};
+use telnetlib::{
+    Encoding, Error, ServerBuilder, ServerConnection, TelnetConnection, TelnetServer, Want,
+};
 
 const WAIT: Option<Duration> = Some(DEADLINE);
 
@@ -504,11 +506,10 @@ fn send_normalises_newlines_and_escapes_iac() {
     stop(server, thread);
 }
 
-#[test]
-fn the_server_echoes_edits_and_hides_passwords() {
-    let (server, thread, handed) = handing_out(TelnetServer::builder().offer_charset(false));
+/// Runs `test` with a client that lets the server echo and refuses the rest.
+fn with_echoing_client(builder: ServerBuilder, test: impl FnOnce(&mut Peer, &ServerConnection)) {
+    let (server, thread, handed) = handing_out(builder.offer_charset(false));
     let mut client = Peer::connect(server.local_addr());
-    // A client that lets the server echo and refuses the rest.
     let mut engine = Engine::new(
         Policy::new()
             .accept(Side::Remote, Opt::ECHO)
@@ -516,20 +517,38 @@ fn the_server_echoes_edits_and_hides_passwords() {
     );
     let connection = negotiate_until_handed(&mut client, &mut engine, &handed);
     assert!(connection.local_option(Opt::ECHO));
-    client.send(b"helo\x7flo\r\n");
-    assert_eq!(connection.readline_str(WAIT).unwrap(), "hello\r\n");
-    client.expect(b"helo\x08 \x08lo\r\n");
-    connection.password_mode_on().unwrap();
-    client.send(b"secret\r\n");
-    assert_eq!(connection.readline_str(WAIT).unwrap(), "secret\r\n");
-    client.expect(b"\r\n");
-    connection.password_mode_off().unwrap();
-    client.send(b"ok\r\n");
-    assert_eq!(connection.readline_str(WAIT).unwrap(), "ok\r\n");
-    client.expect(b"ok\r\n");
+    test(&mut client, &connection);
     drop(client);
     drop(connection);
     stop(server, thread);
+}
+
+#[test]
+fn the_server_echoes_edits_and_hides_passwords() {
+    with_echoing_client(TelnetServer::builder(), |client, connection| {
+        client.send(b"helo\x7flo\r\n");
+        assert_eq!(connection.readline_str(WAIT).unwrap(), "hello\r\n");
+        client.expect(b"helo\x08 \x08lo\r\n");
+        connection.password_mode_on().unwrap();
+        client.send(b"secret\r\n");
+        assert_eq!(connection.readline_str(WAIT).unwrap(), "secret\r\n");
+        client.expect(b"\r\n");
+        connection.password_mode_off().unwrap();
+        client.send(b"ok\r\n");
+        assert_eq!(connection.readline_str(WAIT).unwrap(), "ok\r\n");
+        client.expect(b"ok\r\n");
+    });
+}
+
+#[test]
+fn erasing_in_a_single_byte_charset_takes_one_byte_per_character() {
+    let builder = TelnetServer::builder().encoding(Encoding::CP437);
+    with_echoing_client(builder, |client, connection| {
+        // "café", erase the é (CP437 0x82, no UTF-8 continuation byte here), "e".
+        client.send(b"caf\x82\x08e\r\n");
+        assert_eq!(connection.readline_str(WAIT).unwrap(), "cafe\r\n");
+        client.expect(b"caf\x82\x08 \x08e\r\n");
+    });
 }
 
 // ------------------------------------------------------------------- the game loop

@@ -14,13 +14,15 @@
 //! - `compression_tls`: MCCP2/MCCP3 and TELNETS against telnetlib3, both ways, library
 //!   and command-line tools;
 //! - `cli_parity`: the tools' telnetlib3 flags against telnetlib3's tools (an openssl
-//!   certificate, `--tls-auto`, programs as shells).
+//!   certificate, `--tls-auto`, programs as shells);
+//! - `encodings`: the retro encodings' golden vectors against telnetlib3's codecs.
 
 #[path = "../../../tests/support/certificate.rs"]
 mod certificate;
 mod cli_parity;
 mod clis;
 mod compression_tls;
+mod encodings;
 mod harness;
 mod ourselves;
 mod their_clients;
