@@ -467,17 +467,30 @@ fn pty_fork_limit_turns_away_clients_beyond_it() {
 }
 
 #[test]
+fn a_retro_encoding_sends_its_own_end_of_line_over_a_binary_stream() {
+    // ATASCII: the heart is 0x00, the end of line 0x9B; no NVT CR NUL or CR LF,
+    // because the retro encodings turn --force-binary on, as telnetlib3's do.
+    let (mut peer, child) = client_against_peer(&["--encoding", "atascii"], "♥ READY\n".as_bytes());
+    peer.expect(b"\x00 READY\x9b");
+    peer.close();
+    assert!(finish(child).status.success());
+
+    // --ascii-eol: Telnet's CR LF instead.
+    let args = ["--encoding", "atascii", "--ascii-eol"];
+    let (mut peer, child) = client_against_peer(&args, b"READY\n");
+    peer.expect(b"READY\r\n");
+    peer.close();
+    assert!(finish(child).status.success());
+}
+
+#[test]
 fn telnetlib3_flags_are_accepted_with_a_warning_or_explained() {
-    let (mut peer, child) = client_against_peer(&["--ascii-eol", "--ansi-keys"], b"x\n");
+    let (mut peer, child) = client_against_peer(&["--ansi-keys"], b"x\n");
     peer.expect(b"x\r\n");
     peer.close();
     let output = finish(child);
     assert!(output.status.success());
     let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains("warning: --ascii-eol is ignored"),
-        "{stderr}"
-    );
     assert!(
         stderr.contains("warning: --ansi-keys is ignored"),
         "{stderr}"

@@ -16,6 +16,7 @@ use telnetlib::proto::{Command, Opt};
 use telnetlib::{Error, TelnetConnection};
 
 use crate::KeyMode;
+use crate::enter::Enter;
 use crate::output::Output;
 
 /// The escape character, Ctrl-].
@@ -35,7 +36,7 @@ fn leave(status: i32, message: &str) -> ! {
 }
 
 /// Runs until the server closes or the user quits; returns the exit status.
-pub fn run(conn: TelnetConnection, output: Output, mode: KeyMode) -> i32 {
+pub fn run(conn: TelnetConnection, output: Output, mode: KeyMode, enter: Enter) -> i32 {
     if let Err(error) = terminal::enable_raw_mode() {
         eprintln!("telnetlib-client: cannot put the terminal in raw mode: {error:#}");
         return 1;
@@ -53,6 +54,7 @@ pub fn run(conn: TelnetConnection, output: Output, mode: KeyMode) -> i32 {
         line: String::new(),
         mode,
         chosen: mode,
+        enter,
         typed: telnetlib::Encoding::UTF_8.decoder(),
     };
     keys.run()
@@ -101,6 +103,8 @@ struct Keyboard {
     mode: KeyMode,
     /// The mode the command line chose.
     chosen: KeyMode,
+    /// What Enter sends.
+    enter: Enter,
     /// Decodes the terminal's UTF-8, whose characters may come in pieces.
     typed: TextDecoder,
 }
@@ -171,23 +175,17 @@ impl Keyboard {
         // Control keys are ASCII: one byte each, the same in every encoding.
         let byte = key as u8;
         if character_mode {
-            let bytes: &[u8] = if byte == b'\r' {
-                b"\r\n"
+            if byte == b'\r' {
+                if echo_here {
+                    self.echo(b"\r\n");
+                }
+                self.send(self.enter.bytes(&self.conn));
             } else {
-                std::slice::from_ref(&byte)
-            };
-            if echo_here {
-                self.echo(bytes);
+                if echo_here {
+                    self.echo(&[byte]);
+                }
+                self.send(&[byte]);
             }
-            // Enter is CR LF in NVT. In BINARY there is no newline rule and telnetd
-            // hands the bytes to its pty as they are (two line ends): send a bare CR,
-            // as BSD telnet does.
-            let binary = self.conn.local_option(Opt::BINARY);
-            self.send(if byte == b'\r' && binary {
-                b"\r"
-            } else {
-                bytes
-            });
             return;
         }
         match key {
@@ -195,7 +193,7 @@ impl Keyboard {
                 self.echo(b"\r\n");
                 let line = std::mem::take(&mut self.line);
                 self.send_text(&line);
-                self.send(b"\r\n");
+                self.send(self.enter.bytes(&self.conn));
             }
             '\x08' | '\x7f' => {
                 if self.line.pop().is_some() {

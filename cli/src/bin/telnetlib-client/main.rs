@@ -4,6 +4,7 @@
 //! `--exec` a program talks to the server (`exec.rs`). Argument parsing and set-up
 //! are here.
 
+mod enter;
 mod exec;
 mod interactive;
 mod no_telnet;
@@ -15,10 +16,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
+use enter::Enter;
 use output::{EncodingErrors, Output};
 use telnetlib::proto::Opt;
 use telnetlib::tls::Roots;
-use telnetlib::{TelnetConnection, Want};
+use telnetlib::{Encoding, TelnetConnection, Want};
 use telnetlib_cli::exec::Program;
 use telnetlib_cli::logging::{self, FileMode, LogArgs};
 use telnetlib_cli::warn_ignored;
@@ -77,7 +79,8 @@ struct Args {
     /// Terminal type to report (default: $TERM, else "unknown").
     #[arg(long)]
     term: Option<String>,
-    /// Text encoding (any WHATWG label, or an OEM code page such as cp437).
+    /// Text encoding (any WHATWG label, an OEM code page such as cp437, or atascii,
+    /// petscii, atarist; these three turn on --force-binary, as in telnetlib3).
     #[arg(long, default_value = "utf8")]
     encoding: String,
     /// What to do with bytes invalid in the encoding.
@@ -169,11 +172,11 @@ struct Args {
     /// own runs with --exec.
     #[arg(long, value_name = "SHELL")]
     shell: Option<String>,
-    /// Accepted for telnetlib3's command lines; no encoding here has keys of its own.
+    /// Accepted for telnetlib3's command lines; keys go out as the terminal gives them.
     #[arg(long)]
     ansi_keys: bool,
-    /// Accepted for telnetlib3's command lines; every encoding here ends lines with
-    /// CR LF already.
+    /// With ATASCII or PETSCII, Enter sends Telnet's CR LF rather than the
+    /// encoding's own end of line (ATASCII 0x9B, PETSCII RETURN).
     #[arg(long)]
     ascii_eol: bool,
     /// Log level: debug, info, warning, error, critical (Python's names) or error,
@@ -239,16 +242,8 @@ fn check_telnetlib3_flags(args: &Args) {
         warn_ignored(
             PROGRAM,
             "--ansi-keys",
-            "keys are sent as the terminal gives them (ANSI sequences); the retro \
-             encodings with keys of their own (ATASCII, PETSCII) are not provided",
-        );
-    }
-    if args.ascii_eol {
-        warn_ignored(
-            PROGRAM,
-            "--ascii-eol",
-            "every encoding here ends lines with CR LF; the retro encodings with an \
-             end of line of their own (ATASCII, PETSCII) are not provided",
+            "keys are sent as the terminal gives them (ANSI sequences), in every \
+             encoding: the cursor keys of ATASCII and PETSCII are not sent",
         );
     }
     match args.shell.as_deref() {
@@ -286,11 +281,15 @@ fn main() {
         })
     });
     let output = Output { typescript };
+    let encoding = telnetlib_cli::encoding_or_exit(PROGRAM, &args.encoding);
+    // Retro BBSes send their character sets over a binary stream.
+    let retro = [Encoding::ATASCII, Encoding::PETSCII, Encoding::ATARI_ST].contains(&encoding);
+    let enter = Enter::new(encoding, args.ascii_eol);
     let mut builder = TelnetConnection::builder()
         .terminal_type(&term)
-        .encoding(telnetlib_cli::encoding_or_exit(PROGRAM, &args.encoding))
+        .encoding(encoding)
         .decode_errors(args.encoding_errors.into())
-        .force_binary(args.force_binary)
+        .force_binary(args.force_binary || retro)
         .compression(!args.no_compression)
         .terminal_speed(args.speed, args.speed)
         .send_environ(args.send_environ.split(',').filter(|n| !n.is_empty()));
@@ -362,9 +361,9 @@ fn main() {
             (_, true) => KeyMode::Raw,
             _ => KeyMode::Auto,
         };
-        interactive::run(conn, output, keys)
+        interactive::run(conn, output, keys, enter)
     } else {
-        piped::run(conn, output, args.eof_wait)
+        piped::run(conn, output, args.eof_wait, enter)
     };
     std::process::exit(status);
 }

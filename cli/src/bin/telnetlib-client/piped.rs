@@ -11,9 +11,9 @@ use std::io::BufRead;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use telnetlib::proto::Opt;
 use telnetlib::{Error, TelnetConnection};
 
+use crate::enter::Enter;
 use crate::output::Output;
 use crate::{EXIT_ERROR, EXIT_QUIET_AFTER_INPUT, EXIT_SERVER_CLOSED};
 
@@ -23,7 +23,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Runs until the server closes or is quiet for `eof_wait` seconds after the end of
 /// standard input (0: close at once; infinite: wait for the server); returns the
 /// exit status.
-pub fn run(conn: TelnetConnection, output: Output, eof_wait: f64) -> i32 {
+pub fn run(conn: TelnetConnection, output: Output, eof_wait: f64, enter: Enter) -> i32 {
     let (heard, server) = mpsc::channel::<()>();
     let printer = conn.clone();
     std::thread::spawn(move || print_output(&printer, output, &heard));
@@ -35,7 +35,7 @@ pub fn run(conn: TelnetConnection, output: Output, eof_wait: f64) -> i32 {
         match stdin.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => break,
             Ok(_) => {
-                if send_line(&conn, &line).is_err() {
+                if send_line(&conn, &line, enter).is_err() {
                     return EXIT_ERROR;
                 }
             }
@@ -64,7 +64,7 @@ pub fn run(conn: TelnetConnection, output: Output, eof_wait: f64) -> i32 {
 
 /// One line of standard input (UTF-8, its LF or CR LF included if it had one), in
 /// the session's encoding and with the line end Telnet wants.
-fn send_line(conn: &TelnetConnection, line: &[u8]) -> Result<(), Error> {
+fn send_line(conn: &TelnetConnection, line: &[u8], enter: Enter) -> Result<(), Error> {
     let text = String::from_utf8_lossy(line);
     let ended = text.ends_with('\n');
     conn.write_str(text.trim_end_matches(['\r', '\n']), SEND_TIMEOUT)?;
@@ -72,13 +72,7 @@ fn send_line(conn: &TelnetConnection, line: &[u8]) -> Result<(), Error> {
         // The last piece of input, without a line end: sent as it is.
         return Ok(());
     }
-    // CR LF in NVT; a bare CR once we send BINARY, where servers such as inetutils
-    // telnetd pass CR and LF to their pty as two line ends.
-    let end: &[u8] = match conn.local_option(Opt::BINARY) {
-        true => b"\r",
-        false => b"\r\n",
-    };
-    conn.write_bytes(end, SEND_TIMEOUT)
+    conn.write_bytes(enter.bytes(conn), SEND_TIMEOUT)
 }
 
 /// The server's output to standard output, telling the main thread of each piece;
