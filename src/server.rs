@@ -11,6 +11,7 @@
 mod builder;
 mod connection;
 mod renegotiation;
+mod trusted;
 pub mod xterm;
 
 use std::collections::HashMap;
@@ -264,7 +265,7 @@ impl TelnetServer {
             };
             select! {
                 recv(self.inner.settled_rx) -> id => {
-                    if let Some(connection) = id.ok().and_then(|id| self.inner.pending.lock().remove(&id)) {
+                    if let Some(connection) = id.ok().and_then(|id| self.inner.hand_out(id)) {
                         return Ok(connection);
                     }
                 }
@@ -406,7 +407,7 @@ impl TelnetServer {
             let mut state = self.poll_state.lock();
             let joined: Vec<ServerConnection> = settled
                 .into_iter()
-                .filter_map(|id| self.inner.pending.lock().remove(&id))
+                .filter_map(|id| self.inner.hand_out(id))
                 .collect();
             for client in &joined {
                 client.enter_game_loop();
@@ -566,6 +567,20 @@ fn accept_loop(inner: &Arc<Inner>, poller: &Arc<Poller>) {
     }
 }
 
+impl Inner {
+    /// The connection `id`, settled or gone, to be handed out; `None` for one that
+    /// ended before its Telnet stream began (a balancer's health check), which is
+    /// dropped here without ever reaching the application.
+    fn hand_out(&self, id: u64) -> Option<ServerConnection> {
+        let connection = self.pending.lock().remove(&id)?;
+        if connection.core().lock().unserved {
+            log::debug!("{:?} was a health check", connection.core().shared.peer);
+            return None;
+        }
+        Some(connection)
+    }
+}
+
 fn refuse(mut socket: TcpStream, message: &str) {
     let _ = socket.set_write_timeout(Some(Duration::from_secs(1)));
     let _ = socket.write_all(message.as_bytes());
@@ -574,6 +589,22 @@ fn refuse(mut socket: TcpStream, message: &str) {
 
 fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
     let settings = &inner.settings;
+    if !settings.proxy_from.is_empty() {
+        let peer = socket.peer_addr().ok();
+        let trusted = peer.is_some_and(|peer| {
+            let ip = peer.ip();
+            settings
+                .proxy_from
+                .iter()
+                .any(|network| network.contains(ip))
+        });
+        if !trusted {
+            // Not one of the balancers: it could forge any client address.
+            log::warn!("refusing {peer:?}: not a trusted proxy (proxy_from)");
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+    }
     if inner.live.load(Ordering::SeqCst) >= settings.max_connections {
         log::info!(
             "refusing {:?}: {} connections",

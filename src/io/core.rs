@@ -131,6 +131,11 @@ impl<R: Role> Core<R> {
         self.shared.proxied_peer.get().copied().or(self.shared.peer)
     }
 
+    /// The socket's peer when a PROXY header named another client: the balancer.
+    pub fn balancer(&self) -> Option<SocketAddr> {
+        self.shared.proxied_peer.get().and(self.shared.peer)
+    }
+
     /// Changes how long the connection may go without input before it is closed;
     /// the poller's timer follows.
     pub fn set_idle_timeout(&self, idle: Option<Duration>) {

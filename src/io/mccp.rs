@@ -9,6 +9,12 @@
 //! - we decompress our input after the peer's marker: `SB MCCP2` while its side of
 //!   MCCP2 is on, `SB MCCP3` while ours is.
 //!
+//! A peer may send complete Telnet commands uncompressed between its marker and its
+//! zlib stream: telnetlib3 5.0.1's client sends `IAC SB MCCP3 IAC SE`, then its answer
+//! to a `DO TTYPE` already queued, and only then compresses. Such commands are taken
+//! as plain (a zlib stream never starts with IAC, 0xFF); the stream starts at the
+//! first byte that is not one, where its zlib header is checked.
+//!
 //! Both directions are bounded: output is compressed when it is written, from bytes
 //! already bounded by `max_outgoing`; input is inflated in steps of at most
 //! [`INFLATE_STEP`] bytes and only while the input buffer has room, so a small
@@ -18,6 +24,13 @@
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use crate::proto::{Engine, Opt, OwnedEvent, Side};
+
+/// The longest plain subnegotiation taken between a marker and its zlib stream.
+const MAX_LEADING_SUBNEGOTIATION: usize = 4096;
+
+const IAC: u8 = 255;
+const SB: u8 = 250;
+const SE: u8 = 240;
 
 /// The most decompressed bytes produced in one step: the engine, the role and the hook
 /// see at most this much before the reader looks at the input buffer's room again.
@@ -160,6 +173,8 @@ fn run_deflate(deflate: &mut Compress, mut input: &[u8], flush: FlushCompress, w
 pub(crate) struct InputWire {
     /// The option whose stream is being inflated, with its decompressor.
     inflate: Option<(Opt, Decompress)>,
+    /// The zlib stream has not begun: complete Telnet commands are still plain.
+    before_stream: bool,
     /// Received bytes waiting: compressed while `inflate` is set, otherwise plain
     /// bytes that followed the end of a compressed stream.
     pub pending: Vec<u8>,
@@ -184,6 +199,52 @@ pub(crate) enum Inflated {
     Bytes(usize),
     /// The compressed stream ended; what follows in `pending` is plain again.
     End(usize),
+    /// A complete Telnet command sent plain before the zlib stream began, for the
+    /// engine as it is.
+    Plain(Vec<u8>),
+}
+
+/// What starts the bytes after a marker: a complete Telnet command (its length), a
+/// command not complete yet, or something else (the zlib stream, or garbage).
+#[derive(Debug, PartialEq, Eq)]
+enum Leading {
+    Command(usize),
+    Incomplete,
+    Other,
+}
+
+fn leading_command(bytes: &[u8]) -> Leading {
+    match bytes {
+        [] | [IAC] => Leading::Incomplete,
+        [IAC, SB, rest @ ..] => {
+            // Up to IAC SE, IAC IAC being an escaped 0xFF inside.
+            let mut at = 0;
+            while at + 1 < rest.len() {
+                match (rest[at], rest[at + 1]) {
+                    (IAC, SE) => return Leading::Command(at + 4),
+                    (IAC, _) => at += 2,
+                    _ => at += 1,
+                }
+                if at > MAX_LEADING_SUBNEGOTIATION {
+                    return Leading::Other;
+                }
+            }
+            Leading::Incomplete
+        }
+        // WILL, WONT, DO, DONT and their option.
+        [IAC, 251..=254] => Leading::Incomplete,
+        [IAC, 251..=254, _, ..] => Leading::Command(3),
+        // The other two-byte commands (SE, NOP, ..., GA); IAC IAC is data, not one.
+        [IAC, 240..=249, ..] => Leading::Command(2),
+        _ => Leading::Other,
+    }
+}
+
+/// Whether `bytes` start with a zlib header (RFC 1950): deflate, a window of at most
+/// 32 KiB, and the check bits right.
+fn zlib_header(bytes: &[u8]) -> bool {
+    let (cmf, flg) = (bytes[0], bytes[1]);
+    cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(cmf) * 256 + u16::from(flg)) % 31 == 0
 }
 
 impl InputWire {
@@ -196,6 +257,7 @@ impl InputWire {
     pub fn start(&mut self, opt: Opt) {
         log::debug!("{opt}: the peer's output is compressed from here");
         self.inflate = Some((opt, Decompress::new(true)));
+        self.before_stream = true;
     }
 
     /// Adds bytes read from the socket behind those still waiting.
@@ -231,6 +293,29 @@ impl InputWire {
         let Some((opt, inflate)) = self.inflate.as_mut() else {
             return Ok(Inflated::Bytes(0));
         };
+        if self.before_stream {
+            match leading_command(&self.pending) {
+                Leading::Command(length) => {
+                    log::debug!("{opt}: a plain command before the compressed stream");
+                    return Ok(Inflated::Plain(self.pending.drain(..length).collect()));
+                }
+                Leading::Incomplete => {
+                    self.stalled = true;
+                    return Ok(Inflated::Bytes(0));
+                }
+                Leading::Other if self.pending.len() < 2 => {
+                    self.stalled = true;
+                    return Ok(Inflated::Bytes(0));
+                }
+                Leading::Other if !zlib_header(&self.pending) => {
+                    return Err(format!(
+                        "corrupt {opt} stream: no zlib header after the marker ({:02x} {:02x})",
+                        self.pending[0], self.pending[1]
+                    ));
+                }
+                Leading::Other => self.before_stream = false,
+            }
+        }
         let (before_in, before_out) = (inflate.total_in(), inflate.total_out());
         let result = inflate.decompress(&self.pending, out, FlushDecompress::None);
         let consumed = usize::try_from(inflate.total_in() - before_in).expect("fits");
@@ -254,22 +339,102 @@ mod tests {
     use super::*;
 
     fn inflate_all(wire: &[u8]) -> (Vec<u8>, bool) {
+        let (plain, all, ended) = inflate_all_after_plain(wire);
+        assert!(plain.is_empty());
+        (all, ended)
+    }
+
+    /// The plain commands before the stream, the bytes inflated (and those after
+    /// the stream's end), and whether it ended.
+    fn inflate_all_after_plain(wire: &[u8]) -> (Vec<Vec<u8>>, Vec<u8>, bool) {
         let mut input = InputWire::default();
-        input.start(Opt::MCCP2);
+        input.start(Opt::MCCP3);
         input.pending = wire.to_vec();
-        let mut all = Vec::new();
+        let (mut plain, mut all) = (Vec::new(), Vec::new());
         let mut out = [0u8; 7];
         loop {
             match input.inflate_step(&mut out).expect("valid stream") {
-                Inflated::Bytes(0) => return (all, false),
+                Inflated::Plain(command) => plain.push(command),
+                Inflated::Bytes(0) => return (plain, all, false),
                 Inflated::Bytes(n) => all.extend_from_slice(&out[..n]),
                 Inflated::End(n) => {
                     all.extend_from_slice(&out[..n]);
                     all.extend_from_slice(&input.pending);
-                    return (all, true);
+                    return (plain, all, true);
                 }
             }
         }
+    }
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut deflate = new_deflate();
+        let mut wire = Vec::new();
+        run_deflate(&mut deflate, data, FlushCompress::Sync, &mut wire);
+        wire
+    }
+
+    #[test]
+    fn plain_commands_before_the_zlib_stream_are_taken_as_plain() {
+        // telnetlib3's client: its TTYPE answers, then the stream.
+        let mut wire = b"\xff\xfb\x18\xff\xfa\x18\x00xterm\xff\xff\xff\xf0\xff\xf1".to_vec();
+        wire.extend(zlib(b"look\r\n"));
+        let (plain, data, ended) = inflate_all_after_plain(&wire);
+        assert_eq!(
+            plain,
+            [
+                &b"\xff\xfb\x18"[..],
+                b"\xff\xfa\x18\x00xterm\xff\xff\xff\xf0",
+                b"\xff\xf1"
+            ]
+        );
+        assert_eq!(data, b"look\r\n");
+        assert!(!ended);
+    }
+
+    #[test]
+    fn a_command_cut_short_waits_for_the_rest() {
+        let mut input = InputWire::default();
+        input.start(Opt::MCCP3);
+        let mut out = [0u8; 64];
+        for piece in [&b"\xff"[..], b"\xfa\x18", b"\x00ab\xff"] {
+            input.add_received(piece);
+            assert!(matches!(
+                input.inflate_step(&mut out),
+                Ok(Inflated::Bytes(0))
+            ));
+            assert!(!input.has_work());
+        }
+        input.add_received(b"\xf0");
+        match input.inflate_step(&mut out) {
+            Ok(Inflated::Plain(command)) => assert_eq!(command, b"\xff\xfa\x18\x00ab\xff\xf0"),
+            _ => panic!("the whole subnegotiation, plain"),
+        }
+    }
+
+    #[test]
+    fn anything_but_commands_or_a_zlib_header_is_a_corrupt_stream() {
+        for bad in [
+            &b"hello"[..],
+            b"\xff\xff\x78\x9c",
+            b"\xff\x01xx",
+            b"\x78\x00",
+        ] {
+            let mut input = InputWire::default();
+            input.start(Opt::MCCP3);
+            input.add_received(bad);
+            let mut out = [0u8; 64];
+            let error = loop {
+                match input.inflate_step(&mut out) {
+                    Ok(Inflated::Plain(_)) => continue,
+                    Ok(_) => panic!("{bad:x?} taken"),
+                    Err(error) => break error,
+                }
+            };
+            assert!(error.contains("no zlib header"), "{error}");
+        }
+        let mut endless = b"\xff\xfa\x18".to_vec();
+        endless.extend(vec![b'x'; MAX_LEADING_SUBNEGOTIATION + 10]);
+        assert_eq!(leading_command(&endless), Leading::Other);
     }
 
     #[test]

@@ -19,8 +19,11 @@ const V2_MAX_BODY: usize = 1024;
 pub(crate) enum ProxyHeader {
     /// The real client's address.
     Proxied(SocketAddr),
-    /// `UNKNOWN` (v1) or `LOCAL`/unspecified (v2): the balancer's own connection, such
-    /// as a health check; the socket's address stands.
+    /// A relayed client whose address the balancer does not know (v1 `UNKNOWN`, v2
+    /// with no TCP address): the socket's address stands.
+    Unknown,
+    /// v2 `LOCAL`: the balancer's own connection, a health check (HAProxy's
+    /// `check-send-proxy`), not a client.
     Local,
 }
 
@@ -60,7 +63,7 @@ fn parse_v1(bytes: &[u8]) -> Result<Option<(ProxyHeader, usize)>, ProxyError> {
     let line = std::str::from_utf8(&bytes[..end]).map_err(|_| ProxyError("PROXY v1: not ASCII"))?;
     let fields: Vec<&str> = line.split(' ').collect();
     let header = match fields.as_slice() {
-        ["PROXY", "UNKNOWN", ..] => ProxyHeader::Local,
+        ["PROXY", "UNKNOWN", ..] => ProxyHeader::Unknown,
         [
             "PROXY",
             family @ ("TCP4" | "TCP6"),
@@ -116,7 +119,7 @@ fn parse_v2(bytes: &[u8]) -> Result<Option<(ProxyHeader, usize)>, ProxyError> {
             ProxyHeader::Proxied(SocketAddr::new(Ipv6Addr::from(octets).into(), port))
         }
         // UNSPEC, UDP or Unix sockets: no TCP client address to report.
-        (0x1, 0x00 | 0x12 | 0x22 | 0x31 | 0x32) => ProxyHeader::Local,
+        (0x1, 0x00 | 0x12 | 0x22 | 0x31 | 0x32) => ProxyHeader::Unknown,
         (0x1, 0x11 | 0x21) => return Err(ProxyError("PROXY v2: address block too short")),
         (0x1, _) => return Err(ProxyError("PROXY v2: unknown family")),
         _ => return Err(ProxyError("PROXY v2: unknown command")),
@@ -146,7 +149,7 @@ mod tests {
         );
         assert_eq!(
             parse(b"PROXY UNKNOWN\r\n"),
-            Ok(Some((ProxyHeader::Local, 15)))
+            Ok(Some((ProxyHeader::Unknown, 15)))
         );
     }
 

@@ -86,9 +86,17 @@ pub(crate) fn receive<R: Role>(
         match proxy::parse(received) {
             Ok(None) => return (Flow::Continue, false),
             Ok(Some((header, used))) => {
-                if let ProxyHeader::Proxied(client) = header {
-                    log::debug!("{:?} is a proxy for {client}", context.peer);
-                    let _ = context.proxied_peer.set(client);
+                match header {
+                    ProxyHeader::Proxied(client) => {
+                        log::debug!("{:?} is a proxy for {client}", context.peer);
+                        let _ = context.proxied_peer.set(client);
+                    }
+                    ProxyHeader::Unknown => {}
+                    ProxyHeader::Local => {
+                        log::debug!("{:?}: a health check (PROXY LOCAL)", context.peer);
+                        state.unserved = true;
+                        return (Flow::Close, false);
+                    }
                 }
                 after_header = received.split_off(used);
                 bytes = &after_header;
@@ -186,10 +194,16 @@ fn decompress_and_process<R: Role>(
     let limit = room.clamp(1, scratch.len());
     let step = state.wire_in.inflate_step(&mut scratch[..limit]);
     let result = step.map(|inflated| {
-        let (Inflated::Bytes(produced) | Inflated::End(produced)) = inflated;
-        // Decompressed bytes never switch streams again (a marker inside the
-        // compressed stream would be nested compression).
-        process(state, &scratch[..produced], events, false, None);
+        // Neither decompressed bytes nor plain commands before the stream switch
+        // streams again (a marker there would be nested compression).
+        match inflated {
+            Inflated::Bytes(produced) | Inflated::End(produced) => {
+                process(state, &scratch[..produced], events, false, None);
+            }
+            Inflated::Plain(command) => {
+                process(state, &command, events, false, None);
+            }
+        }
     });
     state.wire_in.put_scratch(scratch);
     result.map(|()| false)

@@ -350,6 +350,7 @@ impl<R: Role> Shared<R> {
 
     /// The stream ended: no more input. Waiters are woken.
     pub(super) fn end(&self, state: &mut State<R>, end: End) {
+        mark_unserved_before_header(state);
         if state.end.is_none() {
             if !state.closed {
                 log::debug!("connection to {:?} ended: {end:?}", self.peer);
@@ -390,6 +391,7 @@ impl<R: Role> Shared<R> {
                 state.queued()
             );
         }
+        mark_unserved_before_header(state);
         if state.end.is_none() {
             state.end = Some(End::Eof);
             state.role.on_end();
@@ -591,5 +593,13 @@ impl<R: Role> Driven for Shared<R> {
         let mut state = self.state.lock();
         state.closed = true;
         self.shut(&mut state);
+    }
+}
+
+/// A connection that ends while its PROXY header is still awaited (or refused) is
+/// no client: a balancer's connect-and-close health check, or a peer refused.
+fn mark_unserved_before_header<R>(state: &mut State<R>) {
+    if let Phase::Handshake { proxy: Some(_), .. } = state.phase {
+        state.unserved = true;
     }
 }

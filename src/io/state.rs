@@ -192,6 +192,10 @@ pub(crate) struct State<R> {
     pub idle_timeout: Option<Duration>,
     /// Our writing side is shut (`write_eof`): nothing more can be sent.
     pub write_shut: bool,
+    /// The connection ended before its Telnet stream began, as a load balancer's
+    /// health check does (a PROXY `LOCAL` header, or a close before any header): no
+    /// client to hand out.
+    pub unserved: bool,
 }
 
 /// Bytes ready for the socket, consumed from the front without moving the rest (a
@@ -260,6 +264,7 @@ impl<R> State<R> {
             traffic: Traffic::default(),
             idle_timeout: None,
             write_shut: false,
+            unserved: false,
             driving: Driving {
                 reader: Reader::Nobody,
                 watching: None,

@@ -15,6 +15,7 @@ use crate::proto::{Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetServer;
+use super::trusted::Network;
 use crate::role::{ENVIRON_REQUEST, ServerSettings};
 
 /// A client that takes none of its output for this long is dropped.
@@ -30,6 +31,9 @@ pub(crate) struct Settings {
     pub max_connections: usize,
     pub handler_stack_size: usize,
     pub refusal: String,
+    /// The load balancers PROXY headers are taken from; every other peer is refused.
+    /// Empty: any peer's header is taken.
+    pub proxy_from: Vec<Network>,
     /// TELNETS: each connection starts with a TLS handshake.
     #[cfg(feature = "tls")]
     pub tls: Option<Arc<rustls::ServerConfig>>,
@@ -59,6 +63,7 @@ pub struct ServerBuilder {
     write_timeout: Timeout,
     idle_timeout: Timeout,
     proxy_protocol: bool,
+    proxy_from: Vec<String>,
     role: ServerSettings,
     policy: Policy,
     max_connections: usize,
@@ -92,6 +97,7 @@ impl Default for ServerBuilder {
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             idle_timeout: Timeout::Never,
             proxy_protocol: false,
+            proxy_from: Vec::new(),
             policy: Policy::server().accept(Side::Local, Opt::LOGOUT),
             max_connections: 1000,
             handler_stack_size: 2 << 20,
@@ -314,12 +320,29 @@ impl ServerBuilder {
     }
 
     /// Expects each connection to start with a PROXY protocol header (version 1 or 2,
-    /// as HAProxy and other TCP load balancers send): `address()` and `port()` then
-    /// give the real client. A connection without a valid header within 10 seconds is
-    /// closed. Off by default: with it on, anyone who can reach the port directly can
-    /// claim any address, so only enable it behind a balancer.
+    /// as HAProxy and other TCP load balancers send): `address()`, `port()` and
+    /// `peer_addr()` then give the real client, and
+    /// [`balancer_addr`](crate::ServerConnection::balancer_addr) the balancer. A
+    /// connection without a valid header within 10 seconds is closed, with the reason
+    /// logged. Health checks are served quietly, never handed out: a version 2
+    /// `LOCAL` header (HAProxy's `check-send-proxy`) is answered by closing, and so
+    /// is a connection closed before its header. Off by default. With it on and no
+    /// [`proxy_from`](Self::proxy_from), anyone who can reach the port can claim any
+    /// address: name the balancers.
     pub fn proxy_protocol(mut self, on: bool) -> Self {
         self.proxy_protocol = on;
+        self
+    }
+
+    /// Takes PROXY headers from this network only (repeatable; a CIDR block such as
+    /// `10.0.0.0/8` or `2001:db8::/32`, or one address) and turns
+    /// [`proxy_protocol`](Self::proxy_protocol) on: a connection from any other
+    /// address is closed at once, before it can send a header, with the reason
+    /// logged, so nobody can forge a client address by connecting directly. A
+    /// malformed block is [`Error::InvalidInput`] at `bind`.
+    pub fn proxy_from(mut self, network: &str) -> Self {
+        self.proxy_protocol = true;
+        self.proxy_from.push(network.to_owned());
         self
     }
 
@@ -428,6 +451,14 @@ impl ServerBuilder {
         if role.charsets.is_empty() {
             role.charsets = offered_charsets(connection.encoding.0);
         }
+        let proxy_from = self
+            .proxy_from
+            .iter()
+            .map(|text| text.parse::<Network>())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|why| Error::InvalidInput {
+                message: format!("proxy_from: {why}"),
+            })?;
         let settings = Settings {
             role: Arc::new(role),
             policy,
@@ -443,6 +474,7 @@ impl ServerBuilder {
             max_connections: self.max_connections,
             handler_stack_size: self.handler_stack_size,
             refusal: self.refusal,
+            proxy_from,
             #[cfg(feature = "tls")]
             tls: self.tls,
         };

@@ -1,6 +1,7 @@
 //! [`ServerConnection`]: one client of a [`TelnetServer`](super::TelnetServer), with
 //! everything a [`Connection`] reads, writes and waits for, plus miniboa's surface.
 
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use crate::connection::{Connection, Server};
@@ -66,7 +67,8 @@ impl Connection<Server> {
         self.core().close_soon();
     }
 
-    /// The client's IP address as text.
+    /// The client's IP address as text (behind a load balancer speaking the PROXY
+    /// protocol, the client's as the balancer saw it).
     pub fn address(&self) -> String {
         self.core()
             .peer()
@@ -85,6 +87,13 @@ impl Connection<Server> {
             .peer()
             .map(|a| a.to_string())
             .unwrap_or_default()
+    }
+
+    /// The load balancer's own address when a PROXY header named the client (see
+    /// [`ServerBuilder::proxy_protocol`](crate::ServerBuilder::proxy_protocol));
+    /// `None` for a client connected directly.
+    pub fn balancer_addr(&self) -> Option<SocketAddr> {
+        self.core().balancer()
     }
 
     /// When the client connected (at TCP accept, not after negotiation).

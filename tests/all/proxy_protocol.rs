@@ -1,23 +1,29 @@
 //! A server behind a TCP load balancer: with `proxy_protocol(true)`, each connection
 //! starts with a PROXY header (v1 text or v2 binary) and `address()` is the real
-//! client; malformed or missing headers close the connection.
+//! client; malformed or missing headers close the connection, health checks are
+//! never handed out, and with `proxy_from` only the balancers may connect at all.
 
 use crate::support;
 
 use std::thread;
 use std::time::Duration;
 
+use support::peer::eventually;
 use support::peer::{DEADLINE, Peer};
 use telnetlib::proto::{Engine, Policy};
-use telnetlib::{ServerConnection, TelnetServer};
+use telnetlib::{Error, ServerBuilder, ServerConnection, TelnetServer};
 
 /// Connects through a pretend balancer that sends `header` first, answers the
 /// negotiation (refusing everything), and returns the server's view.
 fn through_balancer(header: &[u8]) -> (TelnetServer, ServerConnection, Peer) {
-    let server = TelnetServer::builder()
-        .proxy_protocol(true)
-        .bind("127.0.0.1:0")
-        .unwrap();
+    through_balancer_to(TelnetServer::builder().proxy_protocol(true), header)
+}
+
+fn through_balancer_to(
+    builder: ServerBuilder,
+    header: &[u8],
+) -> (TelnetServer, ServerConnection, Peer) {
+    let server = builder.bind("127.0.0.1:0").unwrap();
     let mut balancer = Peer::connect(server.local_addr());
     balancer.send(header);
     let mut engine = Engine::new(Policy::new());
@@ -36,6 +42,14 @@ fn a_v1_header_names_the_client() {
     assert_eq!(connection.address(), "203.0.113.9");
     assert_eq!(connection.port(), 40000);
     assert_eq!(connection.addrport(), "203.0.113.9:40000");
+    assert_eq!(
+        connection.peer_addr(),
+        Some("203.0.113.9:40000".parse().unwrap())
+    );
+    assert_eq!(
+        connection.balancer_addr(),
+        Some(balancer.socket().local_addr().unwrap())
+    );
     // The Telnet stream goes on after the header.
     balancer.send(b"hello\r\n");
     assert_eq!(
@@ -57,9 +71,97 @@ fn a_v2_header_names_an_ipv6_client() {
 }
 
 #[test]
-fn a_health_check_keeps_the_balancers_address() {
+fn a_client_of_unknown_address_keeps_the_balancers() {
     let (_server, connection, _balancer) = through_balancer(b"PROXY UNKNOWN\r\n");
     assert_eq!(connection.address(), "127.0.0.1");
+    assert_eq!(connection.balancer_addr(), None);
+}
+
+/// A connection the server never hands out: `accept` finds nobody, and the
+/// connection is gone from the count.
+fn assert_never_handed_out(server: &TelnetServer) {
+    match server.accept(Some(Duration::from_millis(300))) {
+        Err(Error::Timeout { .. }) => {}
+        other => panic!("handed out: {other:?}"),
+    }
+    assert!(
+        eventually(DEADLINE, || server.client_count() == 0),
+        "{} connections left",
+        server.client_count()
+    );
+}
+
+#[test]
+fn health_checks_are_answered_quietly_and_never_handed_out() {
+    let server = TelnetServer::builder()
+        .proxy_protocol(true)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    // HAProxy's check-send-proxy: a v2 LOCAL header; the server closes.
+    let mut check = Peer::connect(server.local_addr());
+    check.send(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00");
+    assert_eq!(check.receive_to_end(), b"");
+    assert_never_handed_out(&server);
+    // A plain TCP check: connect and close before any header.
+    let mut check = Peer::connect(server.local_addr());
+    check.close();
+    assert_never_handed_out(&server);
+    // The server still serves the next client.
+    let mut balancer = Peer::connect(server.local_addr());
+    balancer.send(b"PROXY TCP4 198.51.100.4 192.0.2.1 5555 23\r\n");
+    let mut engine = Engine::new(Policy::new());
+    let connection = thread::scope(|scope| {
+        let accepted = scope.spawn(|| server.accept(Some(DEADLINE)).unwrap());
+        balancer.negotiate_until(&mut engine, || accepted.is_finished());
+        accepted.join().unwrap()
+    });
+    assert_eq!(connection.address(), "198.51.100.4");
+}
+
+#[test]
+fn only_the_named_balancers_may_connect() {
+    // Loopback is not in 10.0.0.0/8: refused before it can send a header.
+    let server = TelnetServer::builder()
+        .proxy_from("10.0.0.0/8")
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut forger = Peer::connect(server.local_addr());
+    forger.send(b"PROXY TCP4 203.0.113.9 192.0.2.1 40000 23\r\n");
+    assert_eq!(forger.receive_to_end(), b"");
+    assert_never_handed_out(&server);
+
+    // From a named one, the header is taken.
+    let trusted = TelnetServer::builder()
+        .proxy_from("10.0.0.0/8")
+        .proxy_from("127.0.0.1/32");
+    let (_server, connection, _balancer) =
+        through_balancer_to(trusted, b"PROXY TCP4 203.0.113.9 192.0.2.1 40000 23\r\n");
+    assert_eq!(connection.address(), "203.0.113.9");
+}
+
+#[test]
+fn a_named_balancer_without_a_header_is_refused() {
+    let server = TelnetServer::builder()
+        .proxy_from("127.0.0.1")
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let mut client = Peer::connect(server.local_addr());
+    client.send(b"\xff\xfc\x18hello\r\n");
+    client.receive_to_end();
+    assert_never_handed_out(&server);
+}
+
+#[test]
+fn a_malformed_network_is_refused_at_bind() {
+    match TelnetServer::builder()
+        .proxy_from("10.0.0.0/40")
+        .bind("127.0.0.1:0")
+    {
+        Err(Error::InvalidInput { message }) => {
+            assert!(message.contains("10.0.0.0/40"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -79,8 +181,7 @@ fn a_connection_without_a_valid_header_is_closed() {
         // connection starts, possibly before the header is judged).
         let seen = client.receive_to_end();
         assert!(b"\xff\xfd\x18".starts_with(&seen), "{seen:?}");
-        // Handed out to be seen leaving, it is already over.
-        let connection = server.accept(Some(DEADLINE)).unwrap();
-        assert!(!connection.active() || connection.read_some(Some(DEADLINE)).is_err());
+        // No client to hand out.
+        assert_never_handed_out(&server);
     }
 }

@@ -154,9 +154,19 @@ impl Peer {
         engine: &mut telnetlib::proto::Engine,
         mut done: impl FnMut() -> bool,
     ) -> Vec<u8> {
+        self.negotiate_until_data(engine, |_| done())
+    }
+
+    /// [`negotiate_until`](Self::negotiate_until), `done` looking at the data
+    /// received so far.
+    pub fn negotiate_until_data(
+        &mut self,
+        engine: &mut telnetlib::proto::Engine,
+        mut done: impl FnMut(&[u8]) -> bool,
+    ) -> Vec<u8> {
         let deadline = Instant::now() + DEADLINE;
         let mut data = Vec::new();
-        while !done() {
+        while !done(&data) {
             assert!(
                 Instant::now() < deadline,
                 "negotiation did not get there; data so far: {:?}",

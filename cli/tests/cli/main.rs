@@ -528,3 +528,30 @@ fn exec_kills_what_the_program_left_running_when_the_client_leaves() {
     server.wait_log("/bin/sh ended");
     server.wait_log("disconnect");
 }
+
+#[test]
+fn behind_a_balancer_the_shell_shows_the_client_and_strangers_are_refused() {
+    let server = Server::start(&["--proxy-from", "127.0.0.1/32"]);
+    let mut balancer = Peer::connect(server.address);
+    balancer.send(b"PROXY TCP4 203.0.113.9 192.0.2.1 40000 23\r\n");
+    let mut engine = telnetlib::proto::Engine::new(telnetlib::proto::Policy::new());
+    let has = |text: &'static str| move |data: &[u8]| data.ends_with(text.as_bytes());
+    balancer.negotiate_until_data(&mut engine, has("tel:sh> "));
+    server.wait_log("connect 203.0.113.9:40000");
+    balancer.send(b"info\r\n");
+    let info = balancer.negotiate_until_data(&mut engine, has("tel:sh> "));
+    let info = String::from_utf8_lossy(&info);
+    let balancer_addr = balancer.socket().local_addr().unwrap();
+    assert!(info.contains("peer: 203.0.113.9:40000\r\n"), "{info}");
+    assert!(
+        info.contains(&format!("balancer: {balancer_addr}\r\n")),
+        "{info}"
+    );
+
+    // A server whose balancers are elsewhere turns a direct connection away.
+    let strict = Server::start(&["--proxy-from", "10.0.0.0/8"]);
+    let mut stranger = Peer::connect(strict.address);
+    stranger.send(b"PROXY TCP4 203.0.113.9 192.0.2.1 40000 23\r\n");
+    assert_eq!(stranger.receive_to_end(), b"");
+    strict.wait_log("not a trusted proxy");
+}

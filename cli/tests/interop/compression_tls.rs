@@ -260,7 +260,7 @@ fn telnetlib3_client_against_our_server_with_compression() {
         "client",
     );
     let python = venv_python("telnetlib3");
-    // MCCP2 alone: its MCCP3 is broken (see 1h2).
+    // MCCP2 alone (1h2 has both).
     let policy = Policy::server()
         .accept(Side::Local, Opt::LOGOUT)
         .request(Side::Local, Opt::MCCP2);
@@ -304,7 +304,7 @@ fn telnetlib3_client_against_our_server_with_compression() {
 }
 
 #[test]
-fn telnetlib3_client_breaks_its_mccp3_stream() {
+fn telnetlib3_client_compresses_both_ways_after_plain_commands() {
     let mut cell = Cell::new(
         "1h2-telnetlib3-client-mccp3",
         their_clients::GROUP,
@@ -313,32 +313,39 @@ fn telnetlib3_client_breaks_its_mccp3_stream() {
     );
     let python = venv_python("telnetlib3");
     let server = our_server_with(TelnetServer::builder().compression(true));
-    let tap = Tap::new(server.local_addr());
-    let mut peer = Proc::spawn(
-        "telnetlib3",
-        Command::new(python)
-            .arg(crate::harness::script("tl3_client.py"))
-            .args(["127.0.0.1", &tap.port()]),
+    let (negotiated, facts, tap) = scripted_with(
+        server,
+        &python,
+        ("telnetlib3", "tl3_client.py", &[]),
+        |conn| {
+            assert!(conn.local_option(Opt::MCCP2) && conn.local_option(Opt::MCCP3));
+            // Its stream starts once its plain answers are in.
+            poll_until("its MCCP3 stream", || conn.compression() == (true, true));
+        },
     );
-    // Our server ends the connection at the first byte that is not zlib after the
-    // client's marker; the client then fails.
-    let (status, output) = peer.wait_exit();
-    assert!(!status.success(), "{output}");
+    cell.note(negotiated);
+    their_clients::assert_binary_and_echo(&facts);
+    for key in ["MCCP2", "MCCP3", "MCCP2_INFLATING", "MCCP3_COMPRESSING"] {
+        assert_eq!(facts[key], "True", "{key} in {facts:?}");
+    }
+    cell.note("it accepts MCCP2 and MCCP3; both ends report compression in force (our compression() = (true, true))");
+    // Its quirk, which our server now takes: plain Telnet between its marker and
+    // its zlib stream (the answer to our DO TTYPE, read in the same segment).
     let wire = tap.client_sent();
     let at = position(&wire, MCCP3_MARKER).expect("its MCCP3 marker") + MCCP3_MARKER.len();
     let after = &wire[at..wire.len().min(at + 12)];
-    // Our offers came in one segment (WILL MCCP2, WILL MCCP3, DO TTYPE): it answers
-    // DO TTYPE with a plain IAC WILL TTYPE after its marker, compressing only from
-    // the end of that read.
     assert_eq!(after.first(), Some(&0xff), "{}", escape(after));
-    cell.reproduced_failure(
-        "telnetlib3 5.0.1's client starts its MCCP3 stream late (plain Telnet follows its \
-         marker) and our server drops it as a corrupt stream: the session does not work",
-    );
+    let line = their_clients::LINE.as_bytes();
+    assert!(position(&wire[at..], line).is_none(), "its line went plain");
+    let from_server = split_compressed(&tap.server_sent(), MCCP2_MARKER, "server");
+    let mut reply = Vec::new();
+    telnetlib::proto::nvt::escape_iac(REPLY, &mut reply);
+    assert!(position(&from_server.telnet, GREETING_BYTES).is_some());
+    assert!(position(&from_server.telnet, &reply).is_some());
     cell.note(format!(
-        "it accepts MCCP3 and sends IAC SB MCCP3 IAC SE, then plain Telnet ({}) before its \
-         zlib stream; our server takes it for a corrupt MCCP3 stream (0xFF is no zlib header) \
-         and closes; the script fails",
+        "after IAC SB MCCP3 IAC SE it sends plain Telnet ({}) and then its zlib stream: \
+         our server takes the commands as plain and inflates from the zlib header; its \
+         line and 0xFF go up compressed, greeting and reply come down through our MCCP2 stream",
         escape(after)
     ));
 }
@@ -674,7 +681,7 @@ fn telnetlib3_client_cli_against_our_server_cli_with_compression() {
         ]),
     );
     let tap = Tap::new(wait_listening(port));
-    // Its MCCP3 is broken (see 1h2): refused, so MCCP2 alone.
+    // MCCP2 alone here (1h2 has its MCCP3 too).
     let mut client = Proc::spawn(
         "telnetlib3-client",
         Command::new(venv().join("bin/telnetlib3-client")).args([

@@ -95,6 +95,17 @@ struct Args {
     #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0.5",
           requires = "ssl_certfile")]
     tls_auto: Option<f64>,
+    /// Behind a load balancer (HAProxy's send-proxy or send-proxy-v2): every
+    /// connection starts with a PROXY header (v1 or v2) naming the real client, whose
+    /// address the logs, `info` and the programs' IPADDRESS show. Health checks
+    /// (a v2 LOCAL header, or a connect and close) are served quietly.
+    #[arg(long)]
+    proxy_protocol: bool,
+    /// Take PROXY headers only from this network (a CIDR block such as 10.0.0.0/8,
+    /// or one address; repeatable); connections from anywhere else are refused.
+    /// Implies --proxy-protocol.
+    #[arg(long, value_name = "CIDR")]
+    proxy_from: Vec<String>,
     /// Offer MCCP2 and MCCP3 compression (zlib). Without --compression or
     /// --no-compression, a client that asks for it gets it but it is not offered.
     /// Never over TLS.
@@ -180,6 +191,10 @@ fn main() {
     }
     if let Some(wait) = args.tls_auto {
         builder = builder.tls_auto(Duration::from_secs_f64(wait.clamp(0.0, 60.0)));
+    }
+    builder = builder.proxy_protocol(args.proxy_protocol);
+    for network in &args.proxy_from {
+        builder = builder.proxy_from(network);
     }
     builder = match (args.compression, args.no_compression) {
         (true, _) => builder.compression(true),

@@ -79,6 +79,10 @@ impl Session<'_> {
             format!("local_options: {}", names(Side::Local)),
             format!("remote_options: {}", names(Side::Remote)),
         ];
+        // Behind a load balancer (--proxy-protocol): the peer above is the client.
+        if let Some(balancer) = client.balancer_addr() {
+            lines.push(format!("balancer: {balancer}"));
+        }
         for (name, value) in client.environment() {
             lines.push(format!("env.{name}: {value}"));
         }
