@@ -12,6 +12,7 @@ use super::event::{Event, ProtocolError};
 use super::nvt::escape_iac;
 use super::option::Opt;
 use super::policy::{Policy, Side};
+use super::probe::DisableProbes;
 use super::qmethod::{self, Answer, QState, RequestOutcome, Transition};
 
 /// The default limit on one subnegotiation's payload: 64 KiB.
@@ -102,6 +103,8 @@ pub struct Engine {
     sb_overflowed: bool,
     max_subnegotiation: usize,
     output: Vec<u8>,
+    /// Disables the peer has not acknowledged, to be settled by a Timing Mark.
+    probes: DisableProbes,
 }
 
 impl Engine {
@@ -118,6 +121,7 @@ impl Engine {
             sb_overflowed: false,
             max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
             output: Vec::new(),
+            probes: DisableProbes::default(),
         }
     }
 
@@ -398,13 +402,26 @@ impl Engine {
         if transition.violation {
             sink(Event::Error(ProtocolError::UnexpectedEnable { side, opt }));
         }
+        self.settle(side, opt, state, transition, sink);
+    }
+
+    /// Moves `side` of `opt` from `before` by `transition`, sends what it says, and
+    /// reports the change.
+    fn settle(
+        &mut self,
+        side: Side,
+        opt: Opt,
+        before: QState,
+        transition: Transition,
+        sink: &mut impl FnMut(Event<'_>),
+    ) {
         self.apply(side, opt, transition);
         let now = transition.next;
-        if now.is_enabled() && !state.is_enabled() {
+        if now.is_enabled() && !before.is_enabled() {
             sink(Event::OptionEnabled { side, opt });
-        } else if state.is_enabled() && !now.is_enabled() {
+        } else if before.is_enabled() && !now.is_enabled() {
             sink(Event::OptionDisabled { side, opt });
-        } else if state.is_pending() && now == QState::No {
+        } else if before.is_pending() && now == QState::No {
             sink(Event::OptionRefused { side, opt });
         }
     }
@@ -430,14 +447,46 @@ impl Engine {
             Side::Remote => {
                 if self.remote[usize::from(Opt::TM.0)].is_pending() {
                     self.remote[usize::from(Opt::TM.0)] = QState::No;
-                    sink(Event::TimingMark { marked: positive });
+                    if !self.probes.owns_mark {
+                        sink(Event::TimingMark { marked: positive });
+                    }
+                    self.settle_probes(sink);
                 }
             }
         }
     }
 
+    /// The Timing Mark came back: every disable it probed that is still
+    /// unacknowledged was taken by the peer without an answer (see `probe`).
+    fn settle_probes(&mut self, sink: &mut impl FnMut(Event<'_>)) {
+        for (side, opt) in self.probes.answered() {
+            let state = self.state(side, opt);
+            if matches!(state, QState::WantNo | QState::WantNoOpposite) {
+                log::debug!("{side:?} {opt}: the peer took our disable without answering");
+                self.settle(side, opt, state, qmethod::on_negative(state), sink);
+            }
+        }
+        self.send_probe_mark();
+    }
+
+    /// Sends `DO TM` for the probes waiting, unless a mark is already in flight.
+    fn send_probe_mark(&mut self) {
+        let tm = usize::from(Opt::TM.0);
+        if self.probes.wants_mark() && !self.remote[tm].is_pending() {
+            let (transition, _) = qmethod::request_enable(self.remote[tm]);
+            self.probes.owns_mark = true;
+            self.apply(Side::Remote, Opt::TM, transition);
+            self.probes.arm();
+        }
+    }
+
     fn apply(&mut self, side: Side, opt: Opt, transition: Transition) {
         self.states_mut(side)[usize::from(opt.0)] = transition.next;
+        if !matches!(transition.next, QState::WantNo | QState::WantNoOpposite) {
+            // The disable was answered or replaced: a later one is no longer the one
+            // a mark sent before it can prove taken.
+            self.probes.forget(side, opt);
+        }
         if let Some(answer) = transition.send {
             self.send_answer(side, opt, answer);
         }
@@ -465,6 +514,11 @@ impl Engine {
     /// (`WONT`/`DONT`), following RFC 1143: nothing is sent when the option is already
     /// in that state or a request in flight leads there.
     ///
+    /// Enabling an option whose disable the peer has not acknowledged yet is queued
+    /// (RFC 1143) and also sends `DO TM`: should the peer have taken the disable
+    /// without answering (telnetlib3's client does), the answer to that Timing Mark
+    /// settles it and the enable goes out then (see `probe.rs`).
+    ///
     /// The local side of TM cannot be requested (a `WILL TM` only answers a `DO TM`,
     /// which the engine does by itself); asking returns
     /// [`RequestOutcome::AlreadySo`] and sends nothing. `request(Side::Remote,
@@ -480,6 +534,15 @@ impl Engine {
             qmethod::request_disable(state)
         };
         self.apply(side, opt, transition);
+        if side == Side::Remote && opt == Opt::TM && enable {
+            // The user's own mark (or a share of the probes'): its answer is theirs.
+            self.probes.owns_mark = false;
+        }
+        if enable && state == QState::WantNo {
+            // Undoing a disable still unacknowledged: find out whether it ever will be.
+            self.probes.record(side, opt);
+            self.send_probe_mark();
+        }
         outcome
     }
 

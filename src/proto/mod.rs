@@ -53,6 +53,7 @@ pub mod nvt;
 pub mod old_environ;
 mod option;
 mod policy;
+mod probe;
 mod qmethod;
 pub mod status;
 pub mod terminal;

@@ -15,7 +15,9 @@ impl ServerConnection {
     /// Turns the server's echo on (`WILL ECHO`: what the client types is echoed by
     /// the server, and not by the client) or off (`WONT ECHO`: the client echoes
     /// locally again). Wait for the client's answer with
-    /// `wait_for(&[Want::LocalEnabled(Opt::ECHO)], …)`.
+    /// `wait_for(&[Want::LocalEnabled(Opt::ECHO)], …)`. Off and on again works with
+    /// clients that never acknowledge the `WONT ECHO` too (telnetlib3's): the engine
+    /// settles it with a Timing Mark first.
     pub fn set_echo(&self, on: bool) -> Result<RequestOutcome> {
         let mut outcome = RequestOutcome::AlreadySo;
         self.core().queue("set_echo", |state| {

@@ -257,7 +257,7 @@ fn telnetlib3_client_answers_what_our_server_asks_again() {
 }
 
 #[test]
-fn telnetlib3_client_never_acknowledges_wont_echo() {
+fn telnetlib3_client_gets_echo_off_and_on_again() {
     let mut cell = Cell::new(
         "1a4-telnetlib3-client-echo-off-and-on",
         GROUP,
@@ -274,29 +274,36 @@ fn telnetlib3_client_never_acknowledges_wont_echo() {
             conn.set_echo(false).unwrap();
             // Off on our side at once: we echo nothing more.
             assert!(!conn.local_option(Opt::ECHO));
-            // RFC 1143: our WONT awaits the client's DONT, which never comes.
-            let settled = conn.wait_for(&[Want::NotPending(Opt::ECHO)], Duration::from_secs(2));
-            assert!(matches!(settled, Err(Error::Timeout { .. })), "{settled:?}");
-            // So turning it on again is held back until that answer.
+            // As around a password prompt: on again. It never acknowledges our WONT
+            // ECHO, so the request waits for a Timing Mark to settle that.
             outcome_of_on = Some(conn.set_echo(true).unwrap());
+            conn.wait_for(
+                &[Want::LocalEnabled(Opt::ECHO), Want::NotPending(Opt::ECHO)],
+                WAIT,
+            )
+            .unwrap();
         },
     );
     assert_eq!(
         outcome_of_on,
         Some(telnetlib::proto::RequestOutcome::Pending)
     );
-    // It took our WONT ECHO (it no longer expects our echo) without answering.
-    assert_eq!(facts["REMOTE_ECHO"], "False");
-    assert!(!tap.client_sent().windows(3).any(|w| w == b"\xff\xfe\x01"));
-    cell.reproduced_failure(
-        "telnetlib3's client takes WONT ECHO without answering DONT ECHO (its handle_wont \
-         sends nothing; RFC 1143 requires the answer), so our RFC 1143 engine keeps waiting \
-         for it and holds a following set_echo(true) back: ECHO cannot be turned on again",
-    );
+    assert_eq!(facts["REMOTE_ECHO"], "True", "{facts:?}");
+    let client = tap.client_sent();
+    let server = tap.server_sent();
+    let count = |wire: &[u8], what: &[u8]| wire.windows(what.len()).filter(|w| *w == what).count();
+    // It took our WONT ECHO without a DONT ECHO; it answered our DO TM.
+    assert_eq!(count(&client, b"\xff\xfe\x01"), 0, "DONT ECHO");
+    assert_eq!(count(&server, b"\xff\xfc\x01"), 1, "WONT ECHO");
+    assert_eq!(count(&server, b"\xff\xfd\x06"), 1, "DO TM");
+    assert_eq!(count(&client, b"\xff\xfb\x06"), 1, "WILL TM");
+    assert_eq!(count(&server, b"\xff\xfb\x01"), 2, "WILL ECHO, twice");
     cell.note(
-        "ECHO off: in effect on our side at once (we echo nothing more), taken by \
-         telnetlib3 (REMOTE_ECHO=False), no DONT ECHO on the wire; set_echo(true) → Pending",
+        "ECHO off: in effect on our side at once, taken by telnetlib3 without the DONT \
+         ECHO RFC 1143 requires; on again: our engine sends DO TM, its WILL TM shows it \
+         took the WONT, our WILL ECHO goes out and it agrees (REMOTE_ECHO=True)",
     );
+    cell.note(tap.assert_no_loop(2));
 }
 
 #[test]
