@@ -556,7 +556,7 @@ fn accept_loop(inner: &Arc<Inner>, poller: &Arc<Poller>) {
             return;
         }
         match accepted {
-            Ok((socket, _)) => admit_socket(inner, socket, poller),
+            Ok((socket, peer)) => admit_socket(inner, socket, peer, poller),
             Err(error) => {
                 log::warn!("accept failed: {error}");
                 if error.kind() == std::io::ErrorKind::InvalidInput {
@@ -587,20 +587,18 @@ fn refuse(mut socket: TcpStream, message: &str) {
     let _ = socket.shutdown(std::net::Shutdown::Both);
 }
 
-fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, poller: &Arc<Poller>) {
+fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, peer: SocketAddr, poller: &Arc<Poller>) {
     let settings = &inner.settings;
     if !settings.proxy_from.is_empty() {
-        let peer = socket.peer_addr().ok();
-        let trusted = peer.is_some_and(|peer| {
-            let ip = peer.ip();
-            settings
-                .proxy_from
-                .iter()
-                .any(|network| network.contains(ip))
-        });
+        // The address accept gave: a health check reset at once has no peer_addr().
+        let ip = peer.ip();
+        let trusted = settings
+            .proxy_from
+            .iter()
+            .any(|network| network.contains(ip));
         if !trusted {
             // Not one of the balancers: it could forge any client address.
-            log::warn!("refusing {peer:?}: not a trusted proxy (proxy_from)");
+            log::warn!("refusing {peer}: not a trusted proxy (proxy_from)");
             let _ = socket.shutdown(std::net::Shutdown::Both);
             return;
         }

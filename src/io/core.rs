@@ -479,12 +479,16 @@ impl<R: Role> Core<R> {
             return self.close_soon();
         }
         if shared.begin_close() {
-            if let Err(error) = shared.pump(Instant::now().checked_add(CLOSE_FLUSH_LIMIT), true) {
-                log::warn!(
-                    "closing the connection to {:?}: {} queued bytes were not sent ({error})",
-                    self.peer(),
-                    self.queued()
-                );
+            let flushed = shared.pump(Instant::now().checked_add(CLOSE_FLUSH_LIMIT), true);
+            if let Err(error) = flushed {
+                // A health check's greeting had nobody to go to: not worth a warning.
+                if !self.lock().unserved {
+                    log::warn!(
+                        "closing the connection to {:?}: {} queued bytes were not sent ({error})",
+                        self.peer(),
+                        self.queued()
+                    );
+                }
             }
             shared.shut(&mut shared.state.lock());
         } else {

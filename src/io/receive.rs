@@ -107,6 +107,7 @@ pub(crate) fn receive<R: Role>(
             *proxy = None;
         }
     }
+    state.spoke |= !bytes.is_empty();
     if let Phase::Handshake { sniff, .. } = &mut state.phase {
         if sniff.is_some() && !bytes.is_empty() {
             *sniff = None;

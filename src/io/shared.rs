@@ -350,7 +350,7 @@ impl<R: Role> Shared<R> {
 
     /// The stream ended: no more input. Waiters are woken.
     pub(super) fn end(&self, state: &mut State<R>, end: End) {
-        mark_unserved_before_header(state);
+        mark_unserved(state, self.config.proxy_protocol);
         if state.end.is_none() {
             if !state.closed {
                 log::debug!("connection to {:?} ended: {end:?}", self.peer);
@@ -384,14 +384,15 @@ impl<R: Role> Shared<R> {
         if !std::mem::replace(&mut state.driving.shut, true) {
             let _ = self.socket.shutdown(Shutdown::Both);
         }
-        if state.driving.shut_at.take().is_some() && state.queued() > 0 {
+        mark_unserved(state, self.config.proxy_protocol);
+        // A health check's greeting had nobody to go to: not worth a warning.
+        if state.driving.shut_at.take().is_some() && state.queued() > 0 && !state.unserved {
             log::warn!(
                 "closing the connection to {:?}: {} queued bytes were not sent",
                 self.peer,
                 state.queued()
             );
         }
-        mark_unserved_before_header(state);
         if state.end.is_none() {
             state.end = Some(End::Eof);
             state.role.on_end();
@@ -596,10 +597,13 @@ impl<R: Role> Driven for Shared<R> {
     }
 }
 
-/// A connection that ends while its PROXY header is still awaited (or refused) is
-/// no client: a balancer's connect-and-close health check, or a peer refused.
-fn mark_unserved_before_header<R>(state: &mut State<R>) {
-    if let Phase::Handshake { proxy: Some(_), .. } = state.phase {
+/// Behind a load balancer, a connection that ends while its PROXY header is still
+/// awaited (or refused), or before its peer sent a byte after the header, is no
+/// client: a balancer's health check (HAProxy's v1 checks send a header and close),
+/// or a peer refused.
+fn mark_unserved<R>(state: &mut State<R>, proxied: bool) {
+    let before_header = matches!(state.phase, Phase::Handshake { proxy: Some(_), .. });
+    if before_header || (proxied && !state.spoke) {
         state.unserved = true;
     }
 }

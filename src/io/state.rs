@@ -196,6 +196,8 @@ pub(crate) struct State<R> {
     /// health check does (a PROXY `LOCAL` header, or a close before any header): no
     /// client to hand out.
     pub unserved: bool,
+    /// The peer has sent a byte of its own (after any PROXY header).
+    pub spoke: bool,
 }
 
 /// Bytes ready for the socket, consumed from the front without moving the rest (a
@@ -265,6 +267,7 @@ impl<R> State<R> {
             idle_timeout: None,
             write_shut: false,
             unserved: false,
+            spoke: false,
             driving: Driving {
                 reader: Reader::Nobody,
                 watching: None,

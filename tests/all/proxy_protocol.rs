@@ -106,6 +106,11 @@ fn health_checks_are_answered_quietly_and_never_handed_out() {
     let mut check = Peer::connect(server.local_addr());
     check.close();
     assert_never_handed_out(&server);
+    // HAProxy's v1 check (v1 has no LOCAL): its own address in a header, then close.
+    let mut check = Peer::connect(server.local_addr());
+    check.send(b"PROXY TCP4 127.0.0.1 127.0.0.1 54116 23\r\n");
+    check.close();
+    assert_never_handed_out(&server);
     // The server still serves the next client.
     let mut balancer = Peer::connect(server.local_addr());
     balancer.send(b"PROXY TCP4 198.51.100.4 192.0.2.1 5555 23\r\n");
