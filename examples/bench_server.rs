@@ -3,7 +3,12 @@
 //! text before the connection closes.
 //!
 //! `cargo build --release --examples`, then
-//! `target/release/examples/bench_server --port 6023 --mode serve|poll [--tick MS] [--stats]`.
+//! `target/release/examples/bench_server --port 6023 --mode serve|poll [--tick MS] [--stats]
+//! [--proxy-from CIDR]`.
+//!
+//! With `--proxy-from` it stands behind a load balancer (HAProxy's `send-proxy-v2`):
+//! each connection from that network starts with a PROXY header (the HAProxy row of
+//! the benchmark, `deploy/haproxy/bench_row.sh`).
 //!
 //! In `poll` mode the game loop never waits for a client: bulk output is queued a
 //! chunk at a time while the client's queue has room, and the loop goes on serving
@@ -186,7 +191,11 @@ fn main() -> Result<(), telnetlib::Error> {
     let mode = value("--mode").map(String::as_str).unwrap_or("serve");
     let stats = args.iter().any(|a| a == "--stats");
     let tick = Duration::from_millis(value("--tick").and_then(|t| t.parse().ok()).unwrap_or(50));
-    let server = TelnetServer::builder()
+    let mut builder = TelnetServer::builder();
+    if let Some(network) = value("--proxy-from") {
+        builder = builder.proxy_from(network);
+    }
+    let server = builder
         .max_connections(20_000)
         .max_output_buffer(MAX_OUTPUT)
         .handler_stack_size(128 << 10)

@@ -6,6 +6,7 @@
 pub mod certificate;
 pub mod loopback;
 pub mod peer;
+pub mod ports;
 
 use telnetlib::proto::{Engine, Event, ProtocolError};
 

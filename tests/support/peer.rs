@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 /// How long a step that should succeed may take before the test fails.
@@ -46,6 +46,31 @@ impl Peer {
     /// A peer on the connecting side: a raw client of a server under test.
     pub fn connect(address: SocketAddr) -> Peer {
         let socket = TcpStream::connect_timeout(&address, DEADLINE).expect("connect");
+        socket.set_nodelay(true).unwrap();
+        Peer {
+            listener: None,
+            socket: Some(socket),
+            pending: Vec::new(),
+        }
+    }
+
+    /// [`connect`](Self::connect) from the local address `source` (the port left to the
+    /// kernel): on Linux every 127.x.y.z is a loopback address, so one machine can play
+    /// many clients that a server behind a balancer must tell apart.
+    pub fn connect_from(source: IpAddr, address: SocketAddr) -> Peer {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(address),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )
+        .expect("socket");
+        socket
+            .bind(&SocketAddr::new(source, 0).into())
+            .unwrap_or_else(|e| panic!("bind {source}: {e}"));
+        socket
+            .connect_timeout(&address.into(), DEADLINE)
+            .unwrap_or_else(|e| panic!("connect from {source} to {address}: {e}"));
+        let socket = TcpStream::from(socket);
         socket.set_nodelay(true).unwrap();
         Peer {
             listener: None,
