@@ -20,7 +20,8 @@ pub const WAIT: Option<Duration> = Some(DEADLINE);
 
 /// The installation hint shown when a peer is missing.
 const INSTALL: &str = "run .ci/run, or: apt-get install telnet-ssl inetutils-telnet \
-    busybox-static inetutils-telnetd libtelnet-utils tintin++ tmux openssl, and \
+    busybox-static inetutils-telnetd libtelnet-utils tintin++ tmux openssl putty-tools \
+    ckermit expect, and \
     python3 -m venv target/interop-venv && target/interop-venv/bin/pip install \
     telnetlib3==5.0.1 miniboa";
 
@@ -73,13 +74,7 @@ pub fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A port nobody listens on right now: bind port 0, note it, release it.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
-        .port()
-}
+pub use crate::ports::free_port;
 
 /// Polls `done` every few milliseconds until it holds; panics with `what` at the deadline.
 pub fn poll_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -157,10 +152,20 @@ impl Proc {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }
 
+    /// Everything it printed so far, as bytes (for output that is not text, 0xFF).
+    pub fn output_bytes(&self) -> Vec<u8> {
+        self.output.lock().unwrap().clone()
+    }
+
     /// Writes to its standard input.
     pub fn input(&mut self, text: &str) {
+        self.input_bytes(text.as_bytes());
+    }
+
+    /// Writes bytes to its standard input (for input that is not text, 0xFF).
+    pub fn input_bytes(&mut self, bytes: &[u8]) {
         let stdin = self.child.stdin.as_mut().expect("stdin is piped");
-        stdin.write_all(text.as_bytes()).expect("write to the peer");
+        stdin.write_all(bytes).expect("write to the peer");
         stdin.flush().unwrap();
     }
 
@@ -526,10 +531,11 @@ impl Drop for Tmux {
 }
 
 /// One cell of the interoperability matrix. It records its result in
-/// `target/interop-results/<id>.tsv` when dropped: `pass` unless the test is
-/// panicking (`FAIL`) or asserts a failure it reproduces (`FAIL (reproduced)`), with
-/// the facts noted along the way. `cli/tests/interop/results.sh` makes
-/// COMPAT.md's table from these files.
+/// `target/interop-results/<id>.tsv` when dropped: `pass` (the session works) unless
+/// the test is panicking (`FAIL`) or asserts a known failure it reproduces (`fails`,
+/// its cause first among the notes), with the facts noted along the way.
+/// `cli/tests/interop/results.sh` makes COMPAT.md's table from these files, and
+/// `check_table.sh` checks the committed table against them.
 pub struct Cell {
     id: String,
     columns: [String; 3],
@@ -569,7 +575,7 @@ impl Drop for Cell {
             (_, true) => "FAIL",
             (Some(cause), false) => {
                 self.notes.insert(0, format!("cause: {cause}"));
-                "FAIL (reproduced)"
+                "fails"
             }
             (None, false) => "pass",
         };

@@ -15,7 +15,8 @@
 //!   and command-line tools;
 //! - `cli_parity`: the tools' telnetlib3 flags against telnetlib3's tools (an openssl
 //!   certificate, `--tls-auto`, programs as shells);
-//! - `encodings`: the retro encodings' golden vectors against telnetlib3's codecs.
+//! - `encodings`: the retro encodings' golden vectors against telnetlib3's codecs;
+//! - `more_peers`: PuTTY's plink, C-Kermit both ways, and `expect` driving netkit telnet.
 
 #[path = "../../../tests/support/certificate.rs"]
 mod certificate;
@@ -24,6 +25,9 @@ mod clis;
 mod compression_tls;
 mod encodings;
 mod harness;
+mod more_peers;
 mod ourselves;
+#[path = "../../../tests/support/ports.rs"]
+mod ports;
 mod their_clients;
 mod their_servers;

@@ -27,7 +27,7 @@ const RAW: &[u8] = b"bin:\xff\x01\xff|";
 pub const REPLY: &[u8] = b"\xff\x80\xfe#END#";
 
 /// Our server, handing out each client once its negotiation has settled.
-fn our_server() -> TelnetServer {
+pub fn our_server() -> TelnetServer {
     our_server_with(TelnetServer::builder())
 }
 
@@ -46,7 +46,7 @@ pub fn our_server_with(builder: telnetlib::ServerBuilder) -> TelnetServer {
 /// Accepts the peer's connection, failing early with its output if it dies first,
 /// and checks that it was handed out because its negotiation settled, not because
 /// `CONNECT_MAXWAIT` ran out (timed from the first byte the relay saw).
-fn accept(
+pub fn accept(
     server: &TelnetServer,
     tap: &Tap,
     peer: &mut dyn FnMut() -> Option<String>,
@@ -77,7 +77,8 @@ fn accept(
     }
 }
 
-fn accept_from(server: &TelnetServer, tap: &Tap, peer: &mut Proc) -> ServerConnection {
+/// `accept` for a peer run as a process: it is gone once it exits.
+pub fn accept_from(server: &TelnetServer, tap: &Tap, peer: &mut Proc) -> ServerConnection {
     accept(server, tap, &mut || peer.exited().then(|| peer.output()))
 }
 
