@@ -1,11 +1,13 @@
 //! [`TelnetConnection`]: the blocking Telnet client of `telnetlib3.sync`, done right.
 
 mod builder;
+mod comport;
 
 use std::fmt;
 use std::net::ToSocketAddrs;
 
 pub use builder::ClientBuilder;
+pub use comport::ComPort;
 
 use crate::connection::{Client, Connection};
 use crate::error::Result;

@@ -157,6 +157,19 @@ pub enum Error {
         /// The bytes, as received.
         bytes: Vec<u8>,
     },
+    /// The peer answered a setting with another value than the one asked for: the
+    /// value it reports in force is `answered` (an RFC 2217 terminal server whose port
+    /// cannot do the speed asked, for example).
+    NotApplied {
+        /// The call that asked.
+        operation: &'static str,
+        /// The remote address.
+        peer: Option<SocketAddr>,
+        /// What was asked for.
+        asked: String,
+        /// What the peer says is in force instead.
+        answered: String,
+    },
     /// A setting or argument is not valid (an unknown encoding name, a limit of 0).
     InvalidInput {
         /// What is wrong with it.
@@ -299,6 +312,16 @@ impl Error {
                 Peer(*peer),
                 bytes.len()
             ),
+            Error::NotApplied {
+                operation,
+                peer,
+                asked,
+                answered,
+            } => write!(
+                f,
+                "{operation}{}: asked for {asked}, the peer answered {answered}",
+                Peer(*peer)
+            ),
             Error::InvalidInput { message } => f.write_str(message),
         }
     }
@@ -355,7 +378,9 @@ impl From<Error> for io::Error {
             | Error::Compression { .. }
             | Error::Proxy { .. }
             | Error::Decode { .. } => io::ErrorKind::InvalidData,
-            Error::Refused { .. } | Error::NotAgreed { .. } => io::ErrorKind::Unsupported,
+            Error::Refused { .. } | Error::NotAgreed { .. } | Error::NotApplied { .. } => {
+                io::ErrorKind::Unsupported
+            }
         };
         io::Error::new(kind, error)
     }

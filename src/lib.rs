@@ -61,7 +61,7 @@ mod timeout;
 #[cfg(feature = "tls")]
 pub mod tls;
 
-pub use client::{ClientBuilder, TelnetConnection};
+pub use client::{ClientBuilder, ComPort, TelnetConnection};
 pub use codec::Encoding;
 pub use config::ConnectionConfig;
 pub use connection::{Connection, WeakConnection};

@@ -16,6 +16,7 @@
 //! uses both; `reading`, `waiting` and `messages` use `core`.
 
 mod app_data;
+mod comport;
 mod config;
 mod connect;
 mod core;

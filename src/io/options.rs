@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 
+use super::comport::ComPortState;
 use crate::proto::lflow::{FlowControl, OutputGate};
 use crate::proto::linemode::Linemode;
 use crate::proto::status::{self, StatusReport};
@@ -43,6 +44,8 @@ pub(crate) struct Options {
     pub linemode: Option<Linemode>,
     /// Options the peer refused when asked (and has not enabled since), either side.
     pub refused: OptionSet,
+    /// RFC 2217: the terminal server's answers and notifications.
+    pub comport: ComPortState,
 }
 
 /// A set of option codes.
@@ -170,6 +173,7 @@ pub(crate) fn on_event(event: &OwnedEvent, engine: &mut Engine, options: &mut Op
                 }
                 None => log::debug!("ZMP message without a command ignored"),
             },
+            Opt::COM_PORT => options.comport.receive(data),
             // ATCP frames its messages as GMCP does: "Package.Message value".
             Opt::ATCP => {
                 if let Some(message) = gmcp::decode(data) {

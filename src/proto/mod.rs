@@ -13,7 +13,8 @@
 //!   (TTYPE, TSPEED, XDISPLOC), [`environ`] (NEW_ENVIRON), [`old_environ`] (OLD-ENVIRON
 //!   and RFC 1571's VAR/VALUE guessing), [`charset`], [`status`] (STATUS), [`lflow`]
 //!   (TOGGLE-FLOW-CONTROL), [`linemode`] (LINEMODE: its messages, SLC table and the
-//!   negotiation state of either side);
+//!   negotiation state of either side), [`comport`] (COM-PORT-OPTION, RFC 2217: serial
+//!   port settings, control lines and line/modem state);
 //! - MUD protocols: [`gmcp`] (also ATCP's framing), [`msdp`], [`mssp`], [`zmp`].
 //!
 //! ```
@@ -40,6 +41,7 @@
 
 pub mod charset;
 pub mod command;
+pub mod comport;
 mod engine;
 pub mod environ;
 mod event;

@@ -1,6 +1,8 @@
 //! Replays the fuzz corpora (`fuzz/corpus/<target>`) through the fuzz targets' checks,
 //! so that every input the fuzzers kept is re-checked by a plain `cargo test`.
 
+#[path = "../../fuzz/check_comport.rs"]
+mod check_comport;
 #[path = "../../fuzz/check_engine.rs"]
 mod check_engine;
 #[path = "../../fuzz/check_escape.rs"]
@@ -49,4 +51,9 @@ fn every_escape_corpus_input_passes_the_fuzz_checks() {
 #[test]
 fn every_negotiation_corpus_input_passes_the_fuzz_checks() {
     replay("negotiation", 10, check_negotiation::check);
+}
+
+#[test]
+fn every_comport_corpus_input_passes_the_fuzz_checks() {
+    replay("comport", 40, check_comport::check);
 }

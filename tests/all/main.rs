@@ -13,6 +13,7 @@ mod support;
 
 mod api;
 mod client;
+mod comport;
 mod fuzz_corpus;
 mod golden;
 mod golden_linemode;
