@@ -9,6 +9,7 @@
 //! Shutdown and drop join them all.
 
 mod builder;
+mod comport;
 mod connection;
 mod renegotiation;
 mod trusted;

@@ -1,7 +1,9 @@
-//! RFC 2217 (COM-PORT-OPTION) beside the engine: what the terminal server last
-//! answered to each of our commands, and the line and modem states it notified. The
-//! client's calls send a command and wait for the answer of the same kind that
-//! arrives after it (`ComPort` in `client/comport.rs`).
+//! RFC 2217 (COM-PORT-OPTION) beside the engine. On a client: what the terminal
+//! server last answered to each of our commands, and the line and modem states it
+//! notified; the client's calls send a command and wait for the answer of the same
+//! kind that arrives after it (`ComPort` in `client/comport.rs`). On a server: the
+//! client's commands, queued for the application to apply and answer
+//! (`server/comport.rs`).
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -13,12 +15,10 @@ use crate::timeout::Timeout;
 
 use super::core::Core;
 use super::link::Role;
+use super::options::push_bounded;
 
 /// How many command codes RFC 2217 defines (SIGNATURE 0 to PURGE-DATA 12).
 const COMMANDS: usize = comport::PURGE_DATA as usize + 1;
-
-/// The most notifications kept unread; older ones are dropped first.
-const MAX_NOTIFICATIONS: usize = 1024;
 
 /// The server's side of the conversation, as the client has seen it.
 #[derive(Debug, Default)]
@@ -31,9 +31,11 @@ pub(crate) struct ComPortState {
     pub modem_state: Option<ModemState>,
     /// Notifications not yet read.
     pub notifications: VecDeque<Notification>,
-    /// FLOWCONTROL-SUSPEND received and no RESUME since: the server asks us to stop
+    /// FLOWCONTROL-SUSPEND received and no RESUME since: the peer asks us to stop
     /// sending data.
     pub suspended: bool,
+    /// The client's commands not yet taken by the application (server side).
+    pub requests: VecDeque<Command>,
 }
 
 impl ComPortState {
@@ -53,7 +55,13 @@ impl ComPortState {
             Command::FlowControlResume => self.suspended = false,
             _ => {}
         }
-        if sender != Sender::Server {
+        if sender == Sender::Client {
+            if !matches!(
+                command,
+                Command::FlowControlSuspend | Command::FlowControlResume
+            ) {
+                push_bounded(&mut self.requests, command, "COM-PORT-OPTION command");
+            }
             return;
         }
         match command {
@@ -73,10 +81,11 @@ impl ComPortState {
     }
 
     fn notify(&mut self, notification: Notification) {
-        if self.notifications.len() >= MAX_NOTIFICATIONS {
-            self.notifications.pop_front();
-        }
-        self.notifications.push_back(notification);
+        push_bounded(
+            &mut self.notifications,
+            notification,
+            "COM-PORT-OPTION notification",
+        );
     }
 
     /// The answer to command `code` received after the `after`th answer.

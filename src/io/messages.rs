@@ -33,7 +33,7 @@ impl<R: Role> Core<R> {
     }
 
     /// Waits until `take` finds a queued message, or the connection ends.
-    fn next_message<T>(
+    pub(crate) fn next_message<T>(
         &self,
         operation: &'static str,
         timeout: Timeout,

@@ -70,7 +70,7 @@ impl OptionSet {
 /// client that never reads them must not grow memory without bound).
 pub(crate) const MAX_QUEUED_MESSAGES: usize = 1024;
 
-fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, what: &str) {
+pub(crate) fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, what: &str) {
     if queue.len() >= MAX_QUEUED_MESSAGES {
         log::debug!("{what} queue full: dropping the oldest unread message");
         queue.pop_front();

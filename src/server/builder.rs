@@ -346,6 +346,19 @@ impl ServerBuilder {
         self
     }
 
+    /// Acts as an RFC 2217 access server (default off): agrees when a client offers
+    /// COM-PORT-OPTION (`WILL`; pyserial's `rfc2217://` and `ComPort` do), so that its
+    /// commands for the serial port reach
+    /// [`read_com_port`](crate::ServerConnection::read_com_port). The application
+    /// applies them and answers each.
+    pub fn com_port(mut self, on: bool) -> Self {
+        self.policy = match on {
+            true => self.policy.accept(Side::Remote, Opt::COM_PORT),
+            false => self.policy.refuse(Side::Remote, Opt::COM_PORT),
+        };
+        self
+    }
+
     /// Offers EOR (`IAC WILL EOR` on connect; default off, as telnetlib3 never offers
     /// it). A client that agrees gets `IAC EOR` after each
     /// [`send_prompt`](crate::ServerConnection::send_prompt): MUD clients (Mudlet,

@@ -1,6 +1,7 @@
-//! The client side of RFC 2217 (`TelnetConnection::com_port`) against a terminal server
-//! played with the engine and the codec over loopback: every setting sent and its
-//! answer awaited, a different answer refused, notifications kept, data unharmed.
+//! RFC 2217 over loopback. The client side (`TelnetConnection::com_port`) against a
+//! terminal server played with the engine and the codec: every setting sent and its
+//! answer awaited, a different answer refused, notifications kept, data unharmed. Then
+//! our own server side (`ServerBuilder::com_port`) against our client.
 
 use crate::support;
 
@@ -9,12 +10,13 @@ use std::net::{SocketAddr, TcpListener};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use support::loopback::loopback;
 use support::peer::DEADLINE;
 use telnetlib::proto::comport::{
     self, Command, Control, DataSize, ModemState, Notification, Parity, Purge, Sender, StopSize,
 };
 use telnetlib::proto::{Engine, Event, Opt, Policy, Side};
-use telnetlib::{Error, TelnetConnection};
+use telnetlib::{Error, TelnetConnection, TelnetServer};
 
 const WAIT: Option<Duration> = Some(DEADLINE);
 
@@ -198,4 +200,55 @@ fn notifications_and_flow_control_from_the_server_are_kept() {
     assert_eq!(port.modem_state(), Some(carrier));
     assert_eq!(port.notifications(), [Notification::ModemState(carrier)]);
     assert!(port.notifications().is_empty());
+}
+
+#[test]
+fn our_server_sees_each_command_and_answers_with_what_it_applied() {
+    let (_server, connection, conn) = loopback(
+        TelnetServer::builder().com_port(true),
+        TelnetConnection::builder(),
+    );
+    // The application: a port whose fastest speed is 57,600 baud.
+    let port_side = thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let command = connection.read_com_port(WAIT).unwrap();
+            let applied = match &command {
+                Command::SetBaudRate(rate) if rate.0 > 57_600 => {
+                    Command::SetBaudRate(comport::BaudRate(57_600))
+                }
+                other => other.clone(),
+            };
+            connection.answer_com_port(&applied).unwrap();
+            seen.push(command);
+        }
+        connection.notify_modem_state(ModemState::CTS).unwrap();
+        seen
+    });
+    let port = conn.com_port(WAIT).unwrap();
+    port.set_parity(Parity::Mark, WAIT).unwrap();
+    let error = port.set_baud_rate(115_200, WAIT).unwrap_err();
+    assert!(matches!(error, Error::NotApplied { .. }), "{error:?}");
+    port.set_baud_rate(38_400, WAIT).unwrap();
+    port.set_dtr(true, WAIT).unwrap();
+    let seen = port_side.join().unwrap();
+    assert_eq!(
+        seen,
+        [
+            Command::SetParity(Parity::Mark),
+            Command::SetBaudRate(comport::BaudRate(115_200)),
+            Command::SetBaudRate(comport::BaudRate(38_400)),
+            Command::SetControl(Control::DtrOn),
+        ]
+    );
+    conn.wait_until(|_| port.modem_state().is_some(), WAIT)
+        .unwrap();
+    assert_eq!(port.modem_state(), Some(ModemState::CTS));
+}
+
+#[test]
+fn a_server_not_built_for_it_refuses_the_option() {
+    let (_server, _connection, conn) =
+        loopback(TelnetServer::builder(), TelnetConnection::builder());
+    assert!(matches!(conn.com_port(WAIT), Err(Error::Refused { .. })));
 }

@@ -3,6 +3,7 @@
 //! (`terminal`, `--ignored`: it needs tmux) the interactive client in a real terminal.
 
 mod parity;
+mod serial;
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 mod terminal;

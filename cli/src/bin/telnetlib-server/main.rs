@@ -1,9 +1,11 @@
 //! `telnetlib-server`: a Telnet server on the command line, mirroring
 //! `telnetlib3-server`. Argument parsing and set-up only; what each client gets is in
-//! `shell.rs` (the built-in shells), `pty.rs` (`--pty-exec`) and `exec.rs` (`--exec`).
+//! `shell.rs` (the built-in shells), `pty.rs` (`--pty-exec`), `exec.rs` (`--exec`) and
+//! `serial.rs` (`--serial`).
 
 mod exec;
 mod pty;
+mod serial;
 mod shell;
 mod status;
 
@@ -33,6 +35,8 @@ What each client gets:
                   the terminal type), for full-screen programs and login shells
   --exec P        program P joined by pipes, inetd style: each line the client types
                   goes to its standard input, what it prints goes to the client
+  --serial DEV    serial device DEV (a tty, or a pty) with RFC 2217, as ser2net: the
+                  client sets its speed, framing and flow control; one client at a time
 
 Arguments after `--` go to the program of --pty-exec or --exec. The server runs until
 interrupted (Ctrl-C or SIGTERM), then closes every session.
@@ -95,6 +99,10 @@ struct Args {
     #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0.5",
           requires = "ssl_certfile")]
     tls_auto: Option<f64>,
+    /// Bridge a serial device (a tty, or one end of a pty pair) to one client at a
+    /// time, with RFC 2217 (COM-PORT-OPTION) so that it sets the line, as ser2net does.
+    #[arg(long, value_name = "DEVICE", conflicts_with_all = ["pty_exec", "exec"])]
+    serial: Option<PathBuf>,
     /// Behind a load balancer (HAProxy's send-proxy or send-proxy-v2): every
     /// connection starts with a PROXY header (v1 or v2) naming the real client, whose
     /// address the logs, `info` and the programs' IPADDRESS show. Health checks
@@ -152,6 +160,7 @@ enum Service {
     Shell(shell::Shell),
     Pty(Program),
     Exec(Program),
+    Serial(PathBuf),
 }
 
 /// `--encoding`: an encoding, or bytes as they come (`false`), as x-user-defined
@@ -201,18 +210,22 @@ fn main() {
         (_, true) => builder.compression(false),
         _ => builder.accept_compression(true),
     };
-    let service = match (&args.pty_exec, &args.exec) {
-        (Some(path), _) => Service::Pty(program(path, &args.program_args)),
-        (None, Some(path)) => Service::Exec(program(path, &args.program_args)),
-        (None, None) => Service::Shell(args.shell),
+    let service = match (&args.pty_exec, &args.exec, &args.serial) {
+        (Some(path), _, _) => Service::Pty(program(path, &args.program_args)),
+        (None, Some(path), _) => Service::Exec(program(path, &args.program_args)),
+        (None, None, Some(device)) => Service::Serial(device.clone()),
+        (None, None, None) => Service::Shell(args.shell),
     };
+    // A serial console's bytes pass as they are; the device echoes and edits.
+    let serial = matches!(service, Service::Serial(_));
     let server = builder
         .encoding(encoding)
-        .force_binary(args.force_binary || bytes)
+        .force_binary(args.force_binary || bytes || serial)
+        .com_port(serial)
         .offer_charset(!bytes)
         .line_mode(args.line_mode)
         // Under --pty-exec the terminal (or the program) echoes, not the server.
-        .line_editing(!matches!(service, Service::Pty(_)))
+        .line_editing(!matches!(service, Service::Pty(_) | Service::Serial(_)))
         .connect_maxwait(connect_maxwait)
         .idle_timeout(telnetlib_cli::seconds(args.timeout))
         .max_connections(args.max_connections)
@@ -246,6 +259,7 @@ fn main() {
         match &service {
             Service::Shell(shell::Shell::Default) => shell::default_shell(&client, never_send_ga),
             Service::Shell(shell::Shell::Echo) => shell::echo_shell(&client),
+            Service::Serial(device) => serial::serial_bridge(&client, device),
             Service::Pty(program) | Service::Exec(program) => {
                 let _slot = match Slot::take(&programs, fork_limit) {
                     Some(slot) => slot,
