@@ -218,17 +218,23 @@ fn our_client_cli_tls_against_telnetlib3_server_tls_auto_fails_in_their_handshak
             .arg(certificate.cert())
             .args(["localhost", &port.to_string()]),
     );
-    // The handshake stalls: our client gives up after its 10 s handshake limit, or
-    // telnetlib3 drops the socket first; either way a TLS failure, exit 1.
+    // Most runs the handshake stalls: our client gives up after its 10 s handshake
+    // limit, or telnetlib3 drops the socket first; either way a TLS failure, exit 1.
+    // Some runs it completes: then `quit` ends the session.
+    ours.input_if_alive("quit\n");
     let (status, output) = ours.wait_exit();
-    assert!(!output.contains("tel:sh> "), "{output}");
-    assert_eq!(
-        status.code(),
-        Some(1),
-        "{output}\nserver: {}",
-        server.output()
-    );
-    assert!(output.contains("TLS"), "{output}");
+    let ours_worked = output.contains("tel:sh> ");
+    if ours_worked {
+        assert_eq!(status.code(), Some(0), "{output}");
+    } else {
+        assert_eq!(
+            status.code(),
+            Some(1),
+            "{output}\nserver: {}",
+            server.output()
+        );
+        assert!(output.contains("TLS"), "{output}");
+    }
     // telnetlib3's own TLS client fails against it the same way.
     let mut theirs = Proc::spawn(
         "telnetlib3-client",
@@ -237,9 +243,10 @@ fn our_client_cli_tls_against_telnetlib3_server_tls_auto_fails_in_their_handshak
             .arg(certificate.cert())
             .args(["--connect-timeout", "3", "localhost", &port.to_string()]),
     );
+    theirs.input_if_alive("quit\n");
     let (their_status, their_output) = theirs.wait_exit();
-    assert!(!their_status.success(), "{their_output}");
-    assert!(!their_output.contains("tel:sh> "), "{their_output}");
+    let theirs_worked = their_output.contains("tel:sh> ");
+    assert_eq!(their_status.success(), theirs_worked, "{their_output}");
     // When our client waited out its handshake limit, telnetlib3 had seen the
     // ClientHello for what it is and stalled after that (other runs, it drops the
     // socket first).
@@ -252,14 +259,23 @@ fn our_client_cli_tls_against_telnetlib3_server_tls_auto_fails_in_their_handshak
             server.output()
         );
     }
-    cell.reproduced_failure(
+    cell.intermittent_failure(
         "telnetlib3-server 5.0.1 sees the ClientHello (its log: \"tls-auto: TLS ClientHello \
-         detected\") and never answers it (some runs it drops the socket instead): its \
-         `_upgrade_to_tls` awaits `loop.start_tls` on \
-         the transport it paused to peek, which here (Python 3.11) neither succeeds nor \
-         fails (it logs neither); its own `telnetlib3-client --ssl` fails against it too (a \
+         detected\") and in most runs never answers it (some runs it drops the socket \
+         instead; a few it completes): its `_upgrade_to_tls` awaits `loop.start_tls` on \
+         the transport it paused to peek, which here (Python 3.11) usually neither succeeds \
+         nor fails (it logs neither); its own `telnetlib3-client --ssl` fares the same (a \
          time-out, or an empty `Error:`)",
     );
+    cell.note(format!(
+        "this run: ours {}, theirs {}",
+        if ours_worked { "got through" } else { "failed" },
+        if theirs_worked {
+            "got through"
+        } else {
+            "failed"
+        }
+    ));
     cell.note(format!(
         "ours: exit {:?}, \"{}\"; theirs: exit {:?}, \"{}\"",
         status.code(),

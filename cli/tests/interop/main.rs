@@ -16,7 +16,9 @@
 //! - `cli_parity`: the tools' telnetlib3 flags against telnetlib3's tools (an openssl
 //!   certificate, `--tls-auto`, programs as shells);
 //! - `encodings`: the retro encodings' golden vectors against telnetlib3's codecs;
-//! - `more_peers`: PuTTY's plink, C-Kermit both ways, and `expect` driving netkit telnet.
+//! - `more_peers`: PuTTY's plink, C-Kermit both ways, and `expect` driving netkit telnet;
+//! - `pyserial`: pyserial's `rfc2217://` client against `telnetlib-server --serial`;
+//! - `serial`: our RFC 2217 client (`ComPort`) against Debian's ser2net on a socat pty.
 
 #[path = "../../../tests/support/certificate.rs"]
 mod certificate;
@@ -29,5 +31,7 @@ mod more_peers;
 mod ourselves;
 #[path = "../../../tests/support/ports.rs"]
 mod ports;
+mod pyserial;
+mod serial;
 mod their_clients;
 mod their_servers;
