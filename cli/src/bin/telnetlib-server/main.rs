@@ -100,7 +100,8 @@ struct Args {
           requires = "ssl_certfile")]
     tls_auto: Option<f64>,
     /// Bridge a serial device (a tty, or one end of a pty pair) to one client at a
-    /// time, with RFC 2217 (COM-PORT-OPTION) so that it sets the line, as ser2net does.
+    /// time, with RFC 2217 (COM-PORT-OPTION) so that it sets the line (speed, framing,
+    /// flow control, DTR, RTS, BREAK) and hears of the modem lines, as ser2net does.
     #[arg(long, value_name = "DEVICE", conflicts_with_all = ["pty_exec", "exec"])]
     serial: Option<PathBuf>,
     /// Behind a load balancer (HAProxy's send-proxy or send-proxy-v2): every
