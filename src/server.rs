@@ -11,6 +11,7 @@
 mod builder;
 mod comport;
 mod connection;
+mod exhaustion;
 mod renegotiation;
 mod trusted;
 pub mod xterm;
@@ -39,6 +40,7 @@ use crate::proto::Engine;
 use crate::role::{Notifier, ServerRole, Slot};
 use crate::timeout::Timeout;
 use builder::Settings;
+use exhaustion::Exhaustion;
 
 /// How long shutdown waits for handler threads to return once their connections are
 /// closed, before leaving the stragglers behind (logged).
@@ -551,13 +553,26 @@ fn wake_address(local: SocketAddr) -> SocketAddr {
 /// The acceptor thread: accepts, refuses over the limit, and starts each connection
 /// on the server's poller.
 fn accept_loop(inner: &Arc<Inner>, poller: &Arc<Poller>) {
+    let mut exhaustion = Exhaustion::default();
     loop {
         let accepted = inner.listener.accept();
         if inner.stopping.load(Ordering::SeqCst) {
             return;
         }
         match accepted {
-            Ok((socket, peer)) => admit_socket(inner, socket, peer, poller),
+            Ok((socket, peer)) => {
+                exhaustion.ended();
+                admit_socket(inner, socket, peer, poller);
+            }
+            Err(error) if Exhaustion::caused(&error) => {
+                let pause = exhaustion.failed(&error);
+                // Shutdown drops the sender, which ends the pause at once.
+                if inner.stop_rx.recv_timeout(pause)
+                    != Err(crossbeam_channel::RecvTimeoutError::Timeout)
+                {
+                    return;
+                }
+            }
             Err(error) => {
                 log::warn!("accept failed: {error}");
                 if error.kind() == std::io::ErrorKind::InvalidInput {

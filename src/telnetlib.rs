@@ -526,6 +526,11 @@ impl Telnet {
     /// nothing left. `timeout: None` is bounded by the socket timeout of `open`
     /// (`Err(Timeout)`, data kept), as in Python; `Timeout::Never` waits as long as it
     /// takes.
+    ///
+    /// A timeout holds even while data keeps arriving: at the deadline `expect` takes
+    /// what is already waiting on the socket (at most one receive buffer), searches
+    /// once more and returns. Python's goes on reading for as long as data is waiting
+    /// when it looks, so a peer that never stops talking held it past any timeout.
     pub fn expect(&mut self, list: &[Regex], timeout: impl Into<Timeout>) -> Result<Expected> {
         const OPERATION: &str = "expect";
         let timeout = timeout.into();
@@ -536,17 +541,23 @@ impl Telnet {
         if timeout != Timeout::Default {
             self.socket(OPERATION)?;
         }
+        let mut searched = None;
         while !self.eof {
             self.process_rawq();
-            if let Some(found) = self.search(list) {
+            if let Some(found) = self.search_new(list, &mut searched) {
                 return Ok(found);
             }
             self.check_room(OPERATION)?;
             match deadline {
-                Some(at) => {
-                    if !self.recv(OPERATION, Wait::Until(Some(at)))? && Instant::now() >= at {
-                        break;
+                Some(at) if Instant::now() >= at => {
+                    self.read_waiting(OPERATION)?;
+                    if let Some(found) = self.search_new(list, &mut searched) {
+                        return Ok(found);
                     }
+                    break;
+                }
+                Some(at) => {
+                    self.recv(OPERATION, Wait::Until(Some(at)))?;
                 }
                 None if unbounded => {
                     self.recv(OPERATION, Wait::Until(None))?;
@@ -654,6 +665,17 @@ impl Telnet {
         mem::replace(&mut self.cookedq, rest)
     }
 
+    /// [`search`](Self::search), unless the cooked data is what it was at the last
+    /// search (`searched` holds its length then: within one `expect` it only grows),
+    /// which would find nothing again: negotiation alone adds no data.
+    fn search_new(&mut self, list: &[Regex], searched: &mut Option<usize>) -> Option<Expected> {
+        if *searched == Some(self.cookedq.len()) {
+            return None;
+        }
+        *searched = Some(self.cookedq.len());
+        self.search(list)
+    }
+
     /// The first pattern, in list order, that matches the cooked data.
     fn search(&mut self, list: &[Regex]) -> Option<Expected> {
         list.iter().enumerate().find_map(|(index, pattern)| {
@@ -670,6 +692,26 @@ impl Telnet {
                 text: self.take_cooked(end),
             })
         })
+    }
+
+    /// Reads and processes what is already waiting on the socket, without waiting:
+    /// Python's last `select(0)` before its timeout. At most one receive buffer's
+    /// worth (what can have been waiting when we looked), so that a peer sending as
+    /// fast as we read cannot keep us here.
+    fn read_waiting(&mut self, operation: &'static str) -> Result<()> {
+        let socket = self.socket(operation)?;
+        let budget = socket2::SockRef::from(socket)
+            .recv_buffer_size()
+            .unwrap_or(RECV_SIZE);
+        let mut taken = 0;
+        while taken < budget && !self.eof && self.cookedq.len() < self.max_buffer {
+            if !self.recv(operation, Wait::Never)? {
+                break;
+            }
+            taken += self.rawq.len();
+            self.process_rawq();
+        }
+        Ok(())
     }
 
     fn check_room(&self, operation: &'static str) -> Result<()> {

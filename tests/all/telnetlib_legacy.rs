@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use support::peer::{DEADLINE, Peer};
+use support::peer::{DEADLINE, Peer, eventually};
 use telnetlib::regex::bytes::Regex;
 use telnetlib::telnetlib::{DO, IAC, NAWS, SB, SE, TTYPE, Telnet, WILL};
 use telnetlib::{Error, Timeout};
@@ -263,4 +263,28 @@ fn expect_never_outlasts_the_socket_timeout_that_bounds_none() {
     let found = waiter.join().unwrap().unwrap();
     assert_eq!(found.index, Some(0));
     assert_eq!(found.text, b"ready");
+}
+
+#[test]
+fn expect_with_a_zero_timeout_takes_everything_already_waiting() {
+    // Python's `expect(list, 0)` reads what is waiting and returns: a poll. The data
+    // is more than one read takes.
+    let (mut tn, mut peer) = connected();
+    let mut data = b"line\r\n".repeat(8 << 10);
+    data.extend_from_slice(b"prompt> ");
+    peer.send(&data);
+    let socket = tn.get_socket().unwrap().try_clone().unwrap();
+    let mut window = vec![0; data.len()];
+    let arrived = eventually(DEADLINE, || socket.peek(&mut window).unwrap() == data.len());
+    assert!(arrived, "the data never arrived whole");
+    let found = tn
+        .expect(&[Regex::new("prompt> ").unwrap()], Duration::ZERO)
+        .unwrap();
+    assert_eq!(found.index, Some(0));
+    assert_eq!(found.text, data);
+    // Nothing waiting: the timeout result at once, with nothing read.
+    let nothing = tn
+        .expect(&[Regex::new("prompt> ").unwrap()], Duration::ZERO)
+        .unwrap();
+    assert_eq!((nothing.index, nothing.text), (None, Vec::new()));
 }

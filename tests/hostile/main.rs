@@ -1,8 +1,8 @@
 //! Hostile peers against the server and the client over real loopback sockets: floods,
-//! storms, stalls, slowloris, resets, connect floods, handler faults, invalid text and
-//! resource accounting. Each test asserts what a user depends on: the
-//! server keeps serving others, memory stays bounded, the right error reaches the
-//! caller, and no thread or descriptor is left behind.
+//! storms, stalls, slowloris, resets, connect floods, handler faults, invalid text,
+//! endless streams to the legacy `expect`, and resource accounting. Each test asserts
+//! what a user depends on: the server keeps serving others, memory stays bounded, the
+//! right error reaches the caller, and no thread or descriptor is left behind.
 //!
 //! The tests of this binary run one at a time ([`serial`]): they measure process-wide
 //! figures (threads in /proc/self/task, descriptors in /proc/self/fd, VmRSS).
@@ -20,6 +20,7 @@ mod gameloop;
 mod resets;
 mod slowloris;
 mod stalls;
+mod streams;
 mod text;
 
 use std::net::SocketAddr;

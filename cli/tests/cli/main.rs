@@ -1,7 +1,9 @@
 //! The two command-line tools, run as built binaries: the server's shells, the client
-//! in scripted mode against the server, argument errors and graceful shutdown; and
-//! (`terminal`, `--ignored`: it needs tmux) the interactive client in a real terminal.
+//! in scripted mode against the server, argument errors, graceful shutdown and
+//! descriptor exhaustion (`descriptors`); and (`terminal`, `--ignored`: it needs tmux)
+//! the interactive client in a real terminal.
 
+mod descriptors;
 mod parity;
 mod serial;
 #[path = "../../../tests/support/mod.rs"]
@@ -31,7 +33,13 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let (child, log) = Server::spawn("0", args);
+        Server::start_command(Server::command("0", args))
+    }
+
+    /// Starts `command` (a `telnetlib-server` on port 0, perhaps run by a wrapper)
+    /// and waits for the address it listens on.
+    fn start_command(command: Command) -> Server {
+        let (child, log) = Server::spawn_command(command);
         let line = log
             .recv_timeout(DEADLINE)
             .expect("the server logged nothing");
@@ -50,9 +58,19 @@ impl Server {
     /// Starts `telnetlib-server 127.0.0.1 PORT ARGS`; its log lines arrive on the
     /// receiver.
     fn spawn(port: &str, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
-        let mut child = Command::new(SERVER)
-            .args(["127.0.0.1", port])
-            .args(args)
+        Server::spawn_command(Server::command(port, args))
+    }
+
+    /// `telnetlib-server 127.0.0.1 PORT ARGS`.
+    fn command(port: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(SERVER);
+        command.args(["127.0.0.1", port]).args(args);
+        command
+    }
+
+    /// Starts `command`; its log lines (standard error) arrive on the receiver.
+    fn spawn_command(mut command: Command) -> (Child, mpsc::Receiver<String>) {
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
