@@ -597,13 +597,14 @@ impl<R: Role> Driven for Shared<R> {
     }
 }
 
-/// Behind a load balancer, a connection that ends while its PROXY header is still
-/// awaited (or refused), or before its peer sent a byte after the header, is no
-/// client: a balancer's health check (HAProxy's v1 checks send a header and close),
-/// or a peer refused.
+/// A connection that ends before its handshakes finished (a PROXY header still
+/// awaited or refused, a TLS handshake stalled or failed), or, behind a load
+/// balancer, before its peer sent a byte after the header, is no client: a
+/// balancer's health check (HAProxy's v1 checks send a header and close), a scanner,
+/// or a peer refused. It costs no handler.
 fn mark_unserved<R>(state: &mut State<R>, proxied: bool) {
-    let before_header = matches!(state.phase, Phase::Handshake { proxy: Some(_), .. });
-    if before_header || (proxied && !state.spoke) {
+    let handshaking = matches!(state.phase, Phase::Handshake { .. });
+    if handshaking || (proxied && !state.spoke) {
         state.unserved = true;
     }
 }
