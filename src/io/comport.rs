@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::proto::comport::{self, Command, LineState, ModemState, Notification, Sender};
 use crate::proto::{Opt, Side};
 use crate::timeout::Timeout;
@@ -101,26 +101,8 @@ impl<R: Role> Core<R> {
     /// Offers COM-PORT-OPTION (`WILL`, RFC 2217's client side) unless it is on, and
     /// waits for the server's `DO`.
     pub fn com_port_open(&self, timeout: Timeout) -> Result<()> {
-        const OPERATION: &str = "com_port";
         let deadline = self.deadline_for(timeout);
-        let peer = self.peer();
-        self.send(OPERATION, deadline, |state| {
-            state.link.engine.request(Side::Local, Opt::COM_PORT, true);
-        })?;
-        self.wait(OPERATION, deadline, |state| {
-            let engine = &state.link.engine;
-            if engine.is_enabled(Side::Local, Opt::COM_PORT) {
-                Some(Ok(()))
-            } else if !engine.is_pending(Side::Local, Opt::COM_PORT) {
-                Some(Err(Error::Refused {
-                    operation: OPERATION,
-                    peer,
-                    opt: Opt::COM_PORT,
-                }))
-            } else {
-                state.end_error(OPERATION, peer).map(Err)
-            }
-        })
+        self.request_option("com_port", Side::Local, Opt::COM_PORT, deadline)
     }
 
     /// Sends `command` and returns the server's answer to it: the next answer with

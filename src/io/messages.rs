@@ -1,6 +1,8 @@
 //! Waiting for what the option handlers queue: MUD protocol messages (GMCP, MSDP,
 //! ZMP, ATCP) and STATUS reports; and sending MUD messages once agreed.
 
+use std::time::Instant;
+
 use crate::error::{Error, Result};
 use crate::proto::status::{self, StatusReport};
 use crate::proto::{Opt, Side, msdp};
@@ -62,6 +64,35 @@ impl<R: Role> Core<R> {
         missing.map_or(Ok(()), Err)
     }
 
+    /// Asks for `side` of `opt` (nothing is sent when it is on already) and waits for
+    /// the answer: `Refused` when the peer declines.
+    pub fn request_option(
+        &self,
+        operation: &'static str,
+        side: Side,
+        opt: Opt,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let peer = self.peer();
+        self.send(operation, deadline, |state| {
+            state.link.engine.request(side, opt, true);
+        })?;
+        self.wait(operation, deadline, |state| {
+            let engine = &state.link.engine;
+            if engine.is_enabled(side, opt) {
+                Some(Ok(()))
+            } else if !engine.is_pending(side, opt) {
+                Some(Err(Error::Refused {
+                    operation,
+                    peer,
+                    opt,
+                }))
+            } else {
+                state.end_error(operation, peer).map(Err)
+            }
+        })
+    }
+
     /// Unless either side performs `opt`, the error for a call that needs it:
     /// `Refused` when the peer declined it, `NotAgreed` when it never answered or
     /// nobody asked.
@@ -95,23 +126,7 @@ impl<R: Role> Core<R> {
         const OPERATION: &str = "request_status";
         let deadline = self.deadline_for(timeout);
         let peer = self.peer();
-        self.send(OPERATION, deadline, |state| {
-            state.link.engine.request(Side::Remote, Opt::STATUS, true);
-        })?;
-        self.wait(OPERATION, deadline, |state| {
-            let engine = &state.link.engine;
-            if engine.is_enabled(Side::Remote, Opt::STATUS) {
-                Some(Ok(()))
-            } else if !engine.is_pending(Side::Remote, Opt::STATUS) {
-                Some(Err(Error::Refused {
-                    operation: OPERATION,
-                    peer,
-                    opt: Opt::STATUS,
-                }))
-            } else {
-                state.end_error(OPERATION, peer).map(Err)
-            }
-        })?;
+        self.request_option(OPERATION, Side::Remote, Opt::STATUS, deadline)?;
         let mut before = 0;
         self.send(OPERATION, deadline, |state| {
             before = state.link.options.status_reports;

@@ -76,6 +76,25 @@ pub fn script(name: &str) -> PathBuf {
 
 pub use crate::ports::free_port;
 
+/// Whether a socket listens on TCP `port`: from the kernel's tables, so that nothing
+/// connects to a server that takes a single connection (ser2net, C-Kermit).
+pub fn listens(port: u16) -> bool {
+    const LISTEN: &str = "0A";
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        let table = std::fs::read_to_string(table).unwrap_or_default();
+        table.lines().skip(1).any(|row| {
+            let fields: Vec<&str> = row.split_whitespace().collect();
+            let local_port = fields[1].rsplit(':').next().unwrap();
+            u16::from_str_radix(local_port, 16) == Ok(port) && fields[3] == LISTEN
+        })
+    })
+}
+
+/// Whether `haystack` contains `needle`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Polls `done` every few milliseconds until it holds; panics with `what` at the deadline.
 pub fn poll_until(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();

@@ -13,7 +13,8 @@ use telnetlib::ServerConnection;
 use telnetlib::proto::Opt;
 
 use crate::harness::{
-    Cell, DEADLINE, Proc, Tap, Tmux, WAIT, escape, facts, free_port, poll_until, require,
+    Cell, DEADLINE, Proc, Tap, Tmux, WAIT, contains, escape, facts, free_port, listens, poll_until,
+    require,
 };
 use crate::their_clients::{GROUP, LINE, accept, accept_from, describe, our_server};
 use crate::their_servers::{COLS, GROUP as SERVERS_GROUP, ROWS, TERM, our_client_builder};
@@ -53,25 +54,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// Whether a socket listens on TCP `port`: from the kernel's tables, so that nothing
-/// connects to a server that takes a single connection.
-fn listens(port: u16) -> bool {
-    const LISTEN: &str = "0A";
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
-        let table = std::fs::read_to_string(table).unwrap_or_default();
-        table.lines().skip(1).any(|row| {
-            let fields: Vec<&str> = row.split_whitespace().collect();
-            let local_port = fields[1].rsplit(':').next().unwrap();
-            u16::from_str_radix(local_port, 16) == Ok(port) && fields[3] == LISTEN
-        })
-    })
-}
-
-/// Whether `haystack` contains `needle`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 // ---------------------------------------------------------------------------------

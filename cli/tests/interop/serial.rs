@@ -23,7 +23,8 @@ use telnetlib::proto::comport::{
 use telnetlib::{ComPort, Error, TelnetConnection};
 
 use crate::harness::{
-    Cell, DEADLINE, Proc, Tap, WAIT, assert_no_loop_in, escape, free_port, poll_until, require,
+    Cell, DEADLINE, Proc, Tap, WAIT, assert_no_loop_in, contains, escape, free_port, listens,
+    poll_until, require,
 };
 use crate::their_servers::GROUP;
 
@@ -193,22 +194,6 @@ impl Ser2net {
             .map(str::to_owned)
             .collect()
     }
-}
-
-/// Whether a socket listens on TCP `port` on 127.0.0.1, from the kernel's table.
-fn listens(port: u16) -> bool {
-    const LISTEN: &str = "0A";
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    table.lines().skip(1).any(|row| {
-        let fields: Vec<&str> = row.split_whitespace().collect();
-        let local_port = fields[1].rsplit(':').next().unwrap();
-        u16::from_str_radix(local_port, 16) == Ok(port) && fields[3] == LISTEN
-    })
-}
-
-/// Whether `haystack` contains `needle`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Splits a Telnet stream into the RFC 2217 messages in it (their payloads, 0xFF
