@@ -35,6 +35,9 @@ use parking_lot::{Condvar, Mutex};
 pub(crate) struct Ready {
     pub readable: bool,
     pub writable: bool,
+    /// The peer's side is closed (or the socket failed): the end of stream is
+    /// waiting behind whatever data came with it, and no new event will say so.
+    pub peer_closed: bool,
 }
 
 /// A connection the poller drives. Both calls run on the poller thread and must not
@@ -358,6 +361,7 @@ impl Hub {
                 let ready = Ready {
                     readable: event.is_readable() || closed,
                     writable: event.is_writable() || closed,
+                    peer_closed: event.is_read_closed() || event.is_error(),
                 };
                 if let Some(entry) = table.get(event.token()) {
                     due.push((entry, Some(ready)));

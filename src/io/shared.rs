@@ -244,8 +244,9 @@ impl<R: Role> Shared<R> {
     }
 
     /// The poller reads: until the socket has nothing more, the input must wait, or
-    /// this connection's turn is over.
-    fn poll_input(&self, scratch: &mut [u8]) {
+    /// this connection's turn is over. With `peer_closed`, the readiness event also
+    /// carried the peer's end of stream, so reading goes on to it.
+    fn poll_input(&self, scratch: &mut [u8], peer_closed: bool) {
         let mut state = self.state.lock();
         if state.driving.reader != Reader::Nobody || state.driving.caller_left.is_some() {
             // A caller reads (or will be back in a moment): it takes the data.
@@ -278,8 +279,9 @@ impl<R: Role> Shared<R> {
                     self.deliver(&mut state, &scratch[..n], &mut events, false);
                     // A short read emptied the socket: with edge-triggered readiness,
                     // data arriving from now on is a new event, so no second read
-                    // (to see it would block) is needed.
-                    if n < want {
+                    // (to see it would block) is needed. An end of stream that came
+                    // with the data is no new event: it is read now or never.
+                    if n < want && !peer_closed {
                         break true;
                     }
                 }
@@ -559,7 +561,7 @@ impl<R: Role> Shared<R> {
         let queued = state.queued() > 0;
         drop(state);
         if pending_input {
-            self.poll_input(scratch);
+            self.poll_input(scratch, false);
         }
         if queued {
             self.push_now();
@@ -582,7 +584,7 @@ impl<R: Role> Driven for Shared<R> {
             }
         }
         if ready.readable {
-            self.poll_input(scratch);
+            self.poll_input(scratch, ready.peer_closed);
         }
     }
 

@@ -620,6 +620,37 @@ fn poll_delivers_connects_lines_and_disconnects_in_order() {
 }
 
 #[test]
+fn a_client_that_sends_its_last_line_and_leaves_at_once_is_seen_leaving() {
+    // Its last bytes and its end of stream usually arrive together: the game loop
+    // must get both, not the line alone with the connection left open forever.
+    let server = TelnetServer::builder()
+        .line_mode(true)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let left = Arc::new(Mutex::new(0));
+    let counter = Arc::clone(&left);
+    server.set_on_disconnect(move |_| *counter.lock().unwrap() += 1);
+    const CLIENTS: usize = 30;
+    for _ in 0..CLIENTS {
+        let mut client = Peer::connect(server.local_addr());
+        client.send(b"quit\r\n");
+        client.close();
+    }
+    // Well before any idle or negotiation timeout would end them.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while *left.lock().unwrap() < CLIENTS || server.client_count() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {CLIENTS} seen leaving, {} connections left",
+            left.lock().unwrap(),
+            server.client_count()
+        );
+        server.poll(Duration::from_millis(50)).unwrap();
+    }
+    assert!(server.clients().is_empty());
+}
+
+#[test]
 fn get_command_hands_a_line_over_max_line_over_alone() {
     let server = TelnetServer::builder()
         .line_mode(true)
