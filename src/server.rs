@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
 use crate::io::{Core, Link, Poller};
-use crate::proto::Engine;
+use crate::proto::{Engine, Opt};
 use crate::role::{Notifier, ServerRole, Slot};
 use crate::timeout::Timeout;
 use builder::Settings;
@@ -635,8 +635,11 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, peer: SocketAddr, poller:
         activity: inner.activity_tx.clone(),
     };
     let connection = &settings.connection;
-    let engine =
-        Engine::new(settings.policy.clone()).with_max_subnegotiation(connection.max_subnegotiation);
+    // NAWS is taken without WILL NAWS, as telnetlib3 does (its tests assert it): a
+    // window size is four bytes, and some clients send it unasked.
+    let engine = Engine::new(settings.policy.clone())
+        .with_max_subnegotiation(connection.max_subnegotiation)
+        .with_subnegotiation_gate(&[Opt::NAWS]);
     let mut link = Link::new(engine, connection.encoding.0, connection.force_binary);
     link.charset_locked = connection.bytes_only;
     #[cfg(feature = "tls")]

@@ -337,7 +337,9 @@ impl ClientBuilder {
         let tls = None;
         let connection = &self.connection;
         let stream = connect_tcp(&target, self.connect_timeout, connection.nodelay)?;
-        let engine = Engine::new(policy).with_max_subnegotiation(connection.max_subnegotiation);
+        let engine = Engine::new(policy)
+            .with_max_subnegotiation(connection.max_subnegotiation)
+            .with_subnegotiation_gate(&[]);
         let mut link = Link::new(engine, charset, connection.force_binary);
         link.charset_locked = connection.bytes_only;
         let poller = Poller::for_clients().map_err(|source| Error::Io {

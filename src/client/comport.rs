@@ -223,7 +223,7 @@ impl ComPort<'_> {
     /// are kept; older ones are dropped first).
     pub fn notifications(&self) -> Vec<Notification> {
         let mut state = self.conn.core().lock();
-        state.link.options.comport.notifications.drain(..).collect()
+        state.link.options.comport.notifications.take_all()
     }
 
     /// Whether the server asked us to stop sending (FLOWCONTROL-SUSPEND) and has not

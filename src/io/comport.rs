@@ -5,7 +5,6 @@
 //! client's commands, queued for the application to apply and answer
 //! (`server/comport.rs`).
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::error::Result;
@@ -15,7 +14,7 @@ use crate::timeout::Timeout;
 
 use super::core::Core;
 use super::link::Role;
-use super::options::push_bounded;
+use super::retained::MessageQueue;
 
 /// How many command codes RFC 2217 defines (SIGNATURE 0 to PURGE-DATA 12).
 const COMMANDS: usize = comport::PURGE_DATA as usize + 1;
@@ -30,12 +29,12 @@ pub(crate) struct ComPortState {
     pub line_state: Option<LineState>,
     pub modem_state: Option<ModemState>,
     /// Notifications not yet read.
-    pub notifications: VecDeque<Notification>,
+    pub notifications: MessageQueue<Notification>,
     /// FLOWCONTROL-SUSPEND received and no RESUME since: the peer asks us to stop
     /// sending data.
     pub suspended: bool,
     /// The client's commands not yet taken by the application (server side).
-    pub requests: VecDeque<Command>,
+    pub requests: MessageQueue<Command>,
 }
 
 impl ComPortState {
@@ -60,7 +59,7 @@ impl ComPortState {
                 command,
                 Command::FlowControlSuspend | Command::FlowControlResume
             ) {
-                push_bounded(&mut self.requests, command, "COM-PORT-OPTION command");
+                self.requests.push(command, "COM-PORT-OPTION command");
             }
             return;
         }
@@ -81,11 +80,8 @@ impl ComPortState {
     }
 
     fn notify(&mut self, notification: Notification) {
-        push_bounded(
-            &mut self.notifications,
-            notification,
-            "COM-PORT-OPTION notification",
-        );
+        self.notifications
+            .push(notification, "COM-PORT-OPTION notification");
     }
 
     /// The answer to command `code` received after the `after`th answer.

@@ -31,6 +31,7 @@ mod poller;
 mod proxy;
 mod reading;
 mod receive;
+mod retained;
 mod shared;
 mod socket;
 mod state;

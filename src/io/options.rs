@@ -3,9 +3,8 @@
 //! SLC, FORWARDMASK), the MUD protocols' messages (GMCP, MSDP, MSSP, ZMP, ATCP)
 //! queued for the application with ZMP's core requests answered, .
 
-use std::collections::VecDeque;
-
 use super::comport::ComPortState;
+use super::retained::{Footprint, MAX_RETAINED_ITEM, MessageQueue};
 use crate::proto::lflow::{FlowControl, OutputGate};
 use crate::proto::linemode::Linemode;
 use crate::proto::status::{self, StatusReport};
@@ -28,15 +27,15 @@ pub(crate) struct Options {
     /// Output stopped by XOFF while `flow_here`.
     pub gate: OutputGate,
     /// GMCP messages received and not yet read: (package, JSON text).
-    pub gmcp: VecDeque<(String, String)>,
+    pub gmcp: MessageQueue<(String, String)>,
     /// MSDP messages received and not yet read.
-    pub msdp: VecDeque<Vec<(String, msdp::Value)>>,
+    pub msdp: MessageQueue<Vec<(String, msdp::Value)>>,
     /// The last MSSP variables received.
     pub mssp: Option<Vec<(String, Vec<String>)>>,
     /// ZMP messages received and not yet read: `[command, arg, …]`.
-    pub zmp: VecDeque<Vec<String>>,
+    pub zmp: MessageQueue<Vec<String>>,
     /// ATCP messages received and not yet read: (package, value).
-    pub atcp: VecDeque<(String, String)>,
+    pub atcp: MessageQueue<(String, String)>,
     /// Makes LINEMODE's state for the side this connection plays (set by the role).
     pub new_linemode: Option<fn() -> Linemode>,
     /// LINEMODE's state, made when the option is first enabled (most connections
@@ -64,18 +63,6 @@ impl OptionSet {
     pub fn contains(&self, opt: Opt) -> bool {
         self.0[usize::from(opt.0 >> 6)] & (1 << (opt.0 & 63)) != 0
     }
-}
-
-/// The most MUD messages of each kind kept unread; older ones are dropped first (a
-/// client that never reads them must not grow memory without bound).
-pub(crate) const MAX_QUEUED_MESSAGES: usize = 1024;
-
-pub(crate) fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, what: &str) {
-    if queue.len() >= MAX_QUEUED_MESSAGES {
-        log::debug!("{what} queue full: dropping the oldest unread message");
-        queue.pop_front();
-    }
-    queue.push_back(item);
 }
 
 impl Options {
@@ -156,20 +143,27 @@ pub(crate) fn on_event(event: &OwnedEvent, engine: &mut Engine, options: &mut Op
         OwnedEvent::Subnegotiation { opt, data } if is_on(engine, *opt) => match *opt {
             Opt::GMCP => {
                 if let Some(message) = gmcp::decode(data) {
-                    push_bounded(&mut options.gmcp, message, "GMCP");
+                    options.gmcp.push(message, "GMCP");
                 }
             }
             Opt::MSDP => match msdp::decode(data) {
-                Some(variables) => push_bounded(&mut options.msdp, variables, "MSDP"),
+                Some(variables) => options.msdp.push(variables, "MSDP"),
                 None => log::debug!("malformed MSDP message ignored"),
             },
-            Opt::MSSP => options.mssp = Some(mssp::decode(data)),
+            Opt::MSSP => {
+                let table = mssp::decode(data);
+                if table.footprint() <= MAX_RETAINED_ITEM {
+                    options.mssp = Some(table);
+                } else {
+                    log::debug!("an MSSP table of {} bytes ignored", table.footprint());
+                }
+            }
             Opt::ZMP => match zmp::decode(data) {
                 Some(message) => {
                     if let Some(reply) = zmp::answer(&message, std::time::SystemTime::now()) {
                         engine.send_subnegotiation(Opt::ZMP, &reply);
                     }
-                    push_bounded(&mut options.zmp, message, "ZMP");
+                    options.zmp.push(message, "ZMP");
                 }
                 None => log::debug!("ZMP message without a command ignored"),
             },
@@ -177,7 +171,7 @@ pub(crate) fn on_event(event: &OwnedEvent, engine: &mut Engine, options: &mut Op
             // ATCP frames its messages as GMCP does: "Package.Message value".
             Opt::ATCP => {
                 if let Some(message) = gmcp::decode(data) {
-                    push_bounded(&mut options.atcp, message, "ATCP");
+                    options.atcp.push(message, "ATCP");
                 }
             }
             _ => {}

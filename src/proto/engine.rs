@@ -101,6 +101,12 @@ pub struct Engine {
     sb_option: Opt,
     sb_payload: Vec<u8>,
     sb_overflowed: bool,
+    /// The subnegotiation being read is for an option enabled on neither side and is
+    /// being discarded (only with a gate).
+    sb_not_enabled: bool,
+    /// With `Some`, subnegotiations are taken only for options enabled on either side
+    /// and for the options listed (see [`Engine::with_subnegotiation_gate`]).
+    sb_gate: Option<Vec<Opt>>,
     max_subnegotiation: usize,
     output: Vec<u8>,
     /// Disables the peer has not acknowledged, to be settled by a Timing Mark.
@@ -119,6 +125,8 @@ impl Engine {
             sb_option: Opt(0),
             sb_payload: Vec::new(),
             sb_overflowed: false,
+            sb_not_enabled: false,
+            sb_gate: None,
             max_subnegotiation: DEFAULT_MAX_SUBNEGOTIATION,
             output: Vec::new(),
             probes: DisableProbes::default(),
@@ -130,6 +138,17 @@ impl Engine {
     /// [`ProtocolError::SubnegotiationTooLong`] and discarded.
     pub fn with_max_subnegotiation(mut self, limit: usize) -> Engine {
         self.max_subnegotiation = limit;
+        self
+    }
+
+    /// Takes subnegotiations only for options enabled on either side (RFC 855: the
+    /// parameters of an option are negotiated once it is in effect), and for the
+    /// options in `exempt`. Any other is discarded unread and reported as
+    /// [`ProtocolError::SubnegotiationNotEnabled`], so a peer cannot hand us state
+    /// for an option it refused or never offered. Without this call (a bare parser)
+    /// every subnegotiation is reported.
+    pub fn with_subnegotiation_gate(mut self, exempt: &[Opt]) -> Engine {
+        self.sb_gate = Some(exempt.to_vec());
         self
     }
 
@@ -340,11 +359,17 @@ impl Engine {
         self.sb_option = opt;
         self.sb_payload.clear();
         self.sb_overflowed = false;
+        // No negotiation can come before its end: the option's state holds throughout.
+        self.sb_not_enabled = self.sb_gate.as_ref().is_some_and(|exempt| {
+            !exempt.contains(&opt)
+                && !self.local[usize::from(opt.0)].is_enabled()
+                && !self.remote[usize::from(opt.0)].is_enabled()
+        });
     }
 
     /// Appends payload bytes, enforcing the limit on every path (`IAC IAC` included).
     fn collect_subnegotiation(&mut self, bytes: &[u8], sink: &mut impl FnMut(Event<'_>)) {
-        if self.sb_overflowed || bytes.is_empty() {
+        if self.sb_overflowed || self.sb_not_enabled || bytes.is_empty() {
             return;
         }
         if self.sb_payload.len() + bytes.len() > self.max_subnegotiation {
@@ -360,6 +385,16 @@ impl Engine {
     }
 
     fn finish_subnegotiation(&mut self, sink: &mut impl FnMut(Event<'_>)) {
+        if self.sb_not_enabled {
+            log::debug!(
+                "recv SB {} for an option not enabled; ignored",
+                self.sb_option
+            );
+            sink(Event::Error(ProtocolError::SubnegotiationNotEnabled {
+                opt: self.sb_option,
+            }));
+            return;
+        }
         if self.sb_overflowed {
             return;
         }

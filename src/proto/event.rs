@@ -99,6 +99,13 @@ pub enum ProtocolError {
     },
     /// `IAC SB IAC SE`: a subnegotiation with no option byte. It is skipped.
     EmptySubnegotiation,
+    /// A subnegotiation for an option enabled on neither side, with the engine's
+    /// gate on ([`Engine::with_subnegotiation_gate`](crate::proto::Engine::with_subnegotiation_gate)):
+    /// discarded unread (RFC 855).
+    SubnegotiationNotEnabled {
+        /// The option of the subnegotiation.
+        opt: Opt,
+    },
     /// The peer answered our request to disable `side` of `opt` with an enable
     /// (RFC 1143 calls this an error). No reply is sent.
     UnexpectedEnable {
@@ -122,6 +129,12 @@ impl fmt::Display for ProtocolError {
             ),
             ProtocolError::EmptySubnegotiation => {
                 f.write_str("subnegotiation without an option byte (IAC SB IAC SE); skipped")
+            }
+            ProtocolError::SubnegotiationNotEnabled { opt } => {
+                write!(
+                    f,
+                    "subnegotiation for {opt}, enabled on neither side; ignored"
+                )
             }
             ProtocolError::UnexpectedEnable { side, opt } => write!(
                 f,

@@ -28,6 +28,17 @@ const TTYPE_LOOPMAX: usize = 8;
 /// The most environment variables kept from one client.
 const MAX_ENVIRONMENT: usize = 256;
 
+/// The most bytes of environment (names and values, as kept) from one client: INFO
+/// may come at any time, so a count alone would let each value be 64 KiB.
+const MAX_ENVIRONMENT_BYTES: usize = 64 * 1024;
+
+/// The longest terminal type kept (RFC 1091 names are at most 40 characters): a
+/// longer answer ends the TTYPE cycle without being kept.
+const MAX_TERMINAL_NAME: usize = 256;
+
+/// The longest SNDLOC location or X display kept; longer ones are ignored.
+const MAX_SHORT_TEXT: usize = 1024;
+
 /// Terminal types of MUD clients, which handle their own echo.
 const MUD_CLIENTS: [&str; 13] = [
     "mudlet",
@@ -183,6 +194,8 @@ pub struct ServerRole {
     pub(crate) cols: u16,
     pub(crate) rows: u16,
     pub(crate) environment: BTreeMap<String, String>,
+    /// The bytes of names and values in `environment`.
+    environment_bytes: usize,
     pub(crate) charset: Option<String>,
     pub(crate) speed: Option<(u32, u32)>,
     pub(crate) x_display: Option<String>,
@@ -227,6 +240,7 @@ impl ServerRole {
             cols,
             rows,
             environment: BTreeMap::new(),
+            environment_bytes: 0,
             charset: None,
             speed: None,
             x_display: None,
@@ -459,12 +473,20 @@ impl ServerRole {
                 continue;
             };
             let name = String::from_utf8_lossy(&variable.name).to_ascii_uppercase();
-            // INFO may come at any time: keep the number of names bounded.
-            if self.environment.len() >= MAX_ENVIRONMENT && !self.environment.contains_key(&name) {
+            let value = String::from_utf8_lossy(&value).into_owned();
+            // INFO may come at any time: keep the names and their bytes bounded.
+            let replaced = self
+                .environment
+                .get(&name)
+                .map(|old| name.len() + old.len());
+            let bytes = self.environment_bytes - replaced.unwrap_or(0) + name.len() + value.len();
+            let too_many = replaced.is_none() && self.environment.len() >= MAX_ENVIRONMENT;
+            if too_many || bytes > MAX_ENVIRONMENT_BYTES {
+                log::debug!("environment variable {name:.40} not kept: the bound is reached");
                 continue;
             }
-            self.environment
-                .insert(name, String::from_utf8_lossy(&value).into_owned());
+            self.environment_bytes = bytes;
+            self.environment.insert(name, value);
         }
         // LANG's codeset names the client's charset when CHARSET did not.
         if self.charset.is_none() {
@@ -649,7 +671,13 @@ impl Role for ServerRole {
             OwnedEvent::Subnegotiation { opt, data } => match *opt {
                 Opt::TTYPE => {
                     if let Some(name) = terminal::parse_is(data) {
-                        self.on_ttype(String::from_utf8_lossy(name).into_owned(), link);
+                        if name.len() <= MAX_TERMINAL_NAME {
+                            self.on_ttype(String::from_utf8_lossy(name).into_owned(), link);
+                        } else {
+                            log::debug!("a terminal type of {} bytes ends the cycle", name.len());
+                            // As an empty answer does.
+                            self.on_ttype(String::new(), link);
+                        }
                     }
                 }
                 // Accepted without WILL NAWS, as telnetlib3 does; zero means unknown.
@@ -665,7 +693,7 @@ impl Role for ServerRole {
                 }
                 Opt::NEW_ENVIRON => self.on_environ(Opt::NEW_ENVIRON, data, link),
                 Opt::OLD_ENVIRON => self.on_old_environ(data, link),
-                Opt::SNDLOC => {
+                Opt::SNDLOC if data.len() <= MAX_SHORT_TEXT => {
                     self.location = Some(String::from_utf8_lossy(data).into_owned());
                 }
                 Opt::CHARSET => self.on_charset(data, link),
@@ -676,7 +704,9 @@ impl Role for ServerRole {
                     }
                 }
                 Opt::XDISPLOC => {
-                    if let Some(text) = terminal::parse_is(data) {
+                    if let Some(text) =
+                        terminal::parse_is(data).filter(|t| t.len() <= MAX_SHORT_TEXT)
+                    {
                         self.x_display = Some(String::from_utf8_lossy(text).into_owned());
                         self.awaiting.xdisploc = false;
                     }

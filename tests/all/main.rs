@@ -24,6 +24,7 @@ mod mud_extras;
 mod options;
 mod properties;
 mod proxy_protocol;
+mod retained_state;
 mod retro_encodings;
 mod runtime;
 mod server;

@@ -14,6 +14,7 @@ use super::*;
 
 const IAC: u8 = 255;
 const SB: u8 = 250;
+const WILL: u8 = 251;
 const SE: u8 = 240;
 const TTYPE: u8 = 24;
 
@@ -49,7 +50,11 @@ fn subnegotiation_flood(total: usize, filler: &[u8]) {
     let done = Arc::new(AtomicBool::new(false));
     let finished = Arc::clone(&done);
     let flooder = thread::spawn(move || {
-        socket.write_all(&[IAC, SB, TTYPE]).unwrap();
+        // TTYPE enabled first: a subnegotiation for an option enabled on neither side
+        // is dropped unread, long or not.
+        socket
+            .write_all(&[IAC, WILL, TTYPE, IAC, SB, TTYPE])
+            .unwrap();
         let mut sent = 0;
         while sent < total {
             let n = block.len().min(total - sent);
