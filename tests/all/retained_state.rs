@@ -7,6 +7,7 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use support::peer::{DEADLINE, Peer};
+use telnetlib::proto::{Engine, Event, Opt, Policy, ProtocolError};
 use telnetlib::{Error, ServerConnection, TelnetConnection, TelnetServer};
 
 const WAIT: Option<Duration> = Some(DEADLINE);
@@ -127,4 +128,40 @@ fn a_server_cannot_queue_mud_messages_for_an_option_it_never_enabled() {
         Err(Error::Timeout { .. })
     ));
     assert_eq!(conn.mssp(), None);
+}
+
+#[test]
+fn the_engine_gate_takes_subnegotiations_only_for_enabled_or_exempt_options() {
+    let mut engine = Engine::new(Policy::server()).with_subnegotiation_gate(&[Opt::NAWS]);
+    let mut heard = Vec::new();
+    let mut feed = |engine: &mut Engine, bytes: &[u8]| {
+        engine.receive(bytes, |event| match event {
+            Event::Subnegotiation { opt, data } => heard.push(format!("sb {opt} {data:?}")),
+            Event::Error(ProtocolError::SubnegotiationNotEnabled { opt }) => {
+                heard.push(format!("not enabled {opt}"))
+            }
+            _ => {}
+        });
+    };
+    // TTYPE before the peer's WILL, NAWS unasked, then TTYPE once enabled; split
+    // anywhere, the same.
+    let wire = b"\xff\xfa\x18\x00vt100\xff\xf0\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0\xff\xfb\x18\xff\xfa\x18\x00xterm\xff\xf0";
+    for byte in wire {
+        feed(&mut engine, std::slice::from_ref(byte));
+    }
+    assert_eq!(
+        heard,
+        [
+            "not enabled TTYPE".to_owned(),
+            format!("sb NAWS {:?}", b"\x00\x50\x00\x18"),
+            format!("sb TTYPE {:?}", b"\x00xterm"),
+        ]
+    );
+    // Without the gate (a bare parser), every subnegotiation is reported.
+    let mut bare = Engine::new(Policy::server());
+    let mut count = 0;
+    bare.receive(b"\xff\xfa\x18\x00vt100\xff\xf0", |event| {
+        count += usize::from(matches!(event, Event::Subnegotiation { .. }));
+    });
+    assert_eq!(count, 1);
 }
