@@ -63,7 +63,11 @@ pub fn check(input: &[u8]) {
         return;
     }
     let limit = usize::from(input[0]) + 1;
-    let engine = Engine::new(policy(input[1])).with_max_subnegotiation(limit);
+    let mut engine = Engine::new(policy(input[1])).with_max_subnegotiation(limit);
+    if input[0] & 1 == 1 {
+        // Half the runs with the gate our client and server use.
+        engine = engine.with_subnegotiation_gate(&[Opt::NAWS]);
+    }
     let lengths: Vec<usize> = input[2..SETUP]
         .iter()
         .map(|&b| usize::from(b % 32) + 1)
