@@ -1,8 +1,10 @@
 //! Hostile peers against the server and the client over real loopback sockets: floods,
 //! storms, stalls, slowloris, resets, connect floods, handler faults, invalid text,
-//! endless streams to the legacy `expect`, and resource accounting. Each test asserts
-//! what a user depends on: the server keeps serving others, memory stays bounded, the
-//! right error reaches the caller, and no thread or descriptor is left behind.
+//! endless streams to the legacy `expect`, replies owed to peers that never read them
+//! (compressed request bombs, echo floods), stalled TLS and PROXY handshakes, and
+//! resource accounting. Each test asserts what a user depends on: the server keeps
+//! serving others, memory stays bounded, the right error reaches the caller, and no
+//! thread or descriptor is left behind.
 //!
 //! The tests of this binary run one at a time ([`serial`]): they measure process-wide
 //! figures (threads in /proc/self/task, descriptors in /proc/self/fd, VmRSS).
@@ -14,9 +16,11 @@
 mod support;
 
 mod accounting;
+mod amplification;
 mod faults;
 mod floods;
 mod gameloop;
+mod handshakes;
 mod resets;
 mod slowloris;
 mod stalls;
@@ -25,7 +29,7 @@ mod text;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -67,6 +71,73 @@ pub fn rss_kib() -> usize {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 on Linux).
+fn clock_ticks() -> u64 {
+    static TICKS: OnceLock<u64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100)
+    })
+}
+
+/// utime + stime (fields 14 and 15 of proc(5)) of a `stat` file, and the name in it.
+fn stat_cpu(stat: &str) -> (String, Duration) {
+    let open = stat.find('(').unwrap();
+    let close = stat.rfind(')').unwrap();
+    let name = stat[open + 1..close].to_owned();
+    // The fields after the name start with field 3 (the state).
+    let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    let cpu = Duration::from_millis(ticks * 1000 / clock_ticks());
+    (name, cpu)
+}
+
+/// The CPU time (user and system) this process has used so far.
+pub fn cpu_time() -> Duration {
+    stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap()).1
+}
+
+/// The threads of this process that used 50 ms of CPU or more, busiest first: what a
+/// failed CPU bound shows.
+pub fn busiest_threads() -> String {
+    let mut busy: Vec<(String, Duration)> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("stat")).ok())
+        .map(|stat| stat_cpu(&stat))
+        .filter(|(_, cpu)| *cpu >= Duration::from_millis(50))
+        .collect();
+    busy.sort_by_key(|(_, cpu)| std::cmp::Reverse(*cpu));
+    busy.iter()
+        .map(|(name, cpu)| format!("{name} {:.2} s", cpu.as_secs_f64()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The names of the threads [`threads`] counts (all but libtest's), for failures.
+pub fn thread_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim_end().to_owned())
+        .filter(|name| !name.contains("::"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Threads of the library (named `telnet-…`) running now.
+pub fn library_threads() -> usize {
+    thread_names()
+        .iter()
+        .filter(|name| name.starts_with("telnet-"))
+        .count()
 }
 
 /// A game-loop server (line mode, handed out after 100 ms) driven by the test's own
