@@ -14,6 +14,9 @@ pub const DEFAULT_MAX_LINE: usize = 64 << 10;
 /// The default bound on bytes queued for sending: 1 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
 
+/// The default time a PROXY header and a TLS handshake may take together: 10 s.
+pub(crate) const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Limits and settings of one connection's core.
 #[derive(Debug, Clone)]
 pub(crate) struct CoreConfig {
@@ -36,6 +39,9 @@ pub(crate) struct CoreConfig {
     /// TLS only if the peer's first byte starts a TLS record, waiting this long for
     /// it before going on in plain Telnet (a server's `tls_auto`).
     pub tls_auto: Option<Duration>,
+    /// How long the PROXY header and the TLS handshake may take together (after a
+    /// `tls_auto` wait); a connection that has not finished them by then is closed.
+    pub handshake_timeout: Duration,
     /// The application's decider of the peer's option requests.
     pub decide: Option<OptionDecider>,
     /// What the `_str` reads do with bytes not valid in the encoding.
@@ -55,6 +61,7 @@ impl Default for CoreConfig {
             write_timeout: None,
             proxy_protocol: false,
             tls_auto: None,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             decide: None,
             decode_errors: DecodeErrors::Replace,
             bytes_only: false,

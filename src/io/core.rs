@@ -30,9 +30,6 @@ pub(crate) const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
 /// How long a second `close` (or a server's shutdown) waits for a close under way.
 pub(crate) const CLOSE_WAIT_LIMIT: Duration = Duration::from_millis(1_500);
 
-/// How long a connection may take over its PROXY header and TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The longest `tls_auto` wait honoured: a day.
 const MAX_HANDSHAKE_WAIT: Duration = Duration::from_secs(86_400);
 
@@ -62,7 +59,9 @@ impl<R: Role> Core<R> {
                 proxy: config.proxy_protocol.then(Vec::new),
                 // A `tls_auto` wait comes before the handshake's own time (cut to a
                 // day, so the sum never overflows the clock).
-                until: now + HANDSHAKE_TIMEOUT + tls_auto.unwrap_or_default(),
+                until: now
+                    + config.handshake_timeout.min(MAX_HANDSHAKE_WAIT)
+                    + tls_auto.unwrap_or_default(),
                 sniff: tls_auto.filter(|_| tls.is_some()).map(|wait| now + wait),
             },
             false => Phase::Telnet,

@@ -38,7 +38,7 @@ mod state;
 mod tls;
 mod waiting;
 
-pub(crate) use self::config::CoreConfig;
+pub(crate) use self::config::{CoreConfig, DEFAULT_HANDSHAKE_TIMEOUT};
 pub use self::config::{DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
 pub(crate) use self::connect::connect_tcp;
 pub(crate) use self::core::{CLOSE_WAIT_LIMIT, Core};

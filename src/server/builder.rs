@@ -10,7 +10,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::codec::Charset;
 use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
-use crate::io::{CoreConfig, DEFAULT_MAX_LINE, OptionDecider, OptionRequest};
+use crate::io::{
+    CoreConfig, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_LINE, OptionDecider, OptionRequest,
+};
 use crate::proto::{Opt, Policy, Side};
 use crate::timeout::Timeout;
 
@@ -72,6 +74,7 @@ pub struct ServerBuilder {
     #[cfg(feature = "tls")]
     tls: Option<Arc<rustls::ServerConfig>>,
     tls_auto: Option<Duration>,
+    handshake_timeout: Duration,
     decide: Option<OptionDecider>,
     backlog: i32,
 }
@@ -105,6 +108,7 @@ impl Default for ServerBuilder {
             #[cfg(feature = "tls")]
             tls: None,
             tls_auto: None,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             decide: None,
             role,
             backlog: 128,
@@ -303,6 +307,15 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a connection's handshakes, its PROXY header and its TLS handshake, may
+    /// take together (default 10 s; after a [`tls_auto`](Self::tls_auto) wait). Until
+    /// they finish nothing is sent and no handler runs; a connection that has not
+    /// finished them by then is closed, unserved. Without PROXY and TLS there is none.
+    pub fn handshake_timeout(mut self, wait: Duration) -> Self {
+        self.handshake_timeout = wait;
+        self
+    }
+
     /// Offers MSSP (`IAC WILL MSSP` on connect) and sends these variables to each
     /// client that agrees (MUD crawlers ask this way): `NAME`, `PLAYERS`, `UPTIME`, …
     pub fn mssp<I, N, V>(mut self, variables: I) -> Self
@@ -323,7 +336,8 @@ impl ServerBuilder {
     /// as HAProxy and other TCP load balancers send): `address()`, `port()` and
     /// `peer_addr()` then give the real client, and
     /// [`balancer_addr`](crate::ServerConnection::balancer_addr) the balancer. A
-    /// connection without a valid header within 10 seconds is closed, with the reason
+    /// connection without a valid header within
+    /// [`handshake_timeout`](Self::handshake_timeout) (10 s) is closed, with the reason
     /// logged. Health checks are served quietly, never handed out: a version 2
     /// `LOCAL` header (HAProxy's `check-send-proxy`) is answered by closing, and so
     /// is a connection closed before its header. Off by default. With it on and no
@@ -480,6 +494,7 @@ impl ServerBuilder {
                 write_timeout: self.write_timeout.duration(),
                 proxy_protocol: self.proxy_protocol,
                 tls_auto: self.tls_auto,
+                handshake_timeout: self.handshake_timeout,
                 decide: self.decide,
                 ..connection.core()
             },
