@@ -58,8 +58,8 @@ impl<A: Footprint, B: Footprint> Footprint for (A, B) {
 
 impl Footprint for msdp::Value {
     fn footprint(&self) -> usize {
-        // The enum's own size is counted by the container holding it; here only
-        // what it owns, so the variants' payloads add their heap parts.
+        // Its own size and what its variant owns (whose header is counted again:
+        // the estimate errs high).
         let owned = match self {
             msdp::Value::Text(text) => text.footprint(),
             msdp::Value::Array(values) => values.footprint(),
