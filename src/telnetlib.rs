@@ -541,6 +541,8 @@ impl Telnet {
         if timeout != Timeout::Default {
             self.socket(OPERATION)?;
         }
+        let list: Vec<_> = list.iter().map(|p| (p.clone(), longest_match(p))).collect();
+        let list = list.as_slice();
         let mut searched = None;
         while !self.eof {
             self.process_rawq();
@@ -668,30 +670,49 @@ impl Telnet {
     /// [`search`](Self::search), unless the cooked data is what it was at the last
     /// search (`searched` holds its length then: within one `expect` it only grows),
     /// which would find nothing again: negotiation alone adds no data.
-    fn search_new(&mut self, list: &[Regex], searched: &mut Option<usize>) -> Option<Expected> {
+    fn search_new(
+        &mut self,
+        list: &[(Regex, Option<usize>)],
+        searched: &mut Option<usize>,
+    ) -> Option<Expected> {
         if *searched == Some(self.cookedq.len()) {
             return None;
         }
-        *searched = Some(self.cookedq.len());
-        self.search(list)
+        let before = searched.replace(self.cookedq.len());
+        self.search(list, before)
     }
 
-    /// The first pattern, in list order, that matches the cooked data.
-    fn search(&mut self, list: &[Regex]) -> Option<Expected> {
-        list.iter().enumerate().find_map(|(index, pattern)| {
-            let captures = pattern.captures(&self.cookedq)?;
-            let groups: Vec<_> = captures.iter().map(|m| m.map(|m| m.range())).collect();
-            let end = groups
-                .first()
-                .cloned()
-                .flatten()
-                .map_or(0, |whole| whole.end);
-            Some(Expected {
-                index: Some(index),
-                groups,
-                text: self.take_cooked(end),
+    /// The first pattern, in list order, that matches the cooked data. With `before`,
+    /// the length of the data when no pattern matched it, a pattern whose matches are
+    /// at most `n` bytes long is searched from `before - n` only: a match it has now
+    /// ends in the new data (or at its edge, where `$` and `\b` see new context), so
+    /// it starts no earlier. The search still sees the whole data, for `^`, `\b` and
+    /// the like.
+    fn search(
+        &mut self,
+        list: &[(Regex, Option<usize>)],
+        before: Option<usize>,
+    ) -> Option<Expected> {
+        list.iter()
+            .enumerate()
+            .find_map(|(index, (pattern, longest))| {
+                let from = match (before, longest) {
+                    (Some(before), Some(longest)) => before.saturating_sub(*longest),
+                    _ => 0,
+                };
+                let captures = pattern.captures_at(&self.cookedq, from)?;
+                let groups: Vec<_> = captures.iter().map(|m| m.map(|m| m.range())).collect();
+                let end = groups
+                    .first()
+                    .cloned()
+                    .flatten()
+                    .map_or(0, |whole| whole.end);
+                Some(Expected {
+                    index: Some(index),
+                    groups,
+                    text: self.take_cooked(end),
+                })
             })
-        })
     }
 
     /// Reads and processes what is already waiting on the socket, without waiting:
@@ -797,6 +818,22 @@ impl Telnet {
         self.rawq.extend_from_slice(data);
         Ok(true)
     }
+}
+
+/// The longest match `pattern` can make, in bytes, when it has a bound (`None` when
+/// it has none, or when its text does not parse here). The text is parsed
+/// case-insensitively and without UTF-8 requirements: that matches a superset of what
+/// any builder flags make the compiled pattern match, so the bound holds however it
+/// was built.
+fn longest_match(pattern: &Regex) -> Option<usize> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .case_insensitive(true)
+        .build()
+        .parse(pattern.as_str())
+        .ok()?
+        .properties()
+        .maximum_len()
 }
 
 fn is_timeout(error: &io::Error) -> bool {

@@ -288,3 +288,75 @@ fn expect_with_a_zero_timeout_takes_everything_already_waiting() {
         .unwrap();
     assert_eq!((nothing.index, nothing.text), (None, Vec::new()));
 }
+
+/// `expect` against data that arrives in `chunks`, each processed before the next is
+/// sent (a Timing Mark's answer marks it), agrees with searching the whole data
+/// received so far after each chunk, as CPython does: same pattern, groups and text.
+fn expect_agrees_with_whole_searches(patterns: &[Regex], chunks: &[&[u8]]) {
+    // The reference: after each chunk, the first pattern in list order that matches.
+    let mut whole = Vec::new();
+    let mut reference = None;
+    let mut chunks_sent = chunks.len();
+    for (n, chunk) in chunks.iter().enumerate() {
+        whole.extend_from_slice(chunk);
+        reference = patterns.iter().enumerate().find_map(|(index, pattern)| {
+            let captures = pattern.captures(&whole)?;
+            let groups: Vec<_> = captures.iter().map(|m| m.map(|m| m.range())).collect();
+            let end = captures.get(0).unwrap().end();
+            Some((Some(index), groups, whole[..end].to_vec()))
+        });
+        if reference.is_some() {
+            chunks_sent = n + 1;
+            break;
+        }
+    }
+    let reference = reference.unwrap_or((None, Vec::new(), whole));
+    let (mut tn, mut peer) = connected();
+    let sent: Vec<Vec<u8>> = chunks[..chunks_sent].iter().map(|c| c.to_vec()).collect();
+    let sender = thread::spawn(move || {
+        for (n, chunk) in sent.iter().enumerate() {
+            peer.send(chunk);
+            if n + 1 < sent.len() {
+                // DO TM, refused: once WONT TM is back, the chunk has been searched.
+                peer.send(&[IAC, DO, 6]);
+                peer.expect(&[IAC, 252, 6]);
+            }
+        }
+        peer
+    });
+    let found = tn.expect(patterns, Duration::from_millis(300)).unwrap();
+    drop(sender.join().unwrap());
+    assert_eq!(
+        (found.index, found.groups, found.text),
+        reference,
+        "{patterns:?} against {:?}",
+        support::peer::escape(&chunks.concat())
+    );
+}
+
+#[test]
+fn expect_searches_only_what_a_match_could_still_use_and_finds_the_same() {
+    let re = |p: &str| Regex::new(p).unwrap();
+    // A bounded match across two reads.
+    expect_agrees_with_whole_searches(&[re("login: ")], &[b"banner\r\nlog", b"in: "]);
+    // Group ranges and list order across reads.
+    expect_agrees_with_whole_searches(
+        &[re("a(.{0,5})b"), re("zzz")],
+        &[b"--a12", b"3", b"45b--zzz"],
+    );
+    // `\B` after the old data's end, which only the new data decides.
+    expect_agrees_with_whole_searches(&[re(r"foo\B")], &[b"xfoo", b"bar"]);
+    // `^` stays the start of all the data, not of the part searched.
+    expect_agrees_with_whole_searches(&[re("^abc")], &[b"zz", b"abc"]);
+    // `$` at the end of the first read.
+    expect_agrees_with_whole_searches(&[re("x$")], &[b"abx", b"y"]);
+    // An unbounded pattern is searched from the start each time.
+    expect_agrees_with_whole_searches(&[re("start.*end")], &[b"start ", b"middle ", b"end"]);
+    // Case folding set by the builder, not in the pattern: `k` matches the Kelvin
+    // sign, three bytes, split across the reads.
+    let kelvin = telnetlib::regex::bytes::RegexBuilder::new("k")
+        .case_insensitive(true)
+        .build()
+        .unwrap();
+    expect_agrees_with_whole_searches(&[kelvin], &[b"aaaa\xe2\x84", b"\xaa"]);
+}

@@ -42,6 +42,7 @@ fn endless_stream(timeout: Duration) {
     // bound the test shuts the socket under it.
     let socket = tn.get_socket().unwrap().try_clone().unwrap();
     let (returned, returning) = mpsc::channel();
+    let cpu_before = cpu_time();
     let client = thread::spawn(move || {
         let started = Instant::now();
         let found = tn.expect(&[Regex::new("NEVER").unwrap()], timeout);
@@ -57,11 +58,17 @@ fn endless_stream(timeout: Duration) {
         let read = found.as_ref().map(|found| found.text.len());
         panic!("expect({timeout:?}) was still reading {SLACK:?} past its timeout (read: {read:?})")
     });
+    // The whole process's CPU meanwhile, the streaming peer's included.
+    let cpu = cpu_time() - cpu_before;
     let found = found.unwrap();
     eprintln!(
-        "expect({timeout:?}) returned after {elapsed:?} with {} KiB",
-        found.text.len() >> 10
+        "expect({timeout:?}) returned after {elapsed:?} with {} KiB, using {:.2} CPU-seconds",
+        found.text.len() >> 10,
+        cpu.as_secs_f64()
     );
+    // Each read searches only what a match could still use, not the whole buffer
+    // again (the issue saw ~100 CPU-seconds in 106 s).
+    assert!(cpu < timeout / 2, "{cpu:?} of CPU in a {timeout:?} expect");
     assert!(elapsed >= timeout, "returned early, after {elapsed:?}");
     assert_eq!(found.index, None, "the timeout result");
     assert!(found.groups.is_empty());
