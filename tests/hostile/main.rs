@@ -1,7 +1,8 @@
 //! Hostile peers against the server and the client over real loopback sockets: floods,
 //! storms, stalls, slowloris, resets, connect floods, handler faults, invalid text,
 //! endless streams to the legacy `expect`, replies owed to peers that never read them
-//! (compressed request bombs, echo floods), stalled TLS and PROXY handshakes, and
+//! (compressed request bombs, echo floods), state a peer makes us keep (refused
+//! environments, unread MUD messages), stalled TLS and PROXY handshakes, and
 //! resource accounting. Each test asserts what a user depends on: the server keeps
 //! serving others, memory stays bounded, the right error reaches the caller, and no
 //! thread or descriptor is left behind.
@@ -22,6 +23,7 @@ mod floods;
 mod gameloop;
 mod handshakes;
 mod resets;
+mod retained;
 mod slowloris;
 mod stalls;
 mod streams;
