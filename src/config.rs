@@ -3,8 +3,8 @@
 
 use crate::codec::{DecodeErrors, Encoding};
 use crate::error::{Error, Result};
-use crate::io::{CoreConfig, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT};
-use crate::proto::DEFAULT_MAX_SUBNEGOTIATION;
+use crate::io::{CoreConfig, DEFAULT_MAX_INPUT, DEFAULT_MAX_LINE, DEFAULT_MAX_OUTPUT, Link};
+use crate::proto::{DEFAULT_MAX_SUBNEGOTIATION, Engine, Opt, Policy};
 use crate::timeout::Timeout;
 
 /// One setter per [`ConnectionConfig`] field, written once for the three places that
@@ -185,6 +185,19 @@ impl ConnectionConfig {
             }),
             None => Ok(()),
         }
+    }
+
+    /// The negotiation and text state a connection starts with: an engine answering
+    /// by `policy` within this configuration's limits, taking subnegotiations only for
+    /// options enabled on either side or in `exempt` (RFC 855), and the text layer
+    /// (its charset fixed on a bytes-only connection).
+    pub(crate) fn link(&self, policy: Policy, exempt: &[Opt]) -> Link {
+        let engine = Engine::new(policy)
+            .with_max_subnegotiation(self.max_subnegotiation)
+            .with_subnegotiation_gate(exempt);
+        let mut link = Link::new(engine, self.encoding.0, self.force_binary);
+        link.charset_locked = self.bytes_only;
+        link
     }
 
     /// The core's part of it, with the settings only a server has left at their

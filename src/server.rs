@@ -35,8 +35,8 @@ use crate::connection::{Server, WeakConnection};
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, Link, Poller};
-use crate::proto::{Engine, Opt};
+use crate::io::{Core, Poller};
+use crate::proto::Opt;
 use crate::role::{Notifier, ServerRole, Slot};
 use crate::timeout::Timeout;
 use builder::Settings;
@@ -637,11 +637,7 @@ fn admit_socket(inner: &Arc<Inner>, socket: TcpStream, peer: SocketAddr, poller:
     let connection = &settings.connection;
     // NAWS is taken without WILL NAWS, as telnetlib3 does (its tests assert it): a
     // window size is four bytes, and some clients send it unasked.
-    let engine = Engine::new(settings.policy.clone())
-        .with_max_subnegotiation(connection.max_subnegotiation)
-        .with_subnegotiation_gate(&[Opt::NAWS]);
-    let mut link = Link::new(engine, connection.encoding.0, connection.force_binary);
-    link.charset_locked = connection.bytes_only;
+    let link = connection.link(settings.policy.clone(), &[Opt::NAWS]);
     #[cfg(feature = "tls")]
     let tls = match settings.tls.as_ref().map(Tls::server).transpose() {
         Ok(tls) => tls,

@@ -702,11 +702,7 @@ impl Telnet {
                 };
                 let captures = pattern.captures_at(&self.cookedq, from)?;
                 let groups: Vec<_> = captures.iter().map(|m| m.map(|m| m.range())).collect();
-                let end = groups
-                    .first()
-                    .cloned()
-                    .flatten()
-                    .map_or(0, |whole| whole.end);
+                let end = captures.get_match().end();
                 Some(Expected {
                     index: Some(index),
                     groups,

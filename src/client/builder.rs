@@ -9,8 +9,8 @@ use crate::config::{ConnectionConfig, config_setters};
 use crate::error::{Error, Result};
 #[cfg(feature = "tls")]
 use crate::io::Tls;
-use crate::io::{Core, CoreConfig, Link, OptionDecider, OptionRequest, Poller, connect_tcp};
-use crate::proto::{Engine, Opt, Policy, Side};
+use crate::io::{Core, CoreConfig, OptionDecider, OptionRequest, Poller, connect_tcp};
+use crate::proto::{Opt, Policy, Side};
 use crate::timeout::Timeout;
 
 use super::TelnetConnection;
@@ -311,7 +311,6 @@ impl ClientBuilder {
     /// [`wait_for`](TelnetConnection::wait_for) to wait for an option.
     pub fn connect<A: ToSocketAddrs + fmt::Debug>(self, target: A) -> Result<TelnetConnection> {
         self.connection.check()?;
-        let charset = self.connection.encoding.0;
         let mut policy = self.policy;
         if self.connection.bytes_only {
             // No text layer, so no character set to agree on.
@@ -337,11 +336,7 @@ impl ClientBuilder {
         let tls = None;
         let connection = &self.connection;
         let stream = connect_tcp(&target, self.connect_timeout, connection.nodelay)?;
-        let engine = Engine::new(policy)
-            .with_max_subnegotiation(connection.max_subnegotiation)
-            .with_subnegotiation_gate(&[]);
-        let mut link = Link::new(engine, charset, connection.force_binary);
-        link.charset_locked = connection.bytes_only;
+        let link = connection.link(policy, &[]);
         let poller = Poller::for_clients().map_err(|source| Error::Io {
             operation: "start the client poller",
             peer: None,

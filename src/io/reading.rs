@@ -339,7 +339,8 @@ impl<R: Role> Core<R> {
         // text (without the line ending) is measured against the limit either way.
         let eol = state.link.charset.line_end_byte();
         if let Some((consume, length, skip_lf)) = line_end(buffer, eol) {
-            let text = first_line_end(buffer, eol).unwrap_or(length);
+            // The text ends before the terminator kept in the line: CR LF, or one byte.
+            let text = length - 1 - usize::from(buffer[..length].ends_with(b"\r\n"));
             if text > limit {
                 return Some(Err(too_long));
             }

@@ -9,22 +9,21 @@ use std::process::Command;
 
 use crate::clis::{GROUP, OUR_CLIENT, OUR_SERVER};
 use crate::harness::{Cell, Proc, free_port, require, script, venv, venv_python, wait_listening};
+use crate::scratch::Scratch;
 
 /// A certificate for `localhost` as `openssl req -x509` makes it by default
 /// (basicConstraints CA:TRUE, the name only in the subject's CN), with its key, in a
 /// directory removed when dropped.
 struct OpensslCertificate {
-    dir: PathBuf,
+    dir: Scratch,
 }
 
 impl OpensslCertificate {
     fn new(name: &str) -> OpensslCertificate {
         let openssl = require("/usr/bin/openssl", "openssl");
-        let dir =
-            std::env::temp_dir().join(format!("telnetlib-openssl-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Scratch::new(&format!("openssl-{name}"));
         let status = Command::new(openssl)
-            .current_dir(&dir)
+            .current_dir(dir.path())
             .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
             .args(["-keyout", "key.pem", "-out", "cert.pem", "-days", "2"])
             // OpenSSL's defaults: CA:TRUE, no subjectAltName (the name is the CN).
@@ -38,7 +37,7 @@ impl OpensslCertificate {
         );
         let text = Command::new("openssl")
             .args(["x509", "-noout", "-text", "-in"])
-            .arg(dir.join("cert.pem"))
+            .arg(dir.path().join("cert.pem"))
             .output()
             .expect("run openssl");
         assert!(
@@ -49,17 +48,11 @@ impl OpensslCertificate {
     }
 
     fn cert(&self) -> PathBuf {
-        self.dir.join("cert.pem")
+        self.dir.path().join("cert.pem")
     }
 
     fn key(&self) -> PathBuf {
-        self.dir.join("key.pem")
-    }
-}
-
-impl Drop for OpensslCertificate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.dir.path().join("key.pem")
     }
 }
 

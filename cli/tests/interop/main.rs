@@ -32,6 +32,7 @@ mod ourselves;
 #[path = "../../../tests/support/ports.rs"]
 mod ports;
 mod pyserial;
+mod scratch;
 mod serial;
 mod their_clients;
 mod their_servers;

@@ -6,7 +6,7 @@
 //! the client arrives intact, that text the server sends reaches the other side's
 //! output or screen, and that no negotiation repeats.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use telnetlib::ServerConnection;
@@ -16,6 +16,7 @@ use crate::harness::{
     Cell, DEADLINE, Proc, Tap, Tmux, WAIT, contains, escape, facts, free_port, listens, poll_until,
     require,
 };
+use crate::scratch::Scratch;
 use crate::their_clients::{GROUP, LINE, accept, accept_from, describe, our_server};
 use crate::their_servers::{COLS, GROUP as SERVERS_GROUP, ROWS, TERM, our_client_builder};
 
@@ -23,38 +24,6 @@ use crate::their_servers::{COLS, GROUP as SERVERS_GROUP, ROWS, TERM, our_client_
 const GREETING: &str = "Grüße ✓\nprompt> ";
 /// What the peer shows of it.
 const GREETING_SHOWN: &str = "Grüße ✓";
-
-/// A directory of the test's own under the temporary directory (a `HOME`, a script),
-/// removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("telnetlib-interop-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create a scratch directory");
-        Scratch(dir)
-    }
-
-    /// Writes `text` to `relative` (creating its directories); returns its path.
-    fn write(&self, relative: &str, text: &str) -> PathBuf {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).expect("write a scratch file");
-        path
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 // ---------------------------------------------------------------------------------
 // PuTTY's plink

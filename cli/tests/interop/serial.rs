@@ -26,6 +26,7 @@ use crate::harness::{
     Cell, DEADLINE, Proc, Tap, WAIT, assert_no_loop_in, contains, escape, free_port, listens,
     poll_until, require,
 };
+use crate::scratch::Scratch;
 use crate::their_servers::GROUP;
 
 /// How long a call waits for an answer ser2net is known not to send. The absence is
@@ -35,25 +36,6 @@ const NO_ANSWER: Duration = Duration::from_secs(1);
 
 /// `IAC SB COM-PORT-OPTION`: what every RFC 2217 message on the wire starts with.
 const SB_COM_PORT: [u8; 3] = [0xff, 0xfa, 44];
-
-/// A directory of the test's own under the temporary directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("telnetlib-interop-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create a scratch directory");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// ser2net serving one end of a socat pty pair with RFC 2217 on a loopback port; the
 /// test holds the other end (`peer`).
@@ -76,8 +58,8 @@ impl Ser2net {
         let ser2net = require("/usr/sbin/ser2net", "ser2net");
         let socat = require("/usr/bin/socat", "socat");
         let scratch = Scratch::new(name);
-        let device = scratch.0.join("dev");
-        let peer = scratch.0.join("dev-peer");
+        let device = scratch.path().join("dev");
+        let peer = scratch.path().join("dev-peer");
         let socat = Proc::spawn(
             "socat",
             Command::new(socat).args(["-d", "-d"]).args([
@@ -89,7 +71,7 @@ impl Ser2net {
 
         // ser2net 4 reads YAML; `local` ignores the (absent) modem lines when opening.
         let port = free_port();
-        let config = scratch.0.join("ser2net.yaml");
+        let config = scratch.path().join("ser2net.yaml");
         std::fs::write(
             &config,
             format!(
@@ -106,7 +88,7 @@ impl Ser2net {
             "ser2net",
             Command::new(ser2net)
                 .args(["-n", "-d", "-u", "-P"])
-                .arg(scratch.0.join("ser2net.pid"))
+                .arg(scratch.path().join("ser2net.pid"))
                 .arg("-c")
                 .arg(&config),
         );
